@@ -1,0 +1,35 @@
+# The README's two commands are `make run` and `make test`; everything else is a convenience.
+PRESET ?= release
+JOBS   ?= $(shell nproc)
+BUILD   = build/$(PRESET)
+
+.PHONY: setup configure build run test asan tsan bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+configure: setup
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: until vigil exists, lifespan-sim on the bundled example graph, printing its timeline.
+run: build
+	$(BUILD)/tools/lifespan-sim/lifespan-sim --config examples/sim/shop.yaml --once
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300
+
+# Sanitizer builds: the whole suite under ASan+UBSan, and under TSan.
+asan:
+	@$(MAKE) --no-print-directory test PRESET=asan
+tsan:
+	@$(MAKE) --no-print-directory test PRESET=tsan
+
+bench: PRESET = release
+bench: build
+	@bash bench/run-core
+
+clean:
+	rm -rf build
