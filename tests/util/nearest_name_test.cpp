@@ -14,6 +14,7 @@ TEST(EditDistance, CountsInsertionsDeletionsAndSubstitutions) {
   EXPECT_EQ(edit_distance("timout", "timeout"), 1u);
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(edit_distance("abc", ""), 3u);
+  EXPECT_EQ(edit_distance("cahce", "cache"), 1u);  // a transposition is one edit
 }
 
 TEST(NearestName, SuggestsOnlyPlausibleTypos) {

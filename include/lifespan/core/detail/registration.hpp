@@ -1,0 +1,87 @@
+#pragma once
+// What service::add records about a component before anything runs. Internal to the runtime; the
+// templates live here because they must see the component's type.
+#include <chrono>
+#include <concepts>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lifespan/config/config.hpp"
+#include "lifespan/core/component.hpp"
+#include "lifespan/graph/graph.hpp"
+
+namespace lifespan::detail {
+
+struct instance {
+  std::unique_ptr<component> object;
+  void* typed = nullptr;  // the same object as the registered type T*, for get<T>() without a cast
+};
+
+// Builds one instance; called on the supervisor thread, once per start attempt.
+using factory = std::function<instance()>;
+// Reads and validates the component's configuration section, keeping the result for the factory.
+using options_reader = std::function<void(config::section&)>;
+
+struct timeouts {
+  duration start = std::chrono::seconds(30);
+  duration stop = std::chrono::seconds(10);
+  duration health_interval = std::chrono::seconds(5);
+  duration health_timeout = std::chrono::seconds(1);
+};
+
+struct registration {
+  graph::declaration decl;
+  factory make;
+  options_reader read_options;  // may be empty: the component has no options of its own
+  struct timeouts timeouts;
+};
+
+// "database" for lifespan::database, from the compiler's own spelling of the type.
+template <class T>
+std::string type_name() {
+  std::string_view f = __PRETTY_FUNCTION__;  // "... type_name() [with T = ns::database; ...]"
+  const auto start = f.find("T = ");
+  if (start == std::string_view::npos) return std::string(f);
+  f.remove_prefix(start + 4);
+  f = f.substr(0, f.find_first_of(";]"));
+  return std::string(f);
+}
+
+template <class T>
+graph::dependency by_type() {
+  return {{}, type_key_of<T>(), type_name<T>()};
+}
+
+template <class T>
+factory typed_factory(std::function<std::unique_ptr<T>()> make) {
+  return [make = std::move(make)]() -> instance {
+    std::unique_ptr<T> object = make();
+    T* typed = object.get();
+    return {std::unique_ptr<component>(std::move(object)), typed};
+  };
+}
+
+template <class T>
+concept has_options = requires(config::section& s) {
+  typename T::options;
+  { T::read_options(s) } -> std::convertible_to<typename T::options>;
+};
+
+template <class T, class... Args>
+std::pair<factory, options_reader> make_factory(Args... args) {
+  if constexpr (has_options<T>) {
+    auto options = std::make_shared<std::optional<typename T::options>>();
+    options_reader reader = [options](config::section& s) { *options = T::read_options(s); };
+    auto make = [options, args...]() {
+      return std::make_unique<T>(options->has_value() ? **options : typename T::options{}, args...);
+    };
+    return {typed_factory<T>(std::move(make)), std::move(reader)};
+  } else {
+    return {typed_factory<T>([args...]() { return std::make_unique<T>(args...); }), nullptr};
+  }
+}
+
+}  // namespace lifespan::detail

@@ -1,0 +1,43 @@
+#pragma once
+// The typed event stream. Every lifecycle transition is one event; logs, metrics and the startup
+// timeline are all built from it. Listeners run on the runtime's supervisor thread, in order, and
+// must be quick and must not call back into the service's blocking APIs (run, use).
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "lifespan/core/clock.hpp"
+#include "lifespan/core/state.hpp"
+
+namespace lifespan {
+
+enum class event_kind : std::uint8_t {
+  service_state_changed,  // `state` is the new state
+  component_starting,     // start is being called (attempt >= 1)
+  component_up,           // `took` is the start duration
+  component_failed,       // start failed or timed out; `detail` says why
+  component_degraded,     // a health check reported degraded or failed
+  component_recovered,    // health is ok again, or a retried start succeeded
+  component_stopping,
+  component_stopped,      // `took` is the stop duration; `detail` is non-empty on error or timeout
+  startup_progress,       // periodic while starting: `detail` lists busy and waiting components
+  shutdown_phase,         // `component` names the phase, `took` its duration
+  reload_finished,        // `detail` is empty on success, else the errors
+  warning,                // a configuration or budget warning, in `detail`
+};
+
+std::string_view to_string(event_kind k) noexcept;
+
+struct lifecycle_event {
+  event_kind kind;
+  time_point at;
+  std::string component;  // empty for service-level events
+  service_state state = service_state::uninitialized;
+  duration took{};
+  int attempt = 0;
+  std::string detail;
+};
+
+using event_listener = std::function<void(const lifecycle_event&)>;
+
+}  // namespace lifespan

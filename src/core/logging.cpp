@@ -1,0 +1,128 @@
+#include "logging.hpp"
+
+#include <mutex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/details/file_helper.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include "lifespan/config/duration.hpp"
+
+namespace lifespan::detail {
+namespace {
+
+// spdlog's own file helper, behind a sink that can reopen it.
+class reopenable_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit reopenable_file_sink(const std::string& path) { file_.open(path, false); }
+  void reopen() {
+    std::lock_guard lock(mutex_);
+    file_.reopen(false);
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    file_.write(formatted);
+  }
+  void flush_() override { file_.flush(); }
+
+ private:
+  spdlog::details::file_helper file_;
+};
+
+std::string ms(duration d) {
+  return config::format_duration(std::chrono::duration_cast<std::chrono::microseconds>(d));
+}
+
+spdlog::level::level_enum level_of(const lifecycle_event& e) {
+  switch (e.kind) {
+    case event_kind::component_failed:
+      return spdlog::level::err;
+    case event_kind::component_degraded:
+    case event_kind::warning:
+      return spdlog::level::warn;
+    case event_kind::component_stopped:
+      return e.detail.empty() ? spdlog::level::info : spdlog::level::err;
+    case event_kind::reload_finished:
+      return e.detail.empty() ? spdlog::level::info : spdlog::level::err;
+    case event_kind::service_state_changed:
+      return e.state == service_state::error ? spdlog::level::err : spdlog::level::info;
+    default:
+      return spdlog::level::info;
+  }
+}
+
+std::string describe(const lifecycle_event& e) {
+  switch (e.kind) {
+    case event_kind::service_state_changed: return fmt::format("service {}", to_string(e.state));
+    case event_kind::component_starting:
+      return e.attempt > 1 ? fmt::format("starting (attempt {})", e.attempt) : std::string("starting");
+    case event_kind::component_up: return fmt::format("up in {}", ms(e.took));
+    case event_kind::component_failed: return fmt::format("failed after {}: {}", ms(e.took), e.detail);
+    case event_kind::component_degraded: return fmt::format("degraded: {}", e.detail);
+    case event_kind::component_recovered: return fmt::format("recovered: {}", e.detail);
+    case event_kind::component_stopping: return "stopping";
+    case event_kind::component_stopped:
+      return e.detail.empty() ? fmt::format("stopped in {}", ms(e.took)) : fmt::format("stopped with error after {}: {}", ms(e.took), e.detail);
+    case event_kind::startup_progress: return fmt::format("starting: {}", e.detail);
+    case event_kind::shutdown_phase: return fmt::format("shutdown phase {} took {}", e.detail, ms(e.took));
+    case event_kind::reload_finished:
+      return e.detail.empty() ? std::string("configuration reloaded") : fmt::format("reload rejected, keeping the old configuration: {}", e.detail);
+    case event_kind::warning: return e.detail;
+  }
+  return e.detail;
+}
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& service, const log_setup& setup) {
+  spdlog::sink_ptr sink;
+  if (setup.file.empty()) {
+    sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  } else {
+    try {
+      sink = std::make_shared<reopenable_file_sink>(setup.file);
+    } catch (const spdlog::spdlog_ex& e) {
+      throw std::runtime_error(fmt::format("logging.file: cannot open '{}' for writing: {}", setup.file, e.what()));
+    }
+  }
+  auto logger = std::make_shared<spdlog::logger>(service, sink);
+  if (setup.format == "json") {
+    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","service":"%n",%v})");
+  } else {
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
+  }
+  logger->set_level(spdlog::level::from_str(setup.level));
+  logger->flush_on(spdlog::level::info);
+  return logger;
+}
+
+void reopen_log_files(spdlog::logger& logger) {
+  for (auto& sink : logger.sinks())
+    if (auto file = std::dynamic_pointer_cast<reopenable_file_sink>(sink)) file->reopen();
+}
+
+event_listener log_events(std::shared_ptr<spdlog::logger> logger, bool json) {
+  return [logger = std::move(logger), json](const lifecycle_event& e) {
+    const auto level = level_of(e);
+    if (!logger->should_log(level)) return;
+    if (json) {
+      nlohmann::json j{{"event", to_string(e.kind)}, {"message", describe(e)}};
+      if (!e.component.empty()) j["component"] = e.component;
+      if (e.took.count() != 0) j["took_ms"] = std::chrono::duration<double, std::milli>(e.took).count();
+      if (e.attempt != 0) j["attempt"] = e.attempt;
+      const std::string body = j.dump();
+      logger->log(level, "{}", std::string_view(body).substr(1, body.size() - 2));
+    } else if (e.component.empty()) {
+      logger->log(level, "{}", describe(e));
+    } else {
+      logger->log(level, "{}: {}", e.component, describe(e));
+    }
+  };
+}
+
+}  // namespace lifespan::detail

@@ -1,0 +1,85 @@
+#pragma once
+// The runtime's record of one component. Fields are owned by the supervisor thread, except `slot`
+// (atomics, read by anyone) and `shown` (a copy for status readers, under `shown_mutex`).
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "lifespan/core/component.hpp"
+#include "lifespan/core/detail/registration.hpp"
+#include "lifespan/core/status.hpp"
+#include "lifespan/core/timeline.hpp"
+#include "loop.hpp"
+#include "settings.hpp"
+
+namespace lifespan::detail {
+
+class runtime;
+
+// Shared with an asynchronous start: lets the component complete it from any thread, and lets the
+// runtime disown it (timeout, cancellation) so that a late completion does nothing.
+struct completion_state {
+  std::weak_ptr<loop> owner;
+  std::function<void(bool ok, std::string reason)> deliver;  // runs on the supervisor thread
+  std::atomic<bool> settled{false};
+  std::atomic<bool> deferred{false};  // start() called context::defer()
+
+  void complete(bool ok, std::string reason);
+};
+
+enum class stop_progress : std::uint8_t { idle, waiting_for_start, stopping, done };
+
+struct node {
+  std::size_t index = 0;
+  registration reg;
+  component_settings settings;
+  criticality effective = criticality::critical;
+  std::vector<node*> required;
+  std::vector<node*> optional;
+  std::vector<node*> dependents;   // required or optional
+  std::vector<node*> required_by;  // required only
+  runtime* owner = nullptr;
+
+  slot pub;
+  context ctx;
+
+  // --- supervisor thread only ---
+  instance current;                // the live instance, if any
+  std::stop_source cancel;         // of the current attempt
+  std::shared_ptr<completion_state> completion;
+  int attempt = 0;
+  int consecutive_failures = 0;
+  std::size_t required_pending = 0;   // required dependencies not yet usable
+  bool requested = false;             // lazy: somebody asked for it
+  bool start_hook_running = false;
+  bool starting = false;              // between start() called and up/failed
+  bool settled = false;               // came up or failed at least once
+  bool health_in_flight = false;
+  bool health_disabled = false;     // check_health() said it has no check
+  std::uint64_t health_generation = 0;
+  loop::timer_id health_deadline = 0;
+  int hook_attempt = 0;             // attempt whose start hook is running
+  stop_progress stopping = stop_progress::idle;
+  std::vector<std::function<void()>> after_stop;
+  std::size_t dependents_running = 0;  // shutdown ordering
+  loop::timer_id start_timer = 0, retry_timer = 0, health_timer = 0, stop_timer = 0;
+  time_point attempt_started{};
+  time_point stop_began{};
+
+  // --- copies for readers, under shown_mutex ---
+  mutable std::mutex shown_mutex;
+  std::condition_variable changed;  // lazy users wait on it
+  component_status shown;
+  timeline_entry line;              // times relative to the runtime's origin
+  int failures_seen = 0;            // lets lazy users tell "failed since I asked"
+
+  const std::string& name() const noexcept { return reg.decl.name; }
+  component_state state() const noexcept { return pub.state.load(std::memory_order_relaxed); }
+};
+
+}  // namespace lifespan::detail

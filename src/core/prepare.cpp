@@ -1,0 +1,71 @@
+#include "prepare.hpp"
+
+#include <algorithm>
+
+#include "lifespan/util/nearest_name.hpp"
+
+extern char** environ;
+
+namespace lifespan::detail {
+
+std::shared_ptr<config::document> load_document(const config_source& source, config::error_list& errors) {
+  auto doc = std::make_shared<config::document>();
+  if (!source.file.empty()) *doc = config::document::from_file(source.file, errors);
+  if (source.read_environment) doc->apply_environment(source.app, environ, errors);
+  for (const auto& assignment : source.overrides) doc->apply_set(assignment, errors);
+  return doc;
+}
+
+std::vector<graph::declaration> declarations_of(const std::deque<registration>& registrations) {
+  std::vector<graph::declaration> out;
+  out.reserve(registrations.size());
+  for (const auto& r : registrations) out.push_back(r.decl);
+  return out;
+}
+
+std::vector<component_settings> read_sections(const std::deque<registration>& registrations,
+                                              const config::document& doc, std::vector<std::string>& problems) {
+  config::error_list errors;
+  std::vector<component_settings> out;
+  out.reserve(registrations.size());
+  std::vector<std::string> known = runtime_sections;
+  for (const auto& r : registrations) {
+    known.push_back(r.decl.name);
+    auto section = doc.get(r.decl.name, errors);
+    out.push_back(read_component_settings(section, r.timeouts));
+    if (r.read_options) {
+      try {
+        r.read_options(section);
+      } catch (const std::exception& e) {
+        section.report({}, std::string("invalid configuration: ") + e.what());
+      }
+    }
+    section.finish();
+  }
+  for (const auto& name : doc.section_names()) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    auto hint = nearest_name(name, known);
+    errors.push_back({name, doc.get(name, errors).where(), "section '" + name + "' names no component",
+                      hint ? "did you mean '" + *hint + "'?" : "remove it, or register a component named '" + name + "'"});
+  }
+  for (const auto& e : errors) problems.push_back(e.to_string());
+  return out;
+}
+
+std::optional<prepared> prepare(const std::deque<registration>& registrations, const config_source& source,
+                                std::vector<std::string>& problems) {
+  prepared p;
+  std::vector<graph::problem> graph_problems;
+  p.graph = graph::resolve(declarations_of(registrations), graph_problems);
+  for (const auto& gp : graph_problems) problems.push_back(gp.to_string());
+
+  config::error_list errors;
+  p.document = load_document(source, errors);
+  p.settings = read_runtime_settings(*p.document, errors);
+  for (const auto& e : errors) problems.push_back(e.to_string());
+  p.components = read_sections(registrations, *p.document, problems);
+  if (!problems.empty()) return std::nullopt;
+  return p;
+}
+
+}  // namespace lifespan::detail

@@ -1,0 +1,130 @@
+#pragma once
+// The runtime: drives one run of a validated graph through startup, serving and shutdown.
+//
+// Threading: every lifecycle decision is taken on the supervisor thread (the one inside run()), by
+// tasks posted to `loop_`. Hooks run on `pool_`; their outcomes come back as posted tasks. Readers on
+// other threads see only atomics (`slot`, `state_`, `ready_`) and the `shown` copies under their mutex.
+//
+// Invariants (tested by the property tests):
+//  - start of a component is called only while every required dependency is usable;
+//  - stop is called exactly once per instance whose start was called, and only after every dependent
+//    (required or optional) that had an instance has finished stopping;
+//  - readiness is never reported once shutdown has begun.
+#include <atomic>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "hook_pool.hpp"
+#include "lifespan/core/events.hpp"
+#include "lifespan/core/status.hpp"
+#include "lifespan/core/timeline.hpp"
+#include "lifespan/graph/graph.hpp"
+#include "loop.hpp"
+#include "node.hpp"
+#include "settings.hpp"
+
+namespace lifespan::detail {
+
+class runtime {
+ public:
+  runtime(std::vector<registration> registrations, std::vector<component_settings> settings,
+          const graph::resolved& graph, runtime_settings runtime_settings,
+          std::shared_ptr<lifespan::clock> clock, std::vector<event_listener> listeners);
+  ~runtime();
+
+  int run();  // blocking; once per runtime
+
+  // Any thread.
+  void request_shutdown(int exit_code);
+  void post(std::function<void()> task) { loop_->post(std::move(task)); }
+  void* use(node& n, std::chrono::milliseconds wait);
+  node* find(const void* type, std::string_view name);
+  service_state state() const noexcept { return state_.load(std::memory_order_acquire); }
+  bool ready() const noexcept { return ready_.load(std::memory_order_acquire); }
+  bool degraded() const noexcept { return troubled_count_.load(std::memory_order_relaxed) > 0; }
+  service_status status() const;
+  lifespan::timeline timeline() const;
+
+  // Supervisor thread: applies a validated configuration to every usable component that supports it.
+  void reload_components(std::shared_ptr<config::document> doc, std::vector<std::string> errors);
+  void emit(event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0);
+
+ private:
+  // startup.cpp
+  void begin_startup();
+  void try_start(node& n);
+  void start_attempt(node& n);
+  void on_start_completed(node& n, int attempt, bool ok, std::string reason);
+  void on_start_hook_returned(node& n, int attempt);
+  void on_start_timeout(node& n, int attempt);
+  void mark_up(node& n);
+  void start_failed(node& n, std::string reason);
+  void schedule_retry(node& n);
+  void request_lazy(node& n);
+  void update_service_state();
+  void on_startup_deadline();
+  void log_progress();
+  std::string describe_pending() const;
+  void warn_about_budgets();
+
+  // shutdown.cpp
+  void on_shutdown_request(int exit_code, int count);
+  void begin_shutdown(int exit_code, bool aborting, std::string reason);
+  void phase_readiness_delay();
+  void phase_drain();
+  void phase_stop();
+  void end_phase(const char* name);
+  void stop_node(node& n, std::function<void()> then);
+  void call_stop_hook(node& n);
+  void finish_stop(node& n, std::string error, bool abandoned);
+
+  // health.cpp
+  void schedule_health(node& n);
+  void run_health_check(node& n);
+  void apply_health(node& n, const health_report& report, duration latency);
+
+  // runtime.cpp
+  void set_state(node& n, component_state s, std::string reason = {});
+  void set_service_state(service_state s);
+  duration since_origin() const { return loop_->now() - origin_; }
+  void update_line(node& n, const std::function<void(timeline_entry&)>& change);
+
+  std::shared_ptr<lifespan::clock> clock_;
+  std::shared_ptr<loop> loop_;
+  runtime_settings settings_;
+  std::vector<std::unique_ptr<node>> nodes_;
+  std::vector<node*> order_;  // topological
+  std::vector<event_listener> listeners_;
+  std::unique_ptr<hook_pool> pool_;
+  std::mt19937_64 random_{std::random_device{}()};
+
+  std::atomic<service_state> state_{service_state::uninitialized};
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> shutdown_requests_{0};
+  std::atomic<int> troubled_count_{0};  // components degraded or failed
+
+  // Supervisor thread only.
+  time_point origin_{};
+  std::size_t critical_pending_ = 0;  // effective-critical components not usable
+  std::size_t ready_pending_ = 0;     // effective ready-gating components not usable
+  std::size_t unsettled_ = 0;         // ready-gating and background components never up nor failed
+  bool shutting_down_ = false;
+  bool aborting_ = false;
+  bool finished_ = false;
+  bool stop_timed_out_ = false;
+  int exit_code_ = 0;
+  loop::timer_id deadline_timer_ = 0, progress_timer_ = 0, phase_timer_ = 0;
+  enum class phase : std::uint8_t { none, readiness_delay, drain, stop } phase_ = phase::none;
+  time_point phase_began_{};
+  std::size_t drains_pending_ = 0;
+  std::size_t stops_pending_ = 0;
+  std::uint64_t drain_generation_ = 0;
+
+  mutable std::mutex times_mutex_;  // ready_after_, running_after_
+  std::optional<duration> ready_after_, running_after_;
+};
+
+}  // namespace lifespan::detail

@@ -1,0 +1,221 @@
+#include "lifespan/core/service.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "logging.hpp"
+#include "prepare.hpp"
+#include "runtime.hpp"
+#include "signals.hpp"
+
+namespace lifespan {
+
+struct service::impl {
+  std::string name;
+  service_options options;
+  std::deque<detail::registration> registrations;  // stable addresses for component_builder
+  std::vector<event_listener> listeners;
+  std::vector<std::string> override_problems;
+  std::shared_ptr<spdlog::logger> logger;
+
+  std::mutex runtime_mutex;              // guards creation of `runtime`; readers then use the pointer
+  std::unique_ptr<detail::runtime> runtime;
+  std::atomic<detail::runtime*> live{nullptr};
+  std::atomic<bool> started{false};
+  std::atomic<int> early_shutdown{-1};   // a shutdown requested before run(): its exit code
+  std::atomic<int> signals_seen{0};
+
+  detail::config_source source() const {
+    return {name, options.config_file, options.config_overrides, options.read_environment};
+  }
+  void reload();
+  void on_signal(int signo);
+};
+
+service::service(std::string name, service_options options) : impl_(std::make_unique<impl>()) {
+  impl_->name = std::move(name);
+  impl_->options = std::move(options);
+  if (!impl_->options.clock) impl_->options.clock = steady();
+  if (impl_->options.own_signals) detail::block_lifecycle_signals();
+}
+
+service::~service() = default;
+
+const std::string& service::name() const noexcept { return impl_->name; }
+
+service_options& service::impl_options() { return impl_->options; }
+
+detail::registration& service::add_registration(std::string name, const void* type, std::string type_name,
+                                                detail::factory make, detail::options_reader reader) {
+  if (impl_->started) throw std::logic_error(fmt::format("service::add(\"{}\") after run(): register every component first", name));
+  auto& r = impl_->registrations.emplace_back();
+  r.decl.name = std::move(name);
+  r.decl.type = type;
+  r.decl.type_name = std::move(type_name);
+  r.make = std::move(make);
+  r.read_options = std::move(reader);
+  return r;
+}
+
+void service::replace_factory(const void* type, std::string type_name, detail::factory make) {
+  std::size_t replaced = 0;
+  for (auto& r : impl_->registrations)
+    if (r.decl.type == type) {
+      r.make = make;
+      ++replaced;
+    }
+  if (replaced == 0)
+    impl_->override_problems.push_back(fmt::format(
+        "replace<{0}>: no component of type '{0}' is registered; register it with add<{0}>(\"name\") before replacing it", type_name));
+}
+
+void service::on_event(event_listener listener) { impl_->listeners.push_back(std::move(listener)); }
+
+std::vector<std::string> service::check() {
+  std::vector<std::string> problems = impl_->override_problems;
+  (void)detail::prepare(impl_->registrations, impl_->source(), problems);
+  return problems;
+}
+
+int service::run() {
+  if (impl_->started.exchange(true)) throw std::logic_error("service::run() called twice");
+  std::vector<std::string> problems = impl_->override_problems;
+  auto prepared = detail::prepare(impl_->registrations, impl_->source(), problems);
+  const auto& s = prepared ? prepared->settings : detail::runtime_settings{};
+  try {
+    impl_->logger = detail::make_logger(impl_->name, {s.log_format, s.log_level, s.log_file});
+  } catch (const std::exception& e) {
+    problems.push_back(e.what());
+    impl_->logger = detail::make_logger(impl_->name, {});
+  }
+  if (!problems.empty()) {
+    impl_->logger->error("configuration or component graph invalid ({} problem{}); nothing was started:", problems.size(),
+                         problems.size() == 1 ? "" : "s");
+    for (const auto& p : problems) impl_->logger->error("  {}", p);
+    return exit_invalid;
+  }
+
+  auto listeners = impl_->listeners;
+  if (impl_->options.install_logger) listeners.insert(listeners.begin(), detail::log_events(impl_->logger, s.log_format == "json"));
+  std::vector<detail::registration> registrations(impl_->registrations.begin(), impl_->registrations.end());
+  {
+    std::lock_guard lock(impl_->runtime_mutex);
+    impl_->runtime = std::make_unique<detail::runtime>(std::move(registrations), std::move(prepared->components),
+                                                       prepared->graph, s, impl_->options.clock, std::move(listeners));
+    impl_->live.store(impl_->runtime.get(), std::memory_order_release);
+  }
+  std::unique_ptr<detail::signal_thread> signals;
+  if (impl_->options.own_signals) signals = std::make_unique<detail::signal_thread>([this](int signo) { impl_->on_signal(signo); });
+  if (const int code = impl_->early_shutdown.load(); code >= 0) impl_->runtime->request_shutdown(code);
+  const int code = impl_->runtime->run();
+  signals.reset();
+  impl_->logger->flush();
+  return code;
+}
+
+void service::impl::on_signal(int signo) {
+  auto* rt = live.load(std::memory_order_acquire);
+  if (signo == SIGHUP) {
+    if (rt) rt->post([this] { reload(); });
+    return;
+  }
+  if (signo == SIGUSR1) {
+    if (logger) detail::reopen_log_files(*logger);
+    return;
+  }
+  const int count = ++signals_seen;
+  if (count >= 3) {
+    // Third signal: the operator means it. No destructors, no flushing beyond what is written.
+    static const char message[] = "third termination signal: exiting at once\n";
+    (void)!::write(STDERR_FILENO, message, sizeof message - 1);
+    std::_Exit(128 + signo);
+  }
+  if (rt) rt->request_shutdown(exit_ok);
+}
+
+void service::impl::reload() {
+  std::vector<std::string> problems;
+  config::error_list errors;
+  auto doc = detail::load_document(source(), errors);
+  for (const auto& e : errors) problems.push_back(e.to_string());
+  (void)detail::read_runtime_settings(*doc, errors);
+  if (problems.empty()) (void)detail::read_sections(registrations, *doc, problems);
+  runtime->reload_components(problems.empty() ? doc : nullptr, std::move(problems));
+}
+
+void service::request_shutdown(int exit_code) {
+  if (auto* rt = impl_->live.load(std::memory_order_acquire)) {
+    rt->request_shutdown(exit_code);
+  } else {
+    impl_->early_shutdown.store(exit_code);
+    if (auto* late = impl_->live.load(std::memory_order_acquire)) late->request_shutdown(exit_code);
+  }
+}
+
+void service::request_reload() {
+  if (auto* rt = impl_->live.load(std::memory_order_acquire)) rt->post([this] { impl_->reload(); });
+}
+
+void* service::use_component(const void* type, std::string_view name, std::chrono::milliseconds wait) {
+  auto* rt = impl_->live.load(std::memory_order_acquire);
+  if (rt == nullptr) return nullptr;
+  detail::node* n = rt->find(type, name);
+  return n ? rt->use(*n, wait) : nullptr;
+}
+
+service_state service::state() const noexcept {
+  auto* rt = impl_->live.load(std::memory_order_acquire);
+  return rt ? rt->state() : service_state::uninitialized;
+}
+
+bool service::is_ready() const noexcept {
+  auto* rt = impl_->live.load(std::memory_order_acquire);
+  return rt != nullptr && rt->ready();
+}
+
+bool service::is_degraded() const noexcept {
+  auto* rt = impl_->live.load(std::memory_order_acquire);
+  return rt != nullptr && rt->degraded();
+}
+
+service_status service::status() const {
+  if (auto* rt = impl_->live.load(std::memory_order_acquire)) return rt->status();
+  service_status s;
+  for (const auto& r : impl_->registrations) {
+    component_status c;
+    c.name = r.decl.name;
+    c.criticality = r.decl.criticality;
+    s.components.push_back(std::move(c));
+  }
+  return s;
+}
+
+timeline service::startup_timeline() const {
+  auto* rt = impl_->live.load(std::memory_order_acquire);
+  return rt ? rt->timeline() : timeline{};
+}
+
+std::string service::graph_dot() {
+  std::vector<graph::problem> problems;
+  auto decls = detail::declarations_of(impl_->registrations);
+  auto g = graph::resolve(decls, problems);
+  return problems.empty() ? graph::to_dot(decls, g) : std::string{};
+}
+
+nlohmann::json service::graph_json() {
+  std::vector<graph::problem> problems;
+  auto decls = detail::declarations_of(impl_->registrations);
+  auto g = graph::resolve(decls, problems);
+  return problems.empty() ? graph::to_json(decls, g) : nlohmann::json{};
+}
+
+}  // namespace lifespan

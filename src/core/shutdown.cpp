@@ -1,0 +1,242 @@
+// Shutdown: readiness off -> readiness delay -> drain -> stop components in reverse dependency order.
+// Rollback after a failed startup is the same pipeline without the delay and the drain.
+#include <fmt/format.h>
+
+#include "lifespan/config/duration.hpp"
+#include "runtime.hpp"
+
+namespace lifespan::detail {
+namespace {
+
+std::string format(duration d) { return config::format_duration(std::chrono::duration_cast<config::duration>(d)); }
+
+}  // namespace
+
+void runtime::on_shutdown_request(int exit_code, int count) {
+  if (!shutting_down_) {
+    begin_shutdown(exit_code, false, {});
+    return;
+  }
+  if (count < 2 || finished_) return;
+  // A second request: skip what is left of the delay and stop waiting for the drain.
+  emit(event_kind::warning, nullptr, "second shutdown request: skipping the remaining readiness delay and drain");
+  if (phase_ == phase::readiness_delay || phase_ == phase::drain) {
+    loop_->cancel(phase_timer_);
+    ++drain_generation_;  // late drain results are ignored
+    if (phase_ == phase::readiness_delay) {
+      end_phase("readiness_delay");
+      phase_drain();
+    } else {
+      end_phase("drain");
+      phase_stop();
+    }
+  }
+}
+
+void runtime::begin_shutdown(int exit_code, bool aborting, std::string reason) {
+  if (shutting_down_) return;
+  const auto before = state();
+  const bool was_serving = before == service_state::ready || before == service_state::starting || before == service_state::running;
+  shutting_down_ = true;
+  aborting_ = aborting;
+  exit_code_ = exit_code;
+  stopping_.store(true, std::memory_order_release);
+  ready_.store(false, std::memory_order_release);
+  loop_->cancel(deadline_timer_);
+  loop_->cancel(progress_timer_);
+  if (!reason.empty()) emit(event_kind::warning, nullptr, reason);
+  set_service_state(aborting ? service_state::error : service_state::stopping);
+  for (auto& n : nodes_) {
+    loop_->cancel(n->retry_timer);
+    loop_->cancel(n->health_timer);
+    if (n->starting) n->cancel.request_stop();  // in-flight starts are cancelled through their tokens
+    std::lock_guard lock(n->shown_mutex);
+    n->changed.notify_all();
+  }
+  if (aborting || !was_serving) {
+    phase_stop();
+  } else {
+    phase_readiness_delay();
+  }
+}
+
+void runtime::end_phase(const char* name) {
+  emit(event_kind::shutdown_phase, nullptr, name, loop_->now() - phase_began_);
+}
+
+void runtime::phase_readiness_delay() {
+  phase_ = phase::readiness_delay;
+  phase_began_ = loop_->now();
+  if (settings_.readiness_delay <= duration::zero()) {
+    end_phase("readiness_delay");
+    phase_drain();
+    return;
+  }
+  phase_timer_ = loop_->after(settings_.readiness_delay, [this] {
+    phase_timer_ = 0;
+    end_phase("readiness_delay");
+    phase_drain();
+  });
+}
+
+void runtime::phase_drain() {
+  phase_ = phase::drain;
+  phase_began_ = loop_->now();
+  const auto generation = ++drain_generation_;
+  const time_point deadline = loop_->now() + settings_.drain_timeout;
+  std::weak_ptr<loop> owner = loop_;
+  drains_pending_ = 0;
+  for (auto* n : order_) {
+    if (!n->current.object || !is_usable(n->state())) continue;
+    ++drains_pending_;
+    pool_->submit([this, owner, generation, deadline, object = n->current.object.get()] {
+      try {
+        object->drain(deadline);
+      } catch (...) {
+        // A failing drain must not stop the sequence; stop() still follows.
+      }
+      if (auto l = owner.lock())
+        l->post([this, generation] {
+          if (generation != drain_generation_ || --drains_pending_ != 0) return;
+          loop_->cancel(phase_timer_);
+          end_phase("drain");
+          phase_stop();
+        });
+    });
+  }
+  if (drains_pending_ == 0) {
+    end_phase("drain");
+    phase_stop();
+    return;
+  }
+  phase_timer_ = loop_->at(deadline, [this] {
+    phase_timer_ = 0;
+    ++drain_generation_;
+    stop_timed_out_ = true;
+    for (std::size_t i = 0; i < drains_pending_; ++i) pool_->abandon_one();
+    emit(event_kind::warning, nullptr,
+         fmt::format("drain did not finish within shutdown.drain_timeout {}; stopping anyway", format(settings_.drain_timeout)));
+    end_phase("drain");
+    phase_stop();
+  });
+}
+
+void runtime::phase_stop() {
+  phase_ = phase::stop;
+  phase_began_ = loop_->now();
+  std::vector<node*> active;
+  for (auto* n : order_)
+    if (n->current.object) active.push_back(n);
+  for (auto* n : active) {
+    n->dependents_running = 0;
+    for (auto* d : n->dependents)
+      if (d->current.object) ++n->dependents_running;
+  }
+  stops_pending_ = active.size();
+  const auto finish = [this] {
+    end_phase("stop");
+    if (!aborting_) set_service_state(service_state::stopped);
+    finished_ = true;
+  };
+  if (active.empty()) {
+    finish();
+    return;
+  }
+  // Each finished stop releases the dependencies that were waiting only for it.
+  auto on_stopped = std::make_shared<std::function<void(node&)>>();
+  *on_stopped = [this, finish, on_stopped_weak = std::weak_ptr<std::function<void(node&)>>(on_stopped)](node& n) {
+    auto self = on_stopped_weak.lock();
+    const auto release = [&](node* dep) {
+      if (dep->current.object && dep->dependents_running > 0 && --dep->dependents_running == 0)
+        stop_node(*dep, [self, dep] { (*self)(*dep); });
+    };
+    for (auto* r : n.required) release(r);
+    for (auto* o : n.optional) release(o);
+    if (--stops_pending_ == 0) finish();
+  };
+  for (auto* n : active)
+    if (n->dependents_running == 0) stop_node(*n, [on_stopped, n] { (*on_stopped)(*n); });
+}
+
+void runtime::stop_node(node& n, std::function<void()> then) {
+  if (!n.current.object) {
+    then();
+    return;
+  }
+  n.after_stop.push_back(std::move(then));
+  if (n.stopping != stop_progress::idle) return;  // already stopping: join it
+  n.cancel.request_stop();
+  loop_->cancel(n.start_timer);
+  loop_->cancel(n.health_timer);
+  loop_->cancel(n.health_deadline);
+  if (n.starting) {  // an asynchronous or still-running start: disown it
+    n.completion->settled.store(true);
+    n.starting = false;
+  }
+  n.stop_began = loop_->now();
+  if (shutting_down_) set_state(n, component_state::stopping);
+  if (n.start_hook_running) {
+    // Give start() the stop budget to notice its stop token; stop() follows either way.
+    n.stopping = stop_progress::waiting_for_start;
+    n.stop_timer = loop_->after(n.settings.timeouts.stop, [this, &n] {
+      n.stop_timer = 0;
+      pool_->abandon_one();
+      call_stop_hook(n);
+    });
+  } else {
+    call_stop_hook(n);
+  }
+  if (shutting_down_) emit(event_kind::component_stopping, &n);  // after the stop timer is armed
+}
+
+void runtime::call_stop_hook(node& n) {
+  loop_->cancel(n.stop_timer);
+  n.stopping = stop_progress::stopping;
+  const time_point deadline = loop_->now() + n.settings.timeouts.stop;
+  n.stop_timer = loop_->at(deadline, [this, &n] {
+    n.stop_timer = 0;
+    pool_->abandon_one();
+    stop_timed_out_ = true;
+    finish_stop(n, fmt::format("stop timed out after {}", format(n.settings.timeouts.stop)), true);
+  });
+  std::weak_ptr<loop> owner = loop_;
+  const int attempt = n.attempt;
+  pool_->submit([this, &n, owner, deadline, attempt, object = n.current.object.get()] {
+    std::string error;
+    try {
+      object->stop(deadline);
+    } catch (const std::exception& e) {
+      error = fmt::format("stop threw: {}", e.what());
+    } catch (...) {
+      error = "stop threw a non-standard exception";
+    }
+    if (auto l = owner.lock())
+      l->post([this, &n, attempt, error = std::move(error)]() mutable {
+        if (attempt == n.attempt && n.stopping == stop_progress::stopping) finish_stop(n, std::move(error), false);
+      });
+  });
+}
+
+void runtime::finish_stop(node& n, std::string error, bool abandoned) {
+  loop_->cancel(n.stop_timer);
+  const bool hook_still_running = abandoned || n.start_hook_running;
+  const auto took = loop_->now() - n.stop_began;
+  n.stopping = stop_progress::idle;
+  if (shutting_down_) {
+    set_state(n, component_state::stopped);
+    update_line(n, [&](timeline_entry& e) { e.stopped_at = since_origin(); });
+  }
+  n.pub.typed.store(nullptr, std::memory_order_relaxed);
+  if (hook_still_running) {
+    (void)n.current.object.release();  // a hook may still touch it: leak rather than free under it
+  }
+  n.current = {};
+  n.start_hook_running = false;
+  if (shutting_down_) emit(event_kind::component_stopped, &n, error, took, n.attempt);
+  else if (!error.empty()) emit(event_kind::warning, &n, error);
+  auto continuations = std::move(n.after_stop);
+  n.after_stop.clear();
+  for (auto& c : continuations) c();
+}
+
+}  // namespace lifespan::detail

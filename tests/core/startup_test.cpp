@@ -1,0 +1,228 @@
+// Startup along the graph: order, parallelism, optional and lazy dependencies, readiness.
+#include <gtest/gtest.h>
+
+#include <latch>
+
+#include "lifespan/testing/harness.hpp"
+#include "scripted.hpp"
+
+namespace lifespan::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Startup, StartsAlongDependenciesAndStopsInReverse) {
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options()};
+  add_scripted(svc, j, "db");
+  add_scripted(svc, j, "cache").first.depends_on("db");
+  add_scripted(svc, j, "api").first.depends_on("cache").optional("metrics");
+  add_scripted(svc, j, "metrics").first.background();
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  EXPECT_TRUE(svc.is_ready());
+  EXPECT_EQ(h.stop(), exit_ok);
+  EXPECT_LT(j->index_of("start:db"), j->index_of("start:cache"));
+  EXPECT_LT(j->index_of("start:cache"), j->index_of("start:api"));
+  EXPECT_LT(j->index_of("stop:api"), j->index_of("stop:cache"));
+  EXPECT_LT(j->index_of("stop:cache"), j->index_of("stop:db"));
+  EXPECT_LT(j->index_of("stop:api"), j->index_of("stop:metrics"));  // optional edges order shutdown too
+  EXPECT_EQ(svc.state(), service_state::stopped);
+  EXPECT_FALSE(svc.is_ready());
+}
+
+TEST(Startup, PassesThroughTheServiceStatesInOrder) {
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options()};
+  add_scripted(svc, j, "a");
+  add_scripted(svc, j, "b").first.ready_gating().depends_on("a");
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  h.stop();
+  std::vector<service_state> states;
+  for (const auto& e : h.events())
+    if (e.kind == event_kind::service_state_changed) states.push_back(e.state);
+  EXPECT_EQ(states, (std::vector<service_state>{service_state::initializing, service_state::ready, service_state::starting,
+                                                service_state::running, service_state::stopping, service_state::stopped}));
+}
+
+// Independent components run their starts at the same time: each waits for the other to have begun.
+class rendezvous : public component {
+ public:
+  explicit rendezvous(std::shared_ptr<std::latch> l) : latch_(std::move(l)) {}
+  void start(context&) override {
+    latch_->count_down();
+    if (!latch_->try_wait()) {
+      // Bounded: a sequential runtime would fail this start instead of hanging.
+      for (int i = 0; i < 2000 && !latch_->try_wait(); ++i) std::this_thread::sleep_for(1ms);
+      if (!latch_->try_wait()) throw std::runtime_error("the other component never started: starts are sequential");
+    }
+  }
+
+ private:
+  std::shared_ptr<std::latch> latch_;
+};
+
+TEST(Startup, IndependentComponentsStartInParallel) {
+  auto l = std::make_shared<std::latch>(3);
+  service svc{"t", quiet_options()};
+  svc.add<rendezvous>("a", l);
+  svc.add<rendezvous>("b", l);
+  svc.add<rendezvous>("c", l);
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  EXPECT_EQ(h.stop(), exit_ok);
+}
+
+class async_start : public component {
+ public:
+  explicit async_start(std::shared_ptr<start_completion> out) : out_(std::move(out)) {}
+  void start(context& ctx) override { *out_ = ctx.defer(); }
+
+ private:
+  std::shared_ptr<start_completion> out_;
+};
+
+TEST(Startup, ReadyGatingComponentHoldsReadinessUntilItsAsynchronousStartCompletes) {
+  auto completion = std::make_shared<start_completion>();
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options()};
+  add_scripted(svc, j, "db");
+  svc.add<async_start>("index", completion).ready_gating();
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::starting));
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_starting, "index"));
+  EXPECT_FALSE(svc.is_ready());
+  EXPECT_EQ(svc.state(), service_state::starting);
+  completion->succeed();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  EXPECT_TRUE(svc.is_ready());
+  h.stop();
+}
+
+class uses_optional : public component {
+ public:
+  void start(context& ctx) override { cache_ = ctx.optional<scripted>("cache"); }
+  handle<scripted> cache_;
+};
+
+TEST(Startup, OptionalDependencyNeverBlocksAndItsHandleFollowsTheComponent) {
+  auto j = std::make_shared<journal>();
+  auto gate = std::make_shared<start_completion>();
+  service svc{"t", quiet_options()};
+  uses_optional* user = nullptr;
+  svc.add_factory<uses_optional>("api", [&] {
+    auto u = std::make_unique<uses_optional>();
+    user = u.get();
+    return u;
+  }).optional("cache");
+  add_scripted(svc, j, "cache", script{.hang_until_cancelled = true}).first.background();
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_up, "api"));
+  ASSERT_NE(user, nullptr);
+  EXPECT_FALSE(user->cache_);  // still starting: null
+  EXPECT_EQ(h.stop(), exit_ok);
+  EXPECT_EQ(j->count("stop:cache"), 1);
+}
+
+class counted : public component {
+ public:
+  explicit counted(std::shared_ptr<std::atomic<int>> starts) : starts_(std::move(starts)) {}
+  void start(context&) override {
+    ++*starts_;
+    std::this_thread::sleep_for(20ms);  // a slow start, so concurrent first users overlap
+  }
+  std::shared_ptr<std::atomic<int>> starts_;
+};
+
+TEST(Startup, LazyComponentStartsOnFirstUseOnceForConcurrentUsers) {
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  service svc{"t", quiet_options()};
+  svc.add<counted>("model", starts).lazy();
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  EXPECT_EQ(*starts, 0);
+  std::vector<std::thread> users;
+  std::atomic<int> got{0};
+  for (int i = 0; i < 8; ++i)
+    users.emplace_back([&] {
+      if (svc.use<counted>(10s) != nullptr) ++got;
+    });
+  for (auto& u : users) u.join();
+  EXPECT_EQ(got, 8);
+  EXPECT_EQ(*starts, 1);
+  EXPECT_EQ(h.stop(), exit_ok);
+}
+
+TEST(Startup, LazyUseWithoutWaitingSaysNotNowThenComesUp) {
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  service svc{"t", quiet_options()};
+  svc.add<counted>("model", starts).lazy();
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  EXPECT_EQ(svc.use<counted>(0ms), nullptr);
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_up, "model"));
+  EXPECT_NE(svc.use<counted>(0ms), nullptr);
+  h.stop();
+}
+
+TEST(Startup, LazyComponentRequiredByACriticalOneStartsEagerly) {
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options()};
+  svc.add<counted>("model", starts).lazy();
+  add_scripted(svc, j, "api").first.depends_on("model");
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  EXPECT_EQ(*starts, 1);
+  h.stop();
+}
+
+class asks_undeclared : public component {
+ public:
+  void start(context& ctx) override { (void)ctx.get<scripted>("db"); }
+};
+
+TEST(Startup, AskingForAnUndeclaredDependencyFailsNamingBothComponents) {
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options()};
+  add_scripted(svc, j, "db");
+  svc.add<asks_undeclared>("api");
+  testing::harness h{svc};
+  h.start();
+  EXPECT_EQ(h.join(), exit_startup_failed);
+  std::string reason;
+  for (const auto& e : h.events())
+    if (e.kind == event_kind::component_failed) reason = e.detail;
+  EXPECT_NE(reason.find("'api'"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("'db'"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("depends_on"), std::string::npos) << reason;
+}
+
+class fake_db : public scripted {
+  using scripted::scripted;
+};
+
+TEST(Startup, ReplaceOverridesTheFactoryOfARegisteredType) {
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options()};
+  add_scripted(svc, j, "db");
+  svc.replace<scripted>([j] { return std::make_unique<fake_db>(j, "fake", std::make_shared<script>()); });
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  h.stop();
+  EXPECT_EQ(j->count("start:fake"), 1);
+  EXPECT_EQ(j->count("start:db"), 0);
+}
+
+}  // namespace
+}  // namespace lifespan::test
