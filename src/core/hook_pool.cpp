@@ -31,10 +31,14 @@ hook_pool::~hook_pool() {
 void hook_pool::submit(std::function<void()> hook) {
   std::lock_guard lock(shared_->mutex);
   shared_->queue.push_back(std::move(hook));
-  if (shared_->idle > 0) {
-    shared_->wakeup.notify_one();
-  } else if (shared_->threads < shared_->limit) {
-    ++shared_->threads;
+  spawn_if_needed(*shared_);
+  shared_->wakeup.notify_one();
+}
+
+// Queued hooks beyond the idle workers (who have not woken yet to take theirs) need a new thread.
+void hook_pool::spawn_if_needed(shared& s) {
+  if (s.queue.size() > s.idle && s.threads < s.limit) {
+    ++s.threads;
     std::thread(work, shared_).detach();
   }
 }
@@ -42,10 +46,7 @@ void hook_pool::submit(std::function<void()> hook) {
 void hook_pool::abandon_one() {
   std::lock_guard lock(shared_->mutex);
   ++shared_->limit;
-  if (!shared_->queue.empty() && shared_->idle == 0) {
-    ++shared_->threads;
-    std::thread(work, shared_).detach();
-  }
+  spawn_if_needed(*shared_);
 }
 
 void hook_pool::work(std::shared_ptr<shared> s) {

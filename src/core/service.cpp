@@ -149,7 +149,8 @@ void service::impl::reload() {
   for (const auto& e : errors) problems.push_back(e.to_string());
   (void)detail::read_runtime_settings(*doc, errors);
   if (problems.empty()) (void)detail::read_sections(registrations, *doc, problems);
-  runtime->reload_components(problems.empty() ? doc : nullptr, std::move(problems));
+  if (!problems.empty()) doc = nullptr;  // sequenced before the move below
+  runtime->reload_components(std::move(doc), std::move(problems));
 }
 
 void service::request_shutdown(int exit_code) {

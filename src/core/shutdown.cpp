@@ -172,6 +172,7 @@ void runtime::stop_node(node& n, std::function<void()> then) {
   if (n.starting) {  // an asynchronous or still-running start: disown it
     n.completion->settled.store(true);
     n.starting = false;
+    update_line(n, [](timeline_entry& e) { e.error = "start cancelled by shutdown"; });
   }
   n.stop_began = loop_->now();
   if (shutting_down_) set_state(n, component_state::stopping);

@@ -27,7 +27,7 @@ using options_reader = std::function<void(config::section&)>;
 
 struct timeouts {
   duration start = std::chrono::seconds(30);
-  duration stop = std::chrono::seconds(10);
+  duration stop = std::chrono::seconds(5);
   duration health_interval = std::chrono::seconds(5);
   duration health_timeout = std::chrono::seconds(1);
 };
