@@ -8,7 +8,6 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-#include "lifespan/config/duration.hpp"
 
 namespace lifespan::detail {
 namespace {
@@ -34,8 +33,12 @@ class reopenable_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
   spdlog::details::file_helper file_;
 };
 
+// For people: 85us, 203.4ms, 12.50s.
 std::string ms(duration d) {
-  return config::format_duration(std::chrono::duration_cast<std::chrono::microseconds>(d));
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  if (us < 1000) return fmt::format("{}us", us);
+  if (us < 10'000'000) return fmt::format("{:.1f}ms", static_cast<double>(us) / 1e3);
+  return fmt::format("{:.2f}s", static_cast<double>(us) / 1e6);
 }
 
 spdlog::level::level_enum level_of(const lifecycle_event& e) {

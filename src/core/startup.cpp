@@ -191,7 +191,8 @@ void runtime::schedule_retry(node& n) {
     n.retry_timer = 0;
     try_start(n);
   });
-  emit(event_kind::warning, &n, fmt::format("retrying start in {} (attempt {})", format(wait), n.attempt + 1));
+  emit(event_kind::warning, &n,
+       fmt::format("retrying start in {} (attempt {})", format(std::chrono::duration_cast<std::chrono::milliseconds>(wait)), n.attempt + 1));
 }
 
 void runtime::request_lazy(node& n) {

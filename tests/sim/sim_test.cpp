@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
 #include "process.hpp"
 
 namespace lifespan::test {
@@ -150,6 +154,45 @@ TEST(Sim, JsonLogLinesNameTheirComponent) {
     if (j.value("component", "") == "db" && j["event"] == "component_up") found = true;
   }
   EXPECT_TRUE(found) << p.err();
+}
+
+}  // namespace
+}  // namespace lifespan::test
+
+namespace lifespan::test {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Polls a file the child writes to; bounded by a deadline (there is no event to wait on across processes).
+bool wait_for_file_text(const std::string& path, const std::string& needle, std::chrono::milliseconds timeout = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::ifstream(path).good() && read_file(path).find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+TEST(Sim, Sigusr1ReopensTheLogFileAfterRotation) {
+  const std::string log = ::testing::TempDir() + "/lifespan-sim-rotate.log";
+  std::remove(log.c_str());
+  std::remove((log + ".1").c_str());
+  const auto config = write_temp_file("rotate.yaml", "db: {}\nlogging: {file: " + log + "}\n");
+  process p(args({"--config", config}));
+  ASSERT_TRUE(wait_for_file_text(log, "service RUNNING")) << read_file(log) << p.err();
+  ASSERT_EQ(std::rename(log.c_str(), (log + ".1").c_str()), 0);
+  p.signal(SIGUSR1);
+  ASSERT_TRUE(wait_for_file_text(log, ""));  // reopened: the file exists again (empty)
+  p.signal(SIGHUP);  // logs "configuration reloaded": it must land in the new file
+  ASSERT_TRUE(wait_for_file_text(log, "configuration reloaded")) << read_file(log + ".1");
+  EXPECT_EQ(read_file(log + ".1").find("configuration reloaded"), std::string::npos);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(10s), 0);
+  EXPECT_NE(read_file(log).find("service STOPPED"), std::string::npos);
 }
 
 }  // namespace
