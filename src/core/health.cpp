@@ -19,22 +19,25 @@ void runtime::schedule_health(node& n) {
 void runtime::run_health_check(node& n) {
   if (shutting_down_ || n.health_in_flight || !is_usable(n.state()) || !n.current.object) return;
   n.health_in_flight = true;
+  ++n.side_hooks;
+  const int attempt = n.attempt;
   const auto generation = ++n.health_generation;
   const auto began = loop_->now();
   auto cancel = std::make_shared<std::stop_source>();
-  n.health_deadline = loop_->after(n.settings.timeouts.health_timeout, [this, &n, generation, cancel] {
+  n.health_deadline = loop_->after(n.settings.timeouts.health_timeout, [this, &n, generation, cancel, attempt] {
     n.health_deadline = 0;
     if (generation != n.health_generation || !n.health_in_flight) return;
     n.health_in_flight = false;
     cancel->request_stop();
     pool_->abandon_one();
+    side_hook_returned(n, attempt);  // abandoned
     const auto limit = std::chrono::duration_cast<config::duration>(n.settings.timeouts.health_timeout);
     schedule_health(n);
     apply_health(n, health_report::failed(fmt::format("health check timed out after {}", config::format_duration(limit))),
                  n.settings.timeouts.health_timeout);
   });
   std::weak_ptr<loop> owner = loop_;
-  pool_->submit([this, &n, owner, generation, began, cancel, object = n.current.object.get()] {
+  pool_->submit([this, &n, owner, generation, began, cancel, attempt, object = n.current.object]() mutable {
     std::optional<health_report> report;
     try {
       report = object->check_health(cancel->get_token());
@@ -43,11 +46,13 @@ void runtime::run_health_check(node& n) {
     } catch (...) {
       report = health_report::failed("health check threw a non-standard exception");
     }
+    object.reset();  // see live_instance
     if (auto l = owner.lock())
-      l->post([this, &n, generation, began, report = std::move(report)] {
+      l->post([this, &n, generation, began, attempt, report = std::move(report)] {
         if (generation != n.health_generation || !n.health_in_flight) return;
         n.health_in_flight = false;
         loop_->cancel(n.health_deadline);
+        side_hook_returned(n, attempt);
         if (!report) {
           n.health_disabled = true;
           return;

@@ -27,7 +27,6 @@ class hook_pool {
  private:
   struct shared;
   static void work(std::shared_ptr<shared> s);
-  void spawn_if_needed(shared& s);  // with s.mutex held
   std::shared_ptr<shared> shared_;
 };
 

@@ -34,6 +34,16 @@ struct completion_state {
 
 enum class stop_progress : std::uint8_t { idle, waiting_for_start, stopping, done };
 
+// The live instance of a component. Ownership is shared with the hooks running on it: each hook holds
+// a reference while it runs, so an instance whose hook the runtime abandoned (start, drain, stop or a
+// health check past its deadline) is destroyed when that hook finally returns, on the hook's thread,
+// instead of being freed under it. A hook drops its reference before reporting back, so an instance
+// whose hooks all returned is destroyed on the supervisor thread, when the runtime lets go of it.
+struct live_instance {
+  std::shared_ptr<component> object;
+  void* typed = nullptr;  // the same object as the registered type T*
+};
+
 struct node {
   std::size_t index = 0;
   registration reg;
@@ -49,7 +59,7 @@ struct node {
   context ctx;
 
   // --- supervisor thread only ---
-  instance current;                // the live instance, if any
+  live_instance current;           // the live instance, if any
   std::stop_source cancel;         // of the current attempt
   std::shared_ptr<completion_state> completion;
   int attempt = 0;
@@ -57,7 +67,9 @@ struct node {
   std::size_t required_pending = 0;   // required dependencies not yet usable
   bool requested = false;             // lazy: somebody asked for it
   bool start_hook_running = false;
+  std::size_t side_hooks = 0;         // health checks, reloads and drains running on the current instance
   bool starting = false;              // between start() called and up/failed
+  bool up_when_returned = false;      // completed through defer() before start() returned
   bool settled = false;               // came up or failed at least once
   bool health_in_flight = false;
   bool health_disabled = false;     // check_health() said it has no check

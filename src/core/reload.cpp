@@ -20,7 +20,8 @@ void runtime::reload_components(std::shared_ptr<config::document> doc, std::vect
   for (auto* n : order_) {
     if (!n->current.object || !is_usable(n->state())) continue;
     ++t->pending;
-    pool_->submit([this, n, doc, t, owner, object = n->current.object.get()] {
+    ++n->side_hooks;
+    pool_->submit([this, n, doc, t, owner, attempt = n->attempt, object = n->current.object]() mutable {
       std::string outcome;
       try {
         config::error_list section_errors;
@@ -29,8 +30,10 @@ void runtime::reload_components(std::shared_ptr<config::document> doc, std::vect
       } catch (const std::exception& e) {
         outcome = fmt::format("{}: rejected the new configuration: {}", n->name(), e.what());
       }
+      object.reset();  // see live_instance
       if (auto l = owner.lock())
-        l->post([this, t, outcome = std::move(outcome)]() mutable {
+        l->post([this, t, n, attempt, outcome = std::move(outcome)]() mutable {
+          side_hook_returned(*n, attempt);
           if (!outcome.empty()) t->outcomes.push_back(std::move(outcome));
           if (--t->pending == 0) emit(event_kind::reload_finished, nullptr, fmt::format("{}", fmt::join(t->outcomes, "; ")));
         });

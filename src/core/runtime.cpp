@@ -41,6 +41,7 @@ runtime::runtime(std::vector<registration> registrations, std::vector<component_
     for (auto r : graph.required[i]) {
       n.required.push_back(nodes_[r].get());
       nodes_[r]->required_by.push_back(&n);
+      n.ctx.required_by_type_.emplace_back(nodes_[r]->reg.decl.type, &nodes_[r]->pub);
     }
     for (auto o : graph.optional[i]) n.optional.push_back(nodes_[o].get());
     for (auto d : graph.dependents[i]) n.dependents.push_back(nodes_[d].get());
@@ -49,10 +50,8 @@ runtime::runtime(std::vector<registration> registrations, std::vector<component_
 }
 
 runtime::~runtime() {
-  // Instances whose hooks are still running (abandoned after a timeout) are leaked on purpose: the
-  // hook may still touch them. Everything else was destroyed when it stopped.
-  for (auto& n : nodes_)
-    if (n->start_hook_running || n->stopping != stop_progress::idle) (void)n->current.object.release();
+  // Instances whose hooks are still running (abandoned after a timeout) hold their own reference (see
+  // live_instance) and are destroyed when those hooks return. Everything else was destroyed when it stopped.
   pool_.reset();
 }
 

@@ -42,7 +42,11 @@ class runtime {
   void* use(node& n, std::chrono::milliseconds wait);
   node* find(const void* type, std::string_view name);
   service_state state() const noexcept { return state_.load(std::memory_order_acquire); }
-  bool ready() const noexcept { return ready_.load(std::memory_order_acquire); }
+  // stopping_ is checked too: update_service_state() may store a readiness it computed just before a
+  // concurrent request_shutdown(), for an instant, before it re-checks; never report that.
+  bool ready() const noexcept {
+    return ready_.load(std::memory_order_acquire) && !stopping_.load(std::memory_order_acquire);
+  }
   bool degraded() const noexcept { return troubled_count_.load(std::memory_order_relaxed) > 0; }
   service_status status() const;
   lifespan::timeline timeline() const;
@@ -58,6 +62,7 @@ class runtime {
   void start_attempt(node& n);
   void on_start_completed(node& n, int attempt, bool ok, std::string reason);
   void on_start_hook_returned(node& n, int attempt);
+  void side_hook_returned(node& n, int attempt);
   void on_start_timeout(node& n, int attempt);
   void mark_up(node& n);
   void start_failed(node& n, std::string reason);

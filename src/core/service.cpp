@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "lifespan/util/nearest_name.hpp"
 #include "logging.hpp"
 #include "prepare.hpp"
 #include "runtime.hpp"
@@ -171,6 +172,15 @@ void* service::use_component(const void* type, std::string_view name, std::chron
   if (rt == nullptr) return nullptr;
   detail::node* n = rt->find(type, name);
   return n ? rt->use(*n, wait) : nullptr;
+}
+
+component_watch service::watch(std::string_view name) const {
+  auto* rt = impl_->live.load(std::memory_order_acquire);
+  if (rt == nullptr) throw std::logic_error(fmt::format("service::watch(\"{}\") before run(): the runtime does not exist yet", name));
+  if (detail::node* n = rt->find(nullptr, name)) return component_watch(&n->pub, std::string(name));
+  std::vector<std::string> names;
+  for (const auto& r : impl_->registrations) names.push_back(r.decl.name);
+  throw std::invalid_argument(fmt::format("no component named '{}' is registered{}", name, did_you_mean(name, names)));
 }
 
 service_state service::state() const noexcept {

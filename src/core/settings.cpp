@@ -46,6 +46,10 @@ runtime_settings read_runtime_settings(const config::document& doc, config::erro
 
 component_settings read_component_settings(config::section& s, const timeouts& registered) {
   component_settings c;
+  if (!s.exists()) {  // the common case: nothing configured, so the registered defaults stand
+    c.timeouts = registered;
+    return c;
+  }
   c.timeouts.start = read_positive(s, "start_timeout", registered.start);
   c.timeouts.stop = read_positive(s, "stop_timeout", registered.stop);
   c.timeouts.health_interval = read_positive(s, "health_interval", registered.health_interval);

@@ -89,14 +89,17 @@ void runtime::phase_drain() {
   for (auto* n : order_) {
     if (!n->current.object || !is_usable(n->state())) continue;
     ++drains_pending_;
-    pool_->submit([this, owner, generation, deadline, object = n->current.object.get()] {
+    ++n->side_hooks;
+    pool_->submit([this, owner, generation, deadline, n, attempt = n->attempt, object = n->current.object]() mutable {
       try {
         object->drain(deadline);
       } catch (...) {
         // A failing drain must not stop the sequence; stop() still follows.
       }
+      object.reset();  // see live_instance
       if (auto l = owner.lock())
-        l->post([this, generation] {
+        l->post([this, generation, n, attempt] {
+          side_hook_returned(*n, attempt);
           if (generation != drain_generation_ || --drains_pending_ != 0) return;
           loop_->cancel(phase_timer_);
           end_phase("drain");
@@ -142,12 +145,15 @@ void runtime::phase_stop() {
     finish();
     return;
   }
-  // Each finished stop releases the dependencies that were waiting only for it.
+  // Each finished stop releases the dependencies that were waiting only for it. A released dependency
+  // is stopped even if it no longer has an instance (a failed start whose own stop finished meanwhile):
+  // stop_node() then reports it stopped at once, which releases its own dependencies in turn and
+  // counts it in stops_pending_. Skipping it would leave its dependencies and run() waiting forever.
   auto on_stopped = std::make_shared<std::function<void(node&)>>();
   *on_stopped = [this, finish, on_stopped_weak = std::weak_ptr<std::function<void(node&)>>(on_stopped)](node& n) {
     auto self = on_stopped_weak.lock();
     const auto release = [&](node* dep) {
-      if (dep->current.object && dep->dependents_running > 0 && --dep->dependents_running == 0)
+      if (dep->dependents_running > 0 && --dep->dependents_running == 0)
         stop_node(*dep, [self, dep] { (*self)(*dep); });
     };
     for (auto* r : n.required) release(r);
@@ -176,8 +182,10 @@ void runtime::stop_node(node& n, std::function<void()> then) {
   }
   n.stop_began = loop_->now();
   if (shutting_down_) set_state(n, component_state::stopping);
-  if (n.start_hook_running) {
-    // Give start() the stop budget to notice its stop token; stop() follows either way.
+  if (n.start_hook_running || n.side_hooks > 0) {
+    // Hooks of one instance never overlap (component.hpp): give start() the stop budget to notice its
+    // stop token, and a health check, reload or drain still running the same budget to return; stop()
+    // follows either way.
     n.stopping = stop_progress::waiting_for_start;
     n.stop_timer = loop_->after(n.settings.timeouts.stop, [this, &n] {
       n.stop_timer = 0;
@@ -202,7 +210,7 @@ void runtime::call_stop_hook(node& n) {
   });
   std::weak_ptr<loop> owner = loop_;
   const int attempt = n.attempt;
-  pool_->submit([this, &n, owner, deadline, attempt, object = n.current.object.get()] {
+  pool_->submit([this, &n, owner, deadline, attempt, object = n.current.object]() mutable {
     std::string error;
     try {
       object->stop(deadline);
@@ -211,6 +219,7 @@ void runtime::call_stop_hook(node& n) {
     } catch (...) {
       error = "stop threw a non-standard exception";
     }
+    object.reset();  // see live_instance
     if (auto l = owner.lock())
       l->post([this, &n, attempt, error = std::move(error)]() mutable {
         if (attempt == n.attempt && n.stopping == stop_progress::stopping) finish_stop(n, std::move(error), false);
@@ -220,7 +229,7 @@ void runtime::call_stop_hook(node& n) {
 
 void runtime::finish_stop(node& n, std::string error, bool abandoned) {
   loop_->cancel(n.stop_timer);
-  const bool hook_still_running = abandoned || n.start_hook_running;
+  (void)abandoned;  // an abandoned hook keeps the instance alive by itself (see live_instance)
   const auto took = loop_->now() - n.stop_began;
   n.stopping = stop_progress::idle;
   if (shutting_down_) {
@@ -228,11 +237,9 @@ void runtime::finish_stop(node& n, std::string error, bool abandoned) {
     update_line(n, [&](timeline_entry& e) { e.stopped_at = since_origin(); });
   }
   n.pub.typed.store(nullptr, std::memory_order_relaxed);
-  if (hook_still_running) {
-    (void)n.current.object.release();  // a hook may still touch it: leak rather than free under it
-  }
   n.current = {};
   n.start_hook_running = false;
+  n.side_hooks = 0;  // any still running were abandoned by the stop timeout
   if (shutting_down_) emit(event_kind::component_stopped, &n, error, took, n.attempt);
   else if (!error.empty()) emit(event_kind::warning, &n, error);
   auto continuations = std::move(n.after_stop);

@@ -1,5 +1,7 @@
 // Startup: the parallel walk along the graph, timeouts, failures, retries and lazy starts.
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -45,6 +47,7 @@ void runtime::try_start(node& n) {
 void runtime::start_attempt(node& n) {
   const int attempt = ++n.attempt;
   n.starting = true;
+  n.up_when_returned = false;
   n.cancel = std::stop_source{};
   n.attempt_started = loop_->now();
   update_line(n, [&](timeline_entry& e) {
@@ -58,7 +61,8 @@ void runtime::start_attempt(node& n) {
   set_state(n, component_state::starting);
 
   try {
-    n.current = n.reg.make();
+    instance made = n.reg.make();
+    n.current = {std::shared_ptr<component>(std::move(made.object)), made.typed};
   } catch (const std::exception& e) {
     n.starting = false;
     start_failed(n, fmt::format("constructor threw: {}", e.what()));
@@ -77,17 +81,25 @@ void runtime::start_attempt(node& n) {
   n.hook_attempt = attempt;
 
   std::weak_ptr<loop> owner = loop_;
-  component* object = n.current.object.get();
-  pool_->submit([this, &n, attempt, object, completion, owner] {
+  pool_->submit([this, &n, attempt, object = n.current.object, completion, owner]() mutable {
+    // A synchronous outcome travels with the "hook returned" notice: one post instead of two.
+    std::optional<std::string> failure;
     try {
       object->start(n.ctx);
-      if (!completion->deferred.load(std::memory_order_acquire)) completion->complete(true, {});
     } catch (const std::exception& e) {
-      completion->complete(false, e.what());
+      failure = e.what();
     } catch (...) {
-      completion->complete(false, "start threw a non-standard exception");
+      failure = "start threw a non-standard exception";
     }
-    if (auto l = owner.lock()) l->post([this, &n, attempt] { on_start_hook_returned(n, attempt); });
+    object.reset();  // see live_instance
+    const bool deferred = completion->deferred.load(std::memory_order_acquire);
+    if (deferred && failure) completion->complete(false, *failure);  // threw after deferring
+    const bool settle_here = !deferred && !completion->settled.exchange(true);
+    if (auto l = owner.lock())
+      l->post([this, &n, attempt, settle_here, failure = std::move(failure)]() mutable {
+        if (settle_here) on_start_completed(n, attempt, !failure, failure.value_or(std::string{}));
+        on_start_hook_returned(n, attempt);
+      });
   });
   // Emitted once the timeout is armed, so that whoever reacts to it (a test moving a manual clock)
   // sees a consistent runtime.
@@ -96,6 +108,12 @@ void runtime::start_attempt(node& n) {
 
 void runtime::on_start_completed(node& n, int attempt, bool ok, std::string reason) {
   if (attempt != n.attempt || !n.starting) return;
+  if (ok && n.start_hook_running && attempt == n.hook_attempt) {
+    // Completed through defer() before start() returned: up once start() returns, so that no other
+    // hook of the instance (health check, reload, drain) ever overlaps it (component.hpp).
+    n.up_when_returned = true;
+    return;
+  }
   n.starting = false;
   loop_->cancel(n.start_timer);
   if (ok) {
@@ -108,7 +126,15 @@ void runtime::on_start_completed(node& n, int attempt, bool ok, std::string reas
 void runtime::on_start_hook_returned(node& n, int attempt) {
   if (attempt != n.hook_attempt) return;  // an abandoned attempt finally returned
   n.start_hook_running = false;
-  if (n.stopping == stop_progress::waiting_for_start) call_stop_hook(n);
+  if (std::exchange(n.up_when_returned, false)) on_start_completed(n, attempt, true, {});
+  if (n.stopping == stop_progress::waiting_for_start && n.side_hooks == 0) call_stop_hook(n);
+}
+
+// A health check, reload or drain of attempt `attempt` returned (or was abandoned after its timeout).
+// A stop waiting for the instance's hooks proceeds once the last one is done.
+void runtime::side_hook_returned(node& n, int attempt) {
+  if (attempt != n.attempt || n.side_hooks == 0) return;  // an earlier instance's, or its stop already gave up waiting
+  if (--n.side_hooks == 0 && !n.start_hook_running && n.stopping == stop_progress::waiting_for_start) call_stop_hook(n);
 }
 
 void runtime::on_start_timeout(node& n, int attempt) {

@@ -1,7 +1,10 @@
 // Startup along the graph: order, parallelism, optional and lazy dependencies, readiness.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <latch>
+#include <mutex>
+#include <optional>
 
 #include "lifespan/testing/harness.hpp"
 #include "scripted.hpp"
@@ -77,17 +80,35 @@ TEST(Startup, IndependentComponentsStartInParallel) {
   EXPECT_EQ(h.stop(), exit_ok);
 }
 
+// Hands the completion of its start to the test. component_starting is emitted when start() is
+// submitted, not when it ran, so the test must wait for the hand-off before completing.
+struct handoff {
+  std::mutex mutex;
+  std::condition_variable given;
+  std::optional<start_completion> completion;
+
+  start_completion take() {
+    std::unique_lock lock(mutex);
+    given.wait_for(lock, 20s, [&] { return completion.has_value(); });
+    return completion.value_or(start_completion{});
+  }
+};
+
 class async_start : public component {
  public:
-  explicit async_start(std::shared_ptr<start_completion> out) : out_(std::move(out)) {}
-  void start(context& ctx) override { *out_ = ctx.defer(); }
+  explicit async_start(std::shared_ptr<handoff> out) : out_(std::move(out)) {}
+  void start(context& ctx) override {
+    std::lock_guard lock(out_->mutex);
+    out_->completion = ctx.defer();
+    out_->given.notify_all();
+  }
 
  private:
-  std::shared_ptr<start_completion> out_;
+  std::shared_ptr<handoff> out_;
 };
 
 TEST(Startup, ReadyGatingComponentHoldsReadinessUntilItsAsynchronousStartCompletes) {
-  auto completion = std::make_shared<start_completion>();
+  auto completion = std::make_shared<handoff>();
   auto j = std::make_shared<journal>();
   service svc{"t", quiet_options()};
   add_scripted(svc, j, "db");
@@ -98,7 +119,7 @@ TEST(Startup, ReadyGatingComponentHoldsReadinessUntilItsAsynchronousStartComplet
   ASSERT_TRUE(h.wait_for_event(event_kind::component_starting, "index"));
   EXPECT_FALSE(svc.is_ready());
   EXPECT_EQ(svc.state(), service_state::starting);
-  completion->succeed();
+  completion->take().succeed();
   ASSERT_TRUE(h.wait_for_state(service_state::running));
   EXPECT_TRUE(svc.is_ready());
   h.stop();

@@ -18,6 +18,8 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "lifespan/config/config.hpp"
 #include "lifespan/core/clock.hpp"
@@ -66,7 +68,12 @@ class context {
 
   // A declared required dependency of type T (by type, or by name). Asking for anything not declared
   // with depends_on() throws std::logic_error naming both components and the fix.
-  template <class T> T& get() const { return *static_cast<T*>(required(detail::type_key_of<T>(), {})); }
+  template <class T> T& get() const {
+    const void* key = detail::type_key_of<T>();
+    for (const auto& [type, dependency] : required_by_type_)  // inline: a few compares, one load
+      if (type == key) return *static_cast<T*>(dependency->typed.load(std::memory_order_acquire));
+    return *static_cast<T*>(required(key, {}));  // not declared: throws, naming the fix
+  }
   template <class T> T& get(std::string_view name) const {
     return *static_cast<T*>(required(detail::type_key_of<T>(), name));
   }
@@ -86,6 +93,7 @@ class context {
   void* required(const void* type, std::string_view name) const;
   const detail::slot* optional_slot(const void* type, std::string_view name) const;
   detail::node* node_ = nullptr;
+  std::vector<std::pair<const void*, const detail::slot*>> required_by_type_;  // set before start
 };
 
 class component {

@@ -48,6 +48,24 @@ struct service_options {
 
 class component_builder;
 
+class component_watch {
+ public:
+  component_watch() = default;
+  component_watch(const detail::slot* s, std::string name) : slot_(s), name_(std::move(name)) {}
+  const std::string& name() const noexcept { return name_; }
+  bool usable() const noexcept { return slot_ != nullptr && slot_->usable(); }
+  component_state state() const noexcept {
+    return slot_ ? slot_->state.load(std::memory_order_acquire) : component_state::registered;
+  }
+  health_status health() const noexcept {
+    return slot_ ? slot_->health.load(std::memory_order_relaxed) : health_status::failed;
+  }
+
+ private:
+  const detail::slot* slot_ = nullptr;
+  std::string name_;
+};
+
 class service {
  public:
   explicit service(std::string name, service_options options = {});
@@ -98,6 +116,12 @@ class service {
   T* use(std::chrono::milliseconds wait) {
     return static_cast<T*>(use_component(detail::type_key_of<T>(), {}, wait));
   }
+
+  // A cheap view of one component for request paths (an HTTP route that needs it, say): usable()
+  // is one atomic load. Valid from the moment run() has created the runtime (READY listeners and
+  // components' start() may call it) until the service is destroyed. Throws std::invalid_argument
+  // naming the nearest registered component when `name` is unknown, std::logic_error before run().
+  component_watch watch(std::string_view name) const;
 
   service_state state() const noexcept;
   // Ready for traffic: every critical and ready-gating component usable, and not stopping.
