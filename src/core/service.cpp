@@ -72,6 +72,7 @@ void service::replace_factory(const void* type, std::string type_name, detail::f
   for (auto& r : impl_->registrations)
     if (r.decl.type == type) {
       r.make = make;
+      r.hooks = {};  // the replacement may be a subclass that overrides any hook
       ++replaced;
     }
   if (replaced == 0)

@@ -178,8 +178,10 @@ template <class T, class... Args>
 component_builder service::add(std::string name, Args... args) {
   static_assert(std::is_base_of_v<component, T>, "service::add<T>: T must derive from lifespan::component");
   auto [make, reader] = detail::make_factory<T>(std::move(args)...);
-  return component_builder(add_registration(std::move(name), detail::type_key_of<T>(), detail::type_name<T>(),
-                                            std::move(make), std::move(reader)));
+  auto& r = add_registration(std::move(name), detail::type_key_of<T>(), detail::type_name<T>(), std::move(make),
+                             std::move(reader));
+  r.hooks = detail::overrides_of<T>();
+  return component_builder(r);
 }
 
 template <class T>

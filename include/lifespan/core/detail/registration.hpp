@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "lifespan/config/config.hpp"
 #include "lifespan/core/component.hpp"
@@ -32,11 +33,29 @@ struct timeouts {
   duration health_timeout = std::chrono::seconds(1);
 };
 
+// Which optional hooks the component's type overrides. The runtime skips dispatching the others to
+// the hook pool (a no-op stop costs a thread handoff). Known exactly only for add<T>(), where T is
+// the type constructed; a factory may build a subclass, so its flags stay all true.
+struct overridden_hooks {
+  bool drain = true;
+  bool stop = true;
+  bool health = true;
+};
+
+template <class T>
+constexpr overridden_hooks overrides_of() {
+  // &T::drain names component::drain, with that exact type, unless T (or a base between) overrides it.
+  return {!std::is_same_v<decltype(&T::drain), decltype(&component::drain)>,
+          !std::is_same_v<decltype(&T::stop), decltype(&component::stop)>,
+          !std::is_same_v<decltype(&T::check_health), decltype(&component::check_health)>};
+}
+
 struct registration {
   graph::declaration decl;
   factory make;
   options_reader read_options;  // may be empty: the component has no options of its own
   struct timeouts timeouts;
+  overridden_hooks hooks;
 };
 
 // "database" for lifespan::database, from the compiler's own spelling of the type.
