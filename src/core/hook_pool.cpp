@@ -12,15 +12,15 @@ struct hook_pool::shared {
   std::size_t limit = 0;    // threads allowed: max_parallel plus one per abandoned hook
   std::size_t threads = 0;  // threads alive
   std::size_t idle = 0;
-  bool spawning = false;    // a thread is being created; it creates the next one if still needed
+  std::size_t spawning = 0; // threads created but not yet taking work: each will take one hook
   bool closing = false;
 
-  // With `mutex` held: whether queued hooks outnumber the workers that will take them (the idle ones,
-  // plus the caller when it is a worker about to take one), so one more thread is needed. Claims the
-  // spawn: the caller creates the thread after unlocking.
-  bool claim_spawn(std::size_t takers) {
-    if (spawning || closing || queue.size() <= takers || threads >= limit) return false;
-    spawning = true;
+  // With `mutex` held: whether queued hooks outnumber the workers that will take them (idle ones and
+  // ones being created), so one more thread is needed. Claims it: the caller creates the thread after
+  // unlocking, so thread creation never happens under the lock.
+  bool claim_spawn() {
+    if (closing || queue.size() <= idle + spawning || threads >= limit) return false;
+    ++spawning;
     ++threads;
     return true;
   }
@@ -39,16 +39,15 @@ hook_pool::~hook_pool() {
   shared_->exited.wait(lock, [this] { return shared_->idle == 0; });
 }
 
-// Thread creation costs tens of microseconds: it happens outside the lock, one at a time, and each
-// new thread creates the next if hooks are still waiting, so a burst of submissions does not make the
-// submitting (supervisor) thread pay for every thread of the pool.
+// Thread creation costs tens of microseconds: it happens outside the lock, so workers keep taking
+// hooks while the submitting thread creates the ones a burst needs.
 void hook_pool::submit(std::function<void()> hook) {
   bool spawn = false, wake = false;
   {
     std::lock_guard lock(shared_->mutex);
     shared_->queue.push_back(std::move(hook));
     wake = shared_->idle > 0;
-    spawn = shared_->claim_spawn(shared_->idle);
+    spawn = shared_->claim_spawn();
   }
   if (wake) shared_->wakeup.notify_one();
   if (spawn) std::thread(work, shared_).detach();
@@ -59,19 +58,14 @@ void hook_pool::abandon_one() {
   {
     std::lock_guard lock(shared_->mutex);
     ++shared_->limit;
-    spawn = shared_->claim_spawn(shared_->idle);
+    spawn = shared_->claim_spawn();
   }
   if (spawn) std::thread(work, shared_).detach();
 }
 
 void hook_pool::work(std::shared_ptr<shared> s) {
   std::unique_lock lock(s->mutex);
-  s->spawning = false;
-  if (s->claim_spawn(s->idle + 1)) {
-    lock.unlock();
-    std::thread(work, s).detach();
-    lock.lock();
-  }
+  --s->spawning;
   for (;;) {
     if (!s->queue.empty()) {
       auto hook = std::move(s->queue.front());
