@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build make pkg-config
   # libraries
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libboost1.81-dev libboost-url1.81-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

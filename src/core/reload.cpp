@@ -29,6 +29,8 @@ void runtime::reload_components(std::shared_ptr<config::document> doc, std::vect
         if (!object->reload(section) && section.exists()) outcome = fmt::format("{}: does not support reload; restart to apply", n->name());
       } catch (const std::exception& e) {
         outcome = fmt::format("{}: rejected the new configuration: {}", n->name(), e.what());
+      } catch (...) {  // as for every other hook: an exception escaping a pool thread would terminate
+        outcome = fmt::format("{}: rejected the new configuration: a non-standard exception", n->name());
       }
       object.reset();  // see live_instance
       if (auto l = owner.lock())

@@ -159,7 +159,8 @@ void service::request_shutdown(int exit_code) {
   if (auto* rt = impl_->live.load(std::memory_order_acquire)) {
     rt->request_shutdown(exit_code);
   } else {
-    impl_->early_shutdown.store(exit_code);
+    int none = -1;  // the first request's code wins, as it does once the runtime exists
+    impl_->early_shutdown.compare_exchange_strong(none, exit_code);
     if (auto* late = impl_->live.load(std::memory_order_acquire)) late->request_shutdown(exit_code);
   }
 }

@@ -1,8 +1,8 @@
 #pragma once
 // What a component is: a name in the graph plus lifecycle hooks the runtime calls in a fixed order.
 //
-// Order of calls for one instance (each hook on a runtime worker thread, never two at once except
-// where noted):
+// Order of calls for one instance (each hook on a runtime worker thread; stop never overlaps another
+// hook of the same instance, while health checks, reload and drain may overlap each other):
 //   construct (cheap, no I/O) -> start -> [check_health ...] -> [reload ...] -> drain -> stop -> destroy
 // - start is called once every required dependency is up. It completes by returning (up), by
 //   throwing (failed), or asynchronously through ctx.defer().
@@ -84,7 +84,8 @@ class context {
   }
 
   // Makes this start asynchronous: returning from start() no longer means "up"; the component is up
-  // when the completion succeeds. Call at most once per start.
+  // when the completion succeeds and start() has returned (a completion that arrives while start()
+  // is still running takes effect when it returns). Call at most once per start.
   start_completion defer();
 
  private:

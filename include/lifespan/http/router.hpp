@@ -1,0 +1,128 @@
+#pragma once
+// Routing by method and path, with path parameters, and the components each route needs.
+//
+//   lifespan::http::router routes;
+//   routes.get("/api/alerts/{id}", [](lifespan::http::request& req) {
+//     return lifespan::http::response::json({{"id", req.param("id")}, {"open", req.get<alert_store>("db").open()}});
+//   }).needs<alert_store>("db");
+//
+// Patterns: segments separated by '/', each either literal or a parameter "{name}" that stands for one
+// whole non-empty segment (percent-decoded before matching). Literal segments win over parameters, so
+// "/alerts/new" is preferred to "/alerts/{id}". A GET route also answers HEAD (same headers, no body).
+// A malformed pattern, or a second route with the same method and the same shape, throws
+// std::invalid_argument from add(): these are programming errors, found before anything runs.
+//
+// Threading: build the router on one thread before service::run(); the server then owns it and reads it
+// from its I/O threads without locks, so it must not change any more (add_server takes it by value).
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lifespan/core/component.hpp"
+#include "lifespan/http/message.hpp"
+
+namespace lifespan::http {
+
+// Runs on an I/O thread: keep it short. A handler that blocks holds up every other connection of its
+// thread, and past the server's `stall_threshold` makes /livez fail (which is the point of /livez).
+using handler = std::function<response(request&)>;
+
+class route {
+ public:
+  // What the route needs before its handler may run. While any required component is not usable (not
+  // yet started, starting, failed, stopping), the server answers 503 with Retry-After and a JSON body
+  // naming the component and its state, without calling the handler. The check is one atomic load per
+  // component. Names are validated with the service's graph (see add_server).
+  route& needs(std::string component) { return add({std::move(component), true, nullptr, {}}); }
+  // The same, plus typed access from the handler: req.get<T>(component).
+  template <class T>
+  route& needs(std::string component) {
+    return add({component, true, lifespan::detail::type_key_of<T>(), binder<T>(component)});
+  }
+  // A component the route can do without: req.optional<T>(component) is null while it is not usable.
+  template <class T>
+  route& optional(std::string component) {
+    return add({component, false, lifespan::detail::type_key_of<T>(), binder<T>(component)});
+  }
+
+  http::method method() const noexcept { return method_; }
+  const std::string& pattern() const noexcept { return pattern_; }
+  const http::handler& handler() const noexcept { return handler_; }
+
+  struct dependency {
+    std::string component;
+    bool required = true;
+    const void* type = nullptr;  // set for typed access
+    // Typed access: turns the server's context (where add_server declared the component optional)
+    // into a getter that is null while the component is not usable. Called once, in server::start().
+    std::function<std::function<void*()>(const context&)> bind;
+  };
+  const std::vector<dependency>& dependencies() const noexcept { return dependencies_; }
+  // The parameter names of the pattern with the index of the path segment each one stands for.
+  const std::vector<std::pair<std::string, std::size_t>>& parameters() const noexcept { return parameters_; }
+  std::size_t index() const noexcept { return index_; }  // position in the router, from 0
+
+ private:
+  friend class router;
+  route(http::method m, std::string pattern, http::handler h, std::size_t index)
+      : method_(m), pattern_(std::move(pattern)), handler_(std::move(h)), index_(index) {}
+  route& add(dependency d);
+  template <class T>
+  static std::function<std::function<void*()>(const context&)> binder(std::string component) {
+    return [component = std::move(component)](const context& ctx) -> std::function<void*()> {
+      handle<T> h = ctx.optional<T>(component);
+      return [h] { return static_cast<void*>(h.get()); };
+    };
+  }
+
+  http::method method_;
+  std::string pattern_;
+  http::handler handler_;
+  std::size_t index_;
+  std::vector<dependency> dependencies_;
+  std::vector<std::pair<std::string, std::size_t>> parameters_;
+};
+
+class router {
+ public:
+  router();
+  ~router();
+  router(router&&) noexcept;
+  router& operator=(router&&) noexcept;
+
+  // The returned route stays valid (and at the same address) as long as the router.
+  route& add(http::method m, std::string pattern, http::handler h);
+  route& get(std::string pattern, http::handler h) { return add(method::get, std::move(pattern), std::move(h)); }
+  route& post(std::string pattern, http::handler h) { return add(method::post, std::move(pattern), std::move(h)); }
+  route& put(std::string pattern, http::handler h) { return add(method::put, std::move(pattern), std::move(h)); }
+  route& patch(std::string pattern, http::handler h) { return add(method::patch, std::move(pattern), std::move(h)); }
+  route& del(std::string pattern, http::handler h) { return add(method::delete_, std::move(pattern), std::move(h)); }
+
+  // Reading (the server's side); safe from any number of threads once nothing is added any more.
+  struct match_result {
+    const route* found = nullptr;
+    // With `found` null: the methods the path does answer (405 with Allow), or none at all (404).
+    std::vector<http::method> allowed;
+  };
+  // `segments` are the request path's segments, percent-decoded ("/a/b%20c" gives {"a", "b c"}).
+  match_result match(http::method m, const std::vector<std::string>& segments) const;
+  // Every method some route answers for this path (GET implies HEAD); empty when no route has the path.
+  std::vector<http::method> allowed(const std::vector<std::string>& segments) const;
+  std::size_t size() const noexcept;
+  const route& at(std::size_t index) const;
+  // Every component any route names, each once, in the order first named.
+  std::vector<std::string> dependencies() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// The path segments of a pattern or of a decoded path: "/" gives {}, "/a/b/" gives {"a", "b", ""}.
+std::vector<std::string> split_path(std::string_view path);
+
+}  // namespace lifespan::http

@@ -1,0 +1,102 @@
+#pragma once
+// The HTTP server as a component: application routes plus the probes an orchestrator needs, with a
+// listener that opens at time zero and a shutdown that drops nothing.
+//
+//   lifespan::service svc{"alerts"};
+//   svc.add<alert_store>("db");
+//   lifespan::http::router routes;
+//   routes.get("/api/alerts/{id}", get_alert).needs<alert_store>("db");
+//   lifespan::http::add_server(svc, std::move(routes));   // component "http", section "http:"
+//   return svc.main(argc, argv);
+//
+// Built-in endpoints (GET and HEAD), which read the service's state and never call into a component:
+//   /livez  (/health)  200 while every I/O thread is responsive; 503 once one has been blocked for longer
+//                      than `stall_threshold` (an event-loop heartbeat). Never depends on other components.
+//   /readyz (/ready)   200 only while service::is_ready(); the body lists every component with its state.
+//                      With `ready_when_degraded: false`, a degraded service answers 503 as well.
+//   /startupz          503 until every critical component is up (the service reached READY), then 200.
+//   /health/detailed   200 with each component's state, health, reason, time in state, last health check
+//                      and start duration.
+//
+// Lifecycle: the server is critical and has no required dependency, so it starts at time zero in
+// parallel with everything else; start() binds, listens and returns within milliseconds. Routes answer
+// 503 until what they need is up. On shutdown it keeps serving normally through the readiness delay
+// (only /readyz turns 503). drain(deadline) closes the listener (after taking the connections the
+// kernel had already completed; /livez stops answering from here), closes keep-alive connections that
+// have no request under way, answers every request already sent or in progress with
+// `Connection: close`, waits for them until the deadline, then signals handlers' stop tokens and
+// closes whatever is left. stop() closes everything and joins the I/O threads. (Deadlines are taken
+// on the steady clock, the runtime's own unless a test injects a manual clock.)
+//
+// Limits (all in the component's configuration section, see `options`): a header larger than
+// `max_header_bytes` gets 431, a body larger than `max_body_bytes` 413, a malformed request 400, an
+// unknown path 404, a known path with another method 405 with Allow; every error body is
+// {"error": ..., "reason": ...}. A client that does not send a complete header within `header_timeout`
+// (from connect, or from the first byte of a later request) is disconnected, with a 408 if it had sent
+// anything; an idle keep-alive connection is closed after `idle_timeout`. Beyond `max_connections` open connections, a new
+// connection is accepted, answered at once with 503 (Retry-After, `Connection: close`) and closed.
+//
+// Threading: `threads` I/O threads, each running its own event loop; connections are spread over them
+// round-robin and stay on one thread for their lifetime. A separate thread accepts connections, so the
+// listener can be closed and new connections answered even while every I/O thread is busy.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "lifespan/config/config.hpp"
+#include "lifespan/core/component.hpp"
+#include "lifespan/core/service.hpp"
+#include "lifespan/http/router.hpp"
+
+namespace lifespan::http {
+
+class server final : public component {
+ public:
+  struct options {
+    std::string address = "0.0.0.0";    // address to bind (IPv4 or IPv6)
+    int port = 8080;                    // 0: any free port (see address_file)
+    std::string address_file;           // when set: "HOST:PORT\n" written there once listening, removed by stop()
+    int threads = 0;                    // I/O threads; 0: one per core
+    int max_connections = 10000;
+    std::int64_t max_header_bytes = 16 * 1024;
+    std::int64_t max_body_bytes = 1024 * 1024;
+    duration header_timeout = std::chrono::seconds(10);  // whole header, from connect or first byte
+    duration body_timeout = std::chrono::seconds(30);    // whole body, once the header is in
+    duration idle_timeout = std::chrono::seconds(60);    // keep-alive connection with no request
+    duration write_timeout = std::chrono::seconds(30);   // one response
+    duration retry_after = std::chrono::seconds(1);      // Retry-After of 503s (rounded up to seconds)
+    duration heartbeat_interval = std::chrono::milliseconds(100);
+    duration stall_threshold = std::chrono::seconds(2);  // /livez fails when a loop is blocked longer
+    bool ready_when_degraded = true;    // /readyz while degraded: 200 with "degraded": true, or 503
+  };
+  // The component's section, e.g.  http: { port: 0, address_file: /run/alerts/http, threads: 2 }
+  static options read_options(config::section& section);
+
+  // `svc` must outlive the server (it always does when the server is one of its components).
+  server(options o, service& svc, std::shared_ptr<const router> routes);
+  ~server() override;
+
+  void start(context& ctx) override;
+  void drain(time_point deadline) override;
+  void stop(time_point deadline) override;
+
+  // Any thread, once start() has returned.
+  std::uint16_t port() const noexcept;
+  std::string address() const;  // "127.0.0.1:8080", "[::1]:8080"
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// Registers the server as component `name` (its configuration section has the same name), critical,
+// with no required dependency: it starts at time zero. Every component a route needs is declared an
+// optional dependency of the server, so that
+//  - a misspelled name is reported by the graph validation, before anything runs, with a suggestion;
+//  - the server is stopped before any component its routes use;
+//  - typed access (needs<T>, optional<T>) resolves through the server's context.
+// Throws std::invalid_argument when a route shadows a built-in endpoint (/livez, /readyz, ...).
+component_builder add_server(service& svc, router routes, std::string name = "http");
+
+}  // namespace lifespan::http

@@ -1,0 +1,236 @@
+#include "connection.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <fmt/format.h>
+
+#include "dispatch.hpp"
+#include "lifespan/config/duration.hpp"
+
+namespace lifespan::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+constexpr std::size_t read_chunk = 4096;
+constexpr auto linger_time = std::chrono::seconds(1);
+const std::string continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string human(duration d) { return config::format_duration(d); }
+
+bool is_http_error(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category();
+}
+
+}  // namespace
+
+connection::connection(io_loop& loop, asio::ip::tcp::socket socket, connection_slot slot)
+    : loop_(loop), s_(loop.state), socket_(std::move(socket)), timer_(socket_.get_executor()), slot_(std::move(slot)),
+      accepted_(clock::now()) {
+  loop_.connections.insert(this);
+}
+
+connection::~connection() { loop_.connections.erase(this); }
+
+void connection::serve() { read_request(); }
+
+void connection::turn_away() { write_raw(s_.turn_away_response, false); }
+
+void connection::close_if_idle() {
+  // Cancel rather than close: a read that has already taken the first bytes of a request (its
+  // completion queued behind us) is not cancelled by this, and that request is then answered.
+  if (phase_ != phase::idle) return;
+  error_code ignored;
+  socket_.cancel(ignored);
+}
+
+// Bytes the client sent that nobody has read yet (in our buffer or the kernel's): a request has begun.
+bool connection::request_waiting() {
+  error_code ec;
+  return buffer_.size() > 0 || socket_.available(ec) > 0;
+}
+
+void connection::close() {
+  if (phase_ == phase::closed) return;
+  phase_ = phase::closed;
+  disarm();
+  error_code ignored;
+  socket_.close(ignored);  // pending operations complete with operation_aborted and let go of us
+}
+
+void connection::arm(clock::time_point deadline) {
+  if (phase_ == phase::closed) return;  // a pending wait would keep a closed connection alive
+  timed_out_ = false;
+  timer_.expires_at(deadline);
+  timer_.async_wait([self = shared_from_this(), generation = ++timer_generation_](error_code ec) {
+    if (ec || generation != self->timer_generation_ || self->phase_ == phase::closed) return;
+    self->timed_out_ = true;
+    error_code ignored;
+    self->socket_.cancel(ignored);
+  });
+}
+
+void connection::disarm() {
+  ++timer_generation_;
+  timer_.cancel();
+}
+
+// --- reading ---
+
+void connection::read_request() {
+  if (phase_ == phase::closed) return;
+  if (buffer_.size() > 0) return read_header(clock::now());  // pipelined: the next request is already here
+  if (s_.draining.load() && !request_waiting()) return close();  // nothing in progress, so nothing to finish
+  phase_ = phase::idle;
+  arm(first_ ? accepted_ + s_.options.header_timeout : clock::now() + s_.options.idle_timeout);
+  socket_.async_read_some(buffer_.prepare(read_chunk), [self = shared_from_this()](error_code ec, std::size_t n) {
+    self->on_first_bytes(ec, n);
+  });
+}
+
+void connection::on_first_bytes(error_code ec, std::size_t n) {
+  if (ec) return close();  // idle timeout, the client closed, or the server is closing it
+  buffer_.commit(n);
+  read_header(first_ ? accepted_ : clock::now());
+}
+
+void connection::read_header(clock::time_point started) {
+  phase_ = phase::reading_header;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(s_.options.max_header_bytes));
+  parser_->body_limit(static_cast<std::uint64_t>(s_.options.max_body_bytes));
+  arm(started + s_.options.header_timeout);
+  bhttp::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+    self->on_header(ec);
+  });
+}
+
+void connection::on_header(error_code ec) {
+  if (ec) return on_read_error(ec);
+  if (parser_->is_done()) return handle();
+  if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) return write_raw(continue_100, true);
+  read_body();
+}
+
+void connection::read_body() {
+  phase_ = phase::reading_body;
+  arm(clock::now() + s_.options.body_timeout);
+  bhttp::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) { self->on_body(ec); });
+}
+
+void connection::on_body(error_code ec) {
+  if (ec) return on_read_error(ec);
+  handle();
+}
+
+void connection::on_read_error(error_code ec) {
+  if (phase_ == phase::closed) return;
+  const bool header = phase_ == phase::reading_header;
+  if (timed_out_) {
+    return respond(response::error(status::request_timeout, "request timeout",
+                                   fmt::format("the request {} was not complete within {} ({})", header ? "header" : "body",
+                                               header ? "header_timeout" : "body_timeout",
+                                               human(header ? s_.options.header_timeout : s_.options.body_timeout))),
+                   11, false, false);
+  }
+  if (ec == bhttp::error::header_limit)
+    return respond(response::error(status::request_header_fields_too_large, "header too large",
+                                   fmt::format("the request header exceeds max_header_bytes ({} bytes)", s_.options.max_header_bytes)),
+                   11, false, false);
+  if (ec == bhttp::error::body_limit)
+    return respond(response::error(status::payload_too_large, "body too large",
+                                   fmt::format("the request body exceeds max_body_bytes ({} bytes)", s_.options.max_body_bytes)),
+                   11, false, false);
+  if (!is_http_error(ec) || ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return close();
+  respond(response::error(status::bad_request, "bad request", fmt::format("malformed request: {}", ec.message())), 11, false, false);
+}
+
+// --- answering ---
+
+void connection::handle() {
+  phase_ = phase::handling;
+  disarm();
+  const auto& req = parser_->get();
+  auto r = dispatch(s_, req);
+  const bool keep_alive = req.keep_alive() && !s_.draining.load();
+  const auto version = req.version();
+  const bool head = req.method() == bhttp::verb::head;
+  parser_.reset();  // the request (and its body) is not needed any more
+  respond(std::move(r), version, keep_alive, head);
+}
+
+void connection::respond(http::response r, unsigned version, bool keep_alive, bool head) {
+  try {
+    res_ = {};
+    res_.version(version);
+    res_.result(static_cast<unsigned>(r.status));
+    if (!r.content_type.empty()) res_.set(bhttp::field::content_type, r.content_type);
+    for (const auto& h : r.headers) res_.insert(h.name, h.value);
+    res_.body() = std::move(r.body);
+    res_.keep_alive(keep_alive);
+    res_.prepare_payload();
+    if (head) {  // the headers a GET would have, without the body
+      const auto length = res_.body().size();
+      res_.body().clear();
+      res_.content_length(length);
+    }
+  } catch (const std::exception& e) {  // a header the handler set that Beast rejects, say
+    s_.log->error("{}: cannot send a response: {}", s_.name, e.what());
+    res_ = {bhttp::status::internal_server_error, version};
+    res_.set(bhttp::field::content_type, "application/json");
+    res_.body() = R"({"error":"internal error","reason":"the response could not be serialised"})";
+    keep_alive = false;
+    res_.keep_alive(false);
+    res_.prepare_payload();
+  }
+  phase_ = phase::writing;
+  arm(clock::now() + s_.options.write_timeout);
+  bhttp::async_write(socket_, res_, [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
+    self->on_write(ec, keep_alive);
+  });
+}
+
+void connection::on_write(error_code ec, bool keep_alive) {
+  if (ec) return close();  // the client went away, or did not read within write_timeout
+  res_ = {};               // an idle connection keeps no response body
+  first_ = false;
+  if (!keep_alive || s_.draining.load()) return linger();
+  read_request();
+}
+
+void connection::write_raw(const std::string& bytes, bool then_read_body) {
+  phase_ = phase::writing;
+  arm(clock::now() + s_.options.write_timeout);
+  asio::async_write(socket_, asio::buffer(bytes), [self = shared_from_this(), then_read_body](error_code ec, std::size_t) {
+    if (ec) return self->close();
+    if (then_read_body) return self->read_body();
+    self->linger();
+  });
+}
+
+// --- closing ---
+
+void connection::linger() {
+  phase_ = phase::closing;
+  slot_.release();  // everything owed is written: drain() and max_connections stop counting this one
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  buffer_.clear();
+  arm(clock::now() + linger_time);
+  socket_.async_read_some(buffer_.prepare(read_chunk), [self = shared_from_this()](error_code ec, std::size_t) {
+    self->on_linger(ec);
+  });
+}
+
+void connection::on_linger(error_code ec) {
+  if (ec) return close();  // end of stream (the client read everything and closed), or linger_time passed
+  socket_.async_read_some(buffer_.prepare(read_chunk), [self = shared_from_this()](error_code ec2, std::size_t) {
+    self->on_linger(ec2);
+  });
+}
+
+}  // namespace lifespan::http::detail

@@ -1,0 +1,79 @@
+#pragma once
+// One HTTP/1.1 connection: read a request (header, then body) under the configured limits and timeouts,
+// dispatch it, write the response, and either wait for the next request (keep-alive) or close.
+//
+//   idle ──first byte──► reading header ──► reading body ──► dispatch ──► writing ──► idle
+//     │ idle_timeout        │ header_timeout    │ body_timeout                │ write_timeout
+//     ▼                     ▼ (408)             ▼ (408)                     ▼ Connection: close
+//   closed          431 / 413 / 400 ──────────────────────────────────────► lingering close
+//
+// Every deadline is one timer per connection, re-armed per phase; when it fires the socket's operations
+// are cancelled and the connection answers 408 (if a request had begun) or just closes. A connection
+// with nothing to say (no unread byte, here or in the kernel) is closed at once when the server drains;
+// one with a request in progress or already sent finishes it, answers with `Connection: close` and
+// closes. A lingering close (shut down our side, discard what
+// the client still sends for a moment) makes sure the client reads the last response instead of a reset.
+//
+// Threading: everything runs on the connection's io_loop thread; the object lives as long as one of its
+// asynchronous operations holds it (shared_from_this).
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "io_loop.hpp"
+
+namespace lifespan::http::detail {
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(io_loop& loop, boost::asio::ip::tcp::socket socket, connection_slot slot);
+  ~connection();
+
+  void serve();
+  void turn_away();  // over max_connections: 503 at once, then close
+  void close_if_idle();
+  void close();
+
+ private:
+  using clock = std::chrono::steady_clock;
+  using error_code = boost::system::error_code;
+  enum class phase : std::uint8_t { idle, reading_header, reading_body, handling, writing, closing, closed };
+
+  void read_request();
+  bool request_waiting();
+  void on_first_bytes(error_code ec, std::size_t n);
+  void read_header(clock::time_point started);
+  void on_header(error_code ec);
+  void read_body();
+  void on_body(error_code ec);
+  void on_read_error(error_code ec);
+  void handle();
+  void respond(http::response r, unsigned version, bool keep_alive, bool head);
+  void on_write(error_code ec, bool keep_alive);
+  void write_raw(const std::string& bytes, bool then_read_body);
+  void linger();
+  void on_linger(error_code ec);
+  void arm(clock::time_point deadline);
+  void disarm();
+
+  io_loop& loop_;
+  server_state& s_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  beast_response res_;
+  connection_slot slot_;
+  clock::time_point accepted_;
+  phase phase_ = phase::idle;
+  bool first_ = true;        // no request completed yet on this connection
+  bool timed_out_ = false;   // the pending operation was cancelled by the deadline
+  std::uint64_t timer_generation_ = 0;
+};
+
+}  // namespace lifespan::http::detail

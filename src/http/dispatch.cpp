@@ -1,0 +1,113 @@
+#include "dispatch.hpp"
+
+#include <optional>
+
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+
+#include "json_body.hpp"
+#include "probes.hpp"
+
+namespace lifespan::http::detail {
+namespace {
+
+std::optional<http::method> method_of(bhttp::verb v) noexcept {
+  switch (v) {
+    case bhttp::verb::get: return method::get;
+    case bhttp::verb::head: return method::head;
+    case bhttp::verb::post: return method::post;
+    case bhttp::verb::put: return method::put;
+    case bhttp::verb::patch: return method::patch;
+    case bhttp::verb::delete_: return method::delete_;
+    case bhttp::verb::options: return method::options;
+    default: return std::nullopt;
+  }
+}
+
+std::string_view std_view(boost::core::string_view s) noexcept { return {s.data(), s.size()}; }
+
+http::response not_found(const beast_request& req, std::string_view path) {
+  return response::error(status::not_found, "not found", fmt::format("no route for {} {}", std_view(req.method_string()), path));
+}
+
+http::response not_allowed(const beast_request& req, std::string_view path, const std::vector<http::method>& allowed) {
+  std::string list;
+  for (auto m : allowed) list += (list.empty() ? "" : ", ") + std::string(to_string(m));
+  auto r = response::error(status::method_not_allowed, "method not allowed",
+                           fmt::format("{} does not answer {}; allowed: {}", path, std_view(req.method_string()), list));
+  r.set("Allow", std::move(list));
+  return r;
+}
+
+http::response call(server_state& s, const http::handler& handler, exchange& x) {
+  request r(x);
+  try {
+    auto res = handler(r);
+    if (res.status == status::service_unavailable) res.set("Retry-After", s.retry_after);
+    return res;
+  } catch (const http::error& e) {
+    auto res = e.to_response();
+    if (e.status() == status::service_unavailable) res.set("Retry-After", s.retry_after);
+    return res;
+  } catch (const std::exception& e) {
+    s.log->error("{}: {} {} failed: {}", s.name, to_string(x.method), x.route->decl->pattern(), e.what());
+  } catch (...) {
+    s.log->error("{}: {} {} failed with a non-standard exception", s.name, to_string(x.method), x.route->decl->pattern());
+  }
+  return response::error(status::internal_server_error, "internal error",
+                         fmt::format("the handler of {} {} failed; the server's log has the details", to_string(x.method),
+                                     x.route->decl->pattern()));
+}
+
+}  // namespace
+
+http::response unavailable(const server_state& s, const bound_dependency& d) {
+  const auto state = d.watch.state();
+  auto r = json_response({{"error", "unavailable"},
+                           {"reason", fmt::format("component '{}' is {}", d.watch.name(), to_string(state))},
+                           {"component", d.watch.name()},
+                           {"state", to_string(state)}},
+                          status::service_unavailable);
+  r.set("Retry-After", s.retry_after);
+  return r;
+}
+
+http::response dispatch(server_state& s, const beast_request& req) noexcept {
+  try {
+    exchange x;
+    x.raw = &req;
+    const auto target = std_view(req.target());
+    auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
+    if (!parsed) {  // absolute-form ("http://host/path") is legal too, if rare outside proxies
+      auto absolute = boost::urls::parse_absolute_uri(boost::core::string_view(target.data(), target.size()));
+      if (!absolute)
+        return response::error(status::bad_request, "bad request",
+                               fmt::format("malformed request target: {}", parsed.error().message()));
+      parsed = absolute;
+    }
+    x.url = *parsed;
+    const auto path = std_view(x.url.encoded_path());
+    const auto m = method_of(req.method());
+    if (is_builtin_path(path)) {
+      if (m == method::get || m == method::head) return answer_builtin(s, path);
+      return not_allowed(req, path, {method::get, method::head});
+    }
+    for (auto segment : x.url.segments()) x.segments.push_back(std::move(segment));
+    if (!m) {
+      const auto allowed = s.routes->allowed(x.segments);
+      return allowed.empty() ? not_found(req, path) : not_allowed(req, path, allowed);
+    }
+    const auto match = s.routes->match(*m, x.segments);
+    if (!match.found) return match.allowed.empty() ? not_found(req, path) : not_allowed(req, path, match.allowed);
+    x.method = *m;
+    x.route = &s.bound[match.found->index()];
+    for (const auto& d : x.route->dependencies)
+      if (d.required && !d.watch.usable()) return unavailable(s, d);
+    x.stop = s.cancel.get_token();
+    return call(s, match.found->handler(), x);
+  } catch (...) {  // allocation failure, most likely: answer without allocating much more
+    return {status::internal_server_error, "application/json", R"({"error":"internal error","reason":"out of resources"})", {}};
+  }
+}
+
+}  // namespace lifespan::http::detail

@@ -1,0 +1,109 @@
+// Responses, errors and the request view handlers see.
+#include "lifespan/http/message.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "exchange.hpp"
+#include "json_body.hpp"
+
+namespace lifespan::http {
+namespace {
+
+std::string_view std_view(boost::core::string_view s) noexcept { return {s.data(), s.size()}; }
+
+}  // namespace
+
+std::string_view to_string(method m) noexcept {
+  switch (m) {
+    case method::get: return "GET";
+    case method::head: return "HEAD";
+    case method::post: return "POST";
+    case method::put: return "PUT";
+    case method::patch: return "PATCH";
+    case method::delete_: return "DELETE";
+    case method::options: return "OPTIONS";
+  }
+  return "?";
+}
+
+response response::json(const nlohmann::json& body, http::status s) {
+  // Invalid UTF-8 (a reason quoting a client's bytes, say) is replaced, never thrown about.
+  return {s, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+}
+
+response response::text(std::string body, http::status s, std::string content_type) {
+  return {s, std::move(content_type), std::move(body), {}};
+}
+
+response response::error(http::status s, std::string_view error, std::string_view reason) {
+  return detail::json_response({{"error", error}, {"reason", reason}}, s);
+}
+
+http::method request::method() const noexcept { return x_->method; }
+
+std::string_view request::target() const noexcept { return std_view(x_->raw->target()); }
+
+std::string_view request::path() const noexcept {
+  const auto p = x_->url.encoded_path();
+  return {p.data(), p.size()};
+}
+
+std::string_view request::route() const noexcept { return x_->route->decl->pattern(); }
+
+const std::string& request::param(std::string_view name) const {
+  for (const auto& [parameter, index] : x_->route->decl->parameters())
+    if (parameter == name) return x_->segments.at(index);
+  throw std::out_of_range(fmt::format("route {} has no parameter '{}'", x_->route->decl->pattern(), name));
+}
+
+std::optional<std::string> request::query(std::string_view name) const {
+  const auto params = x_->url.params();
+  const auto it = params.find(boost::core::string_view(name.data(), name.size()));
+  if (it == params.end()) return std::nullopt;
+  const auto p = *it;
+  return p.has_value ? p.value : std::string{};
+}
+
+std::optional<std::string_view> request::header(std::string_view name) const {
+  const auto it = x_->raw->find(boost::core::string_view(name.data(), name.size()));
+  if (it == x_->raw->end()) return std::nullopt;
+  return std_view(it->value());
+}
+
+const std::string& request::body() const noexcept { return x_->raw->body(); }
+
+nlohmann::json request::json() const {
+  try {
+    return nlohmann::json::parse(x_->raw->body());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw http::error(status::bad_request, "bad request", fmt::format("the body is not valid JSON: {}", e.what()));
+  }
+}
+
+std::stop_token request::stop_token() const noexcept { return x_->stop; }
+
+void* request::dependency(const void* type, std::string_view component, bool required) const {
+  const auto& route = *x_->route;
+  for (const auto& d : route.dependencies) {
+    if (d.watch.name() != component) continue;
+    if (d.type != type || !d.get)
+      throw std::logic_error(fmt::format("route {}: component '{}' was not declared with the type asked for; declare it "
+                                         "with .needs<T>(\"{}\") or .optional<T>(\"{}\")",
+                                         route.decl->pattern(), component, component, component));
+    if (required != d.required)
+      throw std::logic_error(fmt::format("route {}: component '{}' is declared {}; use req.{}<T>(\"{}\")", route.decl->pattern(),
+                                         component, d.required ? "with needs<T>" : "with optional<T>",
+                                         d.required ? "get" : "optional", component));
+    void* instance = d.get();
+    if (instance == nullptr && required)
+      throw http::error(status::service_unavailable, "unavailable",
+                        fmt::format("component '{}' is {}", component, to_string(d.watch.state())));
+    return instance;
+  }
+  throw std::logic_error(fmt::format("route {} does not declare component '{}'; add .needs<T>(\"{}\") to the route",
+                                     route.decl->pattern(), component, component));
+}
+
+}  // namespace lifespan::http

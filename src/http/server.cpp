@@ -1,0 +1,193 @@
+// The server as a component: start() binds and returns, drain() closes the listener and waits for
+// in-flight requests, stop() closes everything and joins the threads. Also add_server().
+#include "lifespan/http/server.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "listener.hpp"
+#include "probes.hpp"
+
+namespace lifespan::http {
+
+namespace {
+
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& e) {
+  return e.address().is_v6() ? fmt::format("[{}]:{}", e.address().to_string(), e.port())
+                             : fmt::format("{}:{}", e.address().to_string(), e.port());
+}
+
+// Written next to the target and renamed over it, so a reader never sees half an address.
+void write_address_file(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text << '\n';
+    out.close();
+    if (!out) throw std::runtime_error(fmt::format("address_file: cannot write '{}'", temporary));
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) throw std::runtime_error(fmt::format("address_file: cannot rename '{}' to '{}': {}", temporary, path, ec.message()));
+}
+
+std::string turn_away_response(const detail::server_state& s) {
+  const std::string body = fmt::format(
+      R"({{"error":"overloaded","reason":"the server already has max_connections ({}) open connections"}})",
+      s.options.max_connections);
+  return fmt::format(
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nRetry-After: {}\r\n"
+      "Connection: close\r\n\r\n{}",
+      body.size(), s.retry_after, body);
+}
+
+}  // namespace
+
+struct server::impl {
+  impl(options o, service& svc, std::shared_ptr<const router> routes)
+      : state(std::move(o), svc, routes ? std::move(routes) : std::make_shared<const router>()) {}
+
+  // Declaration order is destruction order reversed: the listener refers to the loops, both to state.
+  detail::server_state state;
+  std::vector<std::unique_ptr<detail::io_loop>> loops;
+  std::unique_ptr<detail::listener> listener;
+
+  std::mutex lifecycle;  // start() and stop() (which may overlap when a start overruns its budget)
+  bool stopped = false;
+  std::atomic<std::uint16_t> port{0};
+  mutable std::mutex address_mutex;
+  std::string address;
+  bool wrote_address_file = false;
+
+  void bind_routes(const context& ctx);
+  void shut_down();  // stop()'s work; idempotent
+};
+
+void server::impl::bind_routes(const context& ctx) {
+  const auto& routes = *state.routes;
+  state.bound.resize(routes.size());
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const route& r = routes.at(i);
+    auto& b = state.bound[i];
+    b.decl = &r;
+    for (const auto& d : r.dependencies())
+      b.dependencies.push_back({state.svc.watch(d.component), d.required, d.type, d.bind ? d.bind(ctx) : nullptr});
+  }
+}
+
+void server::impl::shut_down() {
+  if (stopped) return;
+  stopped = true;
+  state.stopping.store(true);
+  state.draining.store(true);
+  state.cancel.request_stop();
+  if (listener) listener->close();
+  for (auto& l : loops) l->halt();
+  if (listener) listener->join();
+  for (auto& l : loops) l->join();
+  listener.reset();
+  loops.clear();  // destroys what the loops still held: connections, queued sockets
+  if (wrote_address_file) {
+    std::error_code ignored;
+    std::filesystem::remove(state.options.address_file, ignored);
+  }
+}
+
+server::server(options o, service& svc, std::shared_ptr<const router> routes)
+    : impl_(std::make_unique<impl>(std::move(o), svc, std::move(routes))) {}
+
+server::~server() {
+  std::lock_guard lock(impl_->lifecycle);
+  impl_->shut_down();
+}
+
+void server::start(context& ctx) {
+  std::lock_guard lock(impl_->lifecycle);
+  if (impl_->stopped) throw std::runtime_error("server stopped before it started");
+  auto& s = impl_->state;
+  s.name = ctx.name();
+  s.log = spdlog::default_logger();
+  impl_->bind_routes(ctx);
+
+  const int threads = s.options.threads > 0 ? s.options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s.beats.emplace(static_cast<std::size_t>(threads), lifespan::steady());
+  const auto seconds = std::chrono::duration<double>(s.options.retry_after).count();
+  s.retry_after = std::to_string(static_cast<long long>(std::ceil(seconds)));
+  s.turn_away_response = turn_away_response(s);
+
+  for (int i = 0; i < threads; ++i) impl_->loops.push_back(std::make_unique<detail::io_loop>(s, static_cast<std::size_t>(i)));
+  impl_->listener = std::make_unique<detail::listener>(s, impl_->loops);
+  const auto bound = impl_->listener->open(s.options.address, s.options.port);
+  {
+    std::lock_guard address_lock(impl_->address_mutex);
+    impl_->address = endpoint_text(bound);
+  }
+  impl_->port.store(bound.port());
+  if (!s.options.address_file.empty()) {
+    write_address_file(s.options.address_file, impl_->address);
+    impl_->wrote_address_file = true;
+  }
+  for (auto& l : impl_->loops) l->start();
+  impl_->listener->start();
+  s.log->info("{}: listening on {} ({} I/O thread{})", s.name, impl_->address, threads, threads == 1 ? "" : "s");
+}
+
+void server::drain(time_point deadline) {
+  // `deadline` is on the steady clock, as the runtime's is unless a test injects a manual clock.
+  auto& s = impl_->state;
+  {
+    std::lock_guard lock(impl_->lifecycle);  // not held while waiting: stop() may come at the deadline
+    if (impl_->stopped) return;
+    s.draining.store(true);
+    if (impl_->listener) impl_->listener->close();
+    for (auto& l : impl_->loops) l->close_idle();
+  }
+  std::unique_lock wait_lock(s.closed_mutex);
+  if (s.closed.wait_until(wait_lock, deadline, [&] { return s.open.load() == 0; })) return;
+  const int left = s.open.load();
+  wait_lock.unlock();
+  s.log->warn("{}: drain deadline reached with {} connection{} open; closing them", s.name, left, left == 1 ? "" : "s");
+  s.cancel.request_stop();
+  std::lock_guard lock(impl_->lifecycle);
+  if (impl_->stopped) return;
+  for (auto& l : impl_->loops) l->close_all();
+}
+
+void server::stop(time_point deadline) {
+  (void)deadline;  // joining the I/O threads waits for handlers that are running; they should be short
+  std::lock_guard lock(impl_->lifecycle);
+  impl_->shut_down();
+  if (impl_->state.log) impl_->state.log->info("{}: stopped", impl_->state.name);
+}
+
+std::uint16_t server::port() const noexcept { return impl_->port.load(); }
+
+std::string server::address() const {
+  std::lock_guard lock(impl_->address_mutex);
+  return impl_->address;
+}
+
+component_builder add_server(service& svc, router routes, std::string name) {
+  for (auto path : detail::builtin_paths()) {
+    const auto allowed = routes.allowed(split_path(path));
+    if (!allowed.empty())
+      throw std::invalid_argument(fmt::format("http::add_server: a route answers {}, which is a built-in endpoint; choose another path", path));
+  }
+  auto needed = routes.dependencies();
+  auto shared = std::make_shared<const router>(std::move(routes));
+  component_builder b = svc.add<server>(std::move(name), std::ref(svc), std::move(shared));
+  b.critical();
+  for (auto& component : needed) b.optional(std::move(component));
+  return b;
+}
+
+}  // namespace lifespan::http

@@ -1,0 +1,159 @@
+#pragma once
+// The pieces the HTTP tests share: a service running the real lifecycle in the harness with the server
+// on 127.0.0.1 and a free port, and components whose start the test releases by hand.
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "client.hpp"
+#include "lifespan/http/server.hpp"
+#include "lifespan/testing/harness.hpp"
+
+namespace lifespan::test {
+
+using namespace std::chrono_literals;
+
+inline service_options quiet(std::vector<std::string> overrides = {}) {
+  service_options o;
+  o.own_signals = false;
+  o.read_environment = false;
+  o.install_logger = false;
+  o.config_overrides = std::move(overrides);
+  return o;
+}
+
+inline http::server::options local_options() {
+  http::server::options o;
+  o.address = "127.0.0.1";
+  o.port = 0;
+  o.threads = 2;
+  return o;
+}
+
+// Opens once; a start waiting on it returns then (or throws when cancelled first).
+class gate {
+ public:
+  void open() {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+    }
+    changed_.notify_all();
+  }
+  bool wait(std::stop_token cancel) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait(lock, cancel, [&] { return open_; });
+  }
+  // Bounded, for handlers: a broken test fails instead of blocking an I/O thread forever.
+  bool wait(std::stop_token cancel, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, cancel, timeout, [&] { return open_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any changed_;
+  bool open_ = false;
+};
+
+// Counts events from other threads (a handler was entered, say); a test waits for a count.
+class counter {
+ public:
+  void add() {
+    {
+      std::lock_guard lock(mutex_);
+      ++count_;
+    }
+    changed_.notify_all();
+  }
+  bool wait_for(int n, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return count_ >= n; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int count_ = 0;
+};
+
+// A component whose start blocks until its gate opens; `value` lets typed routes see which instance
+// they got.
+class gated : public component {
+ public:
+  explicit gated(std::shared_ptr<gate> g) : gate_(std::move(g)) {}
+  void start(context& ctx) override {
+    if (!gate_->wait(ctx.stop_token())) throw std::runtime_error("start cancelled");
+  }
+  std::atomic<int> calls{0};
+
+ private:
+  std::shared_ptr<gate> gate_;
+};
+
+// A component whose health the test sets.
+class patient : public component {
+ public:
+  explicit patient(std::shared_ptr<std::atomic<int>> h) : health_(std::move(h)) {}
+  void start(context&) override {}
+  std::optional<health_report> check_health(std::stop_token) override {
+    switch (health_->load()) {
+      case 0: return health_report::ok();
+      case 1: return health_report::degraded("slow disk");
+      default: return health_report::failed("disk gone");
+    }
+  }
+
+ private:
+  std::shared_ptr<std::atomic<int>> health_;
+};
+
+// The service under test, with the server registered as "http" (as add_server does: critical, and an
+// optional dependency on everything the routes need), constructed with `options` instead of from
+// configuration so that the test can read the bound port.
+class served {
+ public:
+  explicit served(std::vector<std::string> overrides = {}) : svc("t", quiet(std::move(overrides))) {}
+  ~served() {
+    if (h) h->stop();
+  }
+
+  component_builder add_server(http::router routes, http::server::options o = local_options()) {
+    auto needed = routes.dependencies();
+    auto shared = std::make_shared<const http::router>(std::move(routes));
+    auto b = svc.add_factory<http::server>("http", [this, shared, o] {
+      auto s = std::make_unique<http::server>(o, svc, shared);
+      instance.store(s.get());
+      return s;
+    });
+    for (auto& n : needed) b.optional(n);
+    return b;
+  }
+
+  // Runs the service and waits until the server listens.
+  void start() {
+    h = std::make_unique<testing::harness>(svc);
+    h->start();
+    if (!h->wait_for_event(event_kind::component_up, "http")) throw std::runtime_error("the server did not come up");
+    port = instance.load()->port();
+  }
+
+  bool wait_for_phase_end(const std::string& phase) {
+    return h->wait_for([&](const std::vector<lifecycle_event>& events) {
+      for (const auto& e : events)
+        if (e.kind == event_kind::shutdown_phase && e.detail == phase) return true;
+      return false;
+    });
+  }
+
+  service svc;
+  std::atomic<http::server*> instance{nullptr};
+  std::unique_ptr<testing::harness> h;
+  std::uint16_t port = 0;
+};
+
+}  // namespace lifespan::test
