@@ -8,6 +8,7 @@
 #include <deque>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -217,18 +218,28 @@ timeline service::startup_timeline() const {
   return rt ? rt->timeline() : timeline{};
 }
 
-std::string service::graph_dot() {
+namespace {
+
+// The graph as declared, or nullopt when it is invalid (check() says why).
+std::optional<std::pair<std::vector<graph::declaration>, graph::resolved>> resolve_declared(
+    const std::deque<detail::registration>& registrations) {
   std::vector<graph::problem> problems;
-  auto decls = detail::declarations_of(impl_->registrations);
+  auto decls = detail::declarations_of(registrations);
   auto g = graph::resolve(decls, problems);
-  return problems.empty() ? graph::to_dot(decls, g) : std::string{};
+  if (!problems.empty()) return std::nullopt;
+  return std::make_pair(std::move(decls), std::move(g));
+}
+
+}  // namespace
+
+std::string service::graph_dot() {
+  auto g = resolve_declared(impl_->registrations);
+  return g ? graph::to_dot(g->first, g->second) : std::string{};
 }
 
 nlohmann::json service::graph_json() {
-  std::vector<graph::problem> problems;
-  auto decls = detail::declarations_of(impl_->registrations);
-  auto g = graph::resolve(decls, problems);
-  return problems.empty() ? graph::to_json(decls, g) : nlohmann::json{};
+  auto g = resolve_declared(impl_->registrations);
+  return g ? graph::to_json(g->first, g->second) : nlohmann::json{};
 }
 
 }  // namespace lifespan

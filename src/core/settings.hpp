@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lifespan/config/config.hpp"
+#include "lifespan/config/duration.hpp"
 #include "lifespan/core/clock.hpp"
 #include "lifespan/core/detail/registration.hpp"
 
@@ -32,6 +33,11 @@ struct component_settings {
   struct timeouts timeouts;
   retry_policy retry;
 };
+
+// A runtime duration as configuration spells it ("1.5s"), for messages that quote budgets.
+inline std::string format(duration d) {
+  return config::format_duration(std::chrono::duration_cast<config::duration>(d));
+}
 
 // The sections the runtime owns; any other top-level section must name a component.
 inline const std::vector<std::string> runtime_sections{"startup", "shutdown", "logging"};

@@ -6,12 +6,6 @@
 #include "runtime.hpp"
 
 namespace lifespan::detail {
-namespace {
-
-std::string format(duration d) { return config::format_duration(std::chrono::duration_cast<config::duration>(d)); }
-
-}  // namespace
-
 void runtime::on_shutdown_request(int exit_code, int count) {
   if (!shutting_down_) {
     begin_shutdown(exit_code, false, {});

@@ -11,8 +11,6 @@
 namespace lifespan::detail {
 namespace {
 
-std::string format(duration d) { return config::format_duration(std::chrono::duration_cast<config::duration>(d)); }
-
 bool started_eagerly(const node& n) { return n.effective != criticality::lazy; }
 
 }  // namespace
