@@ -9,7 +9,7 @@ packages=(
   # libraries
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libboost1.81-dev libboost-url1.81-dev
-  libsystemd-dev prometheus-cpp-dev
+  prometheus-cpp-dev
   # data: SQLite embedded, PostgreSQL for deployments (the server runs the tests), through SOCI
   libsoci-dev libsqlite3-dev libpq-dev postgresql
   # models and detection
