@@ -1,5 +1,6 @@
 #include "hook_pool.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace lifespan::detail {
@@ -40,17 +41,24 @@ hook_pool::~hook_pool() {
 }
 
 // Thread creation costs tens of microseconds: it happens outside the lock, so workers keep taking
-// hooks while the submitting thread creates the ones a burst needs.
-void hook_pool::submit(std::function<void()> hook) {
-  bool spawn = false, wake = false;
+// hooks while the supervisor creates the ones a burst needs.
+void hook_pool::flush() {
+  if (pending_.empty()) return;
+  std::size_t idle = 0, spawn = 0;
   {
     std::lock_guard lock(shared_->mutex);
-    shared_->queue.push_back(std::move(hook));
-    wake = shared_->idle > 0;
-    spawn = shared_->claim_spawn();
+    for (auto& hook : pending_) shared_->queue.push_back(std::move(hook));
+    idle = shared_->idle;
+    while (shared_->claim_spawn()) ++spawn;
   }
-  if (wake) shared_->wakeup.notify_one();
-  if (spawn) std::thread(work, shared_).detach();
+  const std::size_t wake = std::min(idle, pending_.size());
+  pending_.clear();
+  if (wake == idle) {
+    if (wake > 0) shared_->wakeup.notify_all();
+  } else {
+    for (std::size_t i = 0; i < wake; ++i) shared_->wakeup.notify_one();
+  }
+  for (std::size_t i = 0; i < spawn; ++i) std::thread(work, shared_).detach();
 }
 
 void hook_pool::abandon_one() {

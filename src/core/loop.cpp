@@ -1,5 +1,7 @@
 #include "loop.hpp"
 
+#include <utility>
+
 namespace lifespan::detail {
 
 loop::loop(std::shared_ptr<lifespan::clock> clock) : clock_(std::move(clock)) {}
@@ -13,11 +15,13 @@ void loop::attach_clock() {
 }
 
 void loop::post(task t) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     posted_.push_back(std::move(t));
+    wake = std::exchange(sleeping_, false);
   }
-  wakeup_.notify_one();
+  if (wake) wakeup_.notify_one();
 }
 
 loop::timer_id loop::at(time_point when, task t) {
@@ -36,7 +40,10 @@ void loop::cancel(timer_id& id) {
   id = 0;
 }
 
-void loop::run_until(const std::function<bool()>& done) {
+void loop::run_until(const std::function<bool()>& done, const std::function<void()>& before_sleep) {
+  const auto hand_over = [&] {
+    if (before_sleep) before_sleep();
+  };
   std::deque<task> batch;
   while (!done()) {
     // Due timers first, one at a time: a timer may cancel or add others.
@@ -46,17 +53,24 @@ void loop::run_until(const std::function<bool()>& done) {
       timer_times_.erase(node.key().second);
       node.mapped()();
       fired = true;
-      if (done()) return;
+      if (done()) return hand_over();
     }
     {
       std::unique_lock lock(mutex_);
       if (posted_.empty() && !fired) {
+        lock.unlock();
+        hand_over();
+        lock.lock();
+      }
+      if (posted_.empty() && !fired) {
         const auto has_work = [this] { return !posted_.empty(); };
+        sleeping_ = true;
         if (timers_.empty() || clock_->is_manual()) {
           wakeup_.wait(lock, has_work);  // a manual clock posts a no-op when it moves
         } else {
           wakeup_.wait_until(lock, timers_.begin()->first.first, has_work);
         }
+        sleeping_ = false;
       }
       batch.swap(posted_);
     }
@@ -68,7 +82,7 @@ void loop::run_until(const std::function<bool()>& done) {
         // Keep the rest for a later run_until (shutdown follows startup on the same loop).
         std::lock_guard lock(mutex_);
         posted_.insert(posted_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
-        return;
+        return hand_over();
       }
     }
   }

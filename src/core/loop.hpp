@@ -34,14 +34,17 @@ class loop : public std::enable_shared_from_this<loop> {
   timer_id after(duration d, task t) { return at(now() + d, std::move(t)); }
   void cancel(timer_id& id);
 
-  // Runs posted tasks and due timers until `done()` holds (checked after every task).
-  void run_until(const std::function<bool()>& done);
+  // Runs posted tasks and due timers until `done()` holds (checked after every task). `before_sleep`
+  // runs on the supervisor thread whenever the loop is about to block, and before it returns: the
+  // place to hand work batched up by the tasks to other threads.
+  void run_until(const std::function<bool()>& done, const std::function<void()>& before_sleep = {});
 
  private:
   std::shared_ptr<lifespan::clock> clock_;
   std::mutex mutex_;
   std::condition_variable wakeup_;
   std::deque<task> posted_;
+  bool sleeping_ = false;  // guarded by mutex_: post() wakes the supervisor only when it sleeps
 
   using timer_key = std::pair<time_point, timer_id>;
   std::map<timer_key, task> timers_;

@@ -57,7 +57,7 @@ runtime::~runtime() {
 
 int runtime::run() {
   begin_startup();
-  loop_->run_until([this] { return finished_; });
+  loop_->run_until([this] { return finished_; }, [this] { pool_->flush(); });
   if (aborting_) return exit_code_ == 0 ? 1 : exit_code_;
   if (stop_timed_out_ && exit_code_ == 0) return 3;
   return exit_code_;
