@@ -130,6 +130,30 @@ BENCHMARK(BM_noop_run)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
+// Validation alone (what --check-config and the start of run() do): graph resolution, configuration
+// and every component's options, with nothing constructed.
+void BM_check(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto deps = make_edges(n, state.range(1) != 0);
+  service_options options;
+  options.own_signals = false;
+  options.install_logger = false;
+  options.read_environment = false;
+  service svc("bench", options);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto b = svc.add<noop>("c" + std::to_string(i));
+    for (auto d : deps[i]) b.depends_on("c" + std::to_string(d));
+  }
+  for (auto _ : state) {
+    auto problems = svc.check();
+    if (!problems.empty()) {
+      state.SkipWithError(problems.front().c_str());
+      break;
+    }
+  }
+}
+BENCHMARK(BM_check)->ArgNames({"n", "dag"})->Args({10000, 0})->Args({10000, 1})->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -80,13 +80,17 @@ std::shared_ptr<section::node_ref> section::node_ref::child(std::string_view key
 void section::node_ref::finish(error_list& errors) {
   const detail::node* n = resolve();
   if (n == nullptr || n->type != kind::mapping) return;
-  const std::vector<std::string> candidates(known.begin(), known.end());
+  std::vector<std::string> candidates;  // sorted, for hints that do not depend on hashing
   for (const auto& e : n->entries) {
     if (known.contains(e.key)) {
       if (auto it = children.find(e.key); it != children.end()) it->second->finish(errors);
       continue;
     }
     if (!reported.insert(e.key).second) continue;  // finish() twice reports each key once
+    if (candidates.empty()) {
+      candidates.assign(known.begin(), known.end());
+      std::sort(candidates.begin(), candidates.end());
+    }
     const char* what = path.empty() ? "unknown section '" : "unknown key '";
     errors.push_back(error{detail::join_key(path, e.key), e.key_where, what + e.key + "'",
                            unknown_key_hint(e.key, candidates)});

@@ -3,11 +3,11 @@
 // long after loading (or in a value that came from the environment) still points at its source.
 //
 // Internal to the config area. yaml-cpp appears only in the .cpp files.
-#include <map>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,9 +85,17 @@ struct section::node_ref {
   const detail::node* root = nullptr;  // owned by the document
   std::mutex* mutex = nullptr;         // owned by the document; guards known, reported, children
   std::vector<std::string> path;
-  std::set<std::string, std::less<>> known;     // keys asked for, present or not
-  std::set<std::string, std::less<>> reported;  // unknown keys already reported by finish()
-  std::map<std::string, std::shared_ptr<node_ref>, std::less<>> children;
+  // Hashed: the root's sets hold one entry per component, ten thousand in a large service.
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  template <class V>
+  using by_key = std::unordered_map<std::string, V, string_hash, std::equal_to<>>;
+  using key_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+  key_set known;     // keys asked for, present or not
+  key_set reported;  // unknown keys already reported by finish()
+  by_key<std::shared_ptr<node_ref>> children;
 
   const detail::node* resolve() const;
   const detail::entry* lookup(std::string_view key) const;

@@ -11,11 +11,11 @@ namespace {
 // By name when one is given, else by the registered type. Asking by name for the wrong type is a
 // programming error: the cast would be invalid.
 bool matches(const detail::node& dep, const void* type, std::string_view name) {
-  if (name.empty()) return dep.reg.decl.type == type;
+  if (name.empty()) return dep.reg->decl.type == type;
   if (dep.name() != name) return false;
-  if (dep.reg.decl.type != type)
+  if (dep.reg->decl.type != type)
     throw std::logic_error(fmt::format("dependency '{}' is registered as type '{}', not as the type asked for", name,
-                                       dep.reg.decl.type_name));
+                                       dep.reg->decl.type_name));
   return true;
 }
 
@@ -46,7 +46,7 @@ const detail::slot* context::optional_slot(const void* type, std::string_view na
   for (const detail::node* dep : node_->optional)
     if (matches(*dep, type, name)) return &dep->pub;
   // An optional dependency that names nothing registered resolves to no node: a null handle.
-  for (const auto& d : node_->reg.decl.optional)
+  for (const auto& d : node_->reg->decl.optional)
     if ((!name.empty() && d.name == name) || (name.empty() && d.type == type)) return nullptr;
   undeclared(*node_, "an optional", type, name);
 }

@@ -9,7 +9,7 @@
 namespace lifespan::detail {
 
 void runtime::schedule_health(node& n) {
-  if (shutting_down_ || n.health_disabled || !n.reg.hooks.health || n.health_timer != 0) return;
+  if (shutting_down_ || n.health_disabled || !n.reg->hooks.health || n.health_timer != 0) return;
   n.health_timer = loop_->after(n.settings.timeouts.health_interval, [this, &n] {
     n.health_timer = 0;
     run_health_check(n);

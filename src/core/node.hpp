@@ -46,7 +46,7 @@ struct live_instance {
 
 struct node {
   std::size_t index = 0;
-  registration reg;
+  const registration* reg = nullptr;  // owned by the service, which outlives the runtime
   component_settings settings;
   criticality effective = criticality::critical;
   std::vector<node*> required;
@@ -90,7 +90,7 @@ struct node {
   timeline_entry line;              // times relative to the runtime's origin
   int failures_seen = 0;            // lets lazy users tell "failed since I asked"
 
-  const std::string& name() const noexcept { return reg.decl.name; }
+  const std::string& name() const noexcept { return reg->decl.name; }
   component_state state() const noexcept { return pub.state.load(std::memory_order_relaxed); }
 };
 

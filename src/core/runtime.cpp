@@ -12,7 +12,7 @@ void completion_state::complete(bool ok, std::string reason) {
   if (auto l = owner.lock()) l->post([d = deliver, ok, reason = std::move(reason)]() mutable { d(ok, std::move(reason)); });
 }
 
-runtime::runtime(std::vector<registration> registrations, std::vector<component_settings> settings,
+runtime::runtime(const std::deque<registration>& registrations, std::vector<component_settings> settings,
                  const graph::resolved& graph, runtime_settings runtime_settings,
                  std::shared_ptr<lifespan::clock> clock, std::vector<event_listener> listeners)
     : clock_(std::move(clock)),
@@ -25,15 +25,15 @@ runtime::runtime(std::vector<registration> registrations, std::vector<component_
   for (std::size_t i = 0; i < registrations.size(); ++i) {
     auto n = std::make_unique<node>();
     n->index = i;
-    n->reg = std::move(registrations[i]);
+    n->reg = &registrations[i];
     n->settings = settings[i];
     n->effective = graph.effective[i];
     n->owner = this;
     n->ctx.node_ = n.get();
     n->shown.name = n->name();
-    n->shown.criticality = n->reg.decl.criticality;
+    n->shown.criticality = n->reg->decl.criticality;
     n->line.name = n->name();
-    n->line.criticality = n->reg.decl.criticality;
+    n->line.criticality = n->reg->decl.criticality;
     nodes_.push_back(std::move(n));
   }
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
@@ -41,7 +41,7 @@ runtime::runtime(std::vector<registration> registrations, std::vector<component_
     for (auto r : graph.required[i]) {
       n.required.push_back(nodes_[r].get());
       nodes_[r]->required_by.push_back(&n);
-      n.ctx.required_by_type_.emplace_back(nodes_[r]->reg.decl.type, &nodes_[r]->pub);
+      n.ctx.required_by_type_.emplace_back(nodes_[r]->reg->decl.type, &nodes_[r]->pub);
     }
     for (auto o : graph.optional[i]) n.optional.push_back(nodes_[o].get());
     for (auto d : graph.dependents[i]) n.dependents.push_back(nodes_[d].get());
@@ -120,7 +120,7 @@ void runtime::update_line(node& n, const std::function<void(timeline_entry&)>& c
 node* runtime::find(const void* type, std::string_view name) {
   node* found = nullptr;
   for (auto& n : nodes_) {
-    if (!name.empty() ? n->name() == name : n->reg.decl.type == type) {
+    if (!name.empty() ? n->name() == name : n->reg->decl.type == type) {
       if (found != nullptr) return nullptr;  // ambiguous by type
       found = n.get();
     }

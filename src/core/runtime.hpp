@@ -11,6 +11,7 @@
 //    (required or optional) that had an instance has finished stopping;
 //  - readiness is never reported once shutdown has begun.
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <random>
 #include <string>
@@ -29,7 +30,7 @@ namespace lifespan::detail {
 
 class runtime {
  public:
-  runtime(std::vector<registration> registrations, std::vector<component_settings> settings,
+  runtime(const std::deque<registration>& registrations, std::vector<component_settings> settings,
           const graph::resolved& graph, runtime_settings runtime_settings,
           std::shared_ptr<lifespan::clock> clock, std::vector<event_listener> listeners);
   ~runtime();

@@ -109,10 +109,9 @@ int service::run() {
 
   auto listeners = impl_->listeners;
   if (impl_->options.install_logger) listeners.insert(listeners.begin(), detail::log_events(impl_->logger, s.log_format == "json"));
-  std::vector<detail::registration> registrations(impl_->registrations.begin(), impl_->registrations.end());
   {
     std::lock_guard lock(impl_->runtime_mutex);
-    impl_->runtime = std::make_unique<detail::runtime>(std::move(registrations), std::move(prepared->components),
+    impl_->runtime = std::make_unique<detail::runtime>(impl_->registrations, std::move(prepared->components),
                                                        prepared->graph, s, impl_->options.clock, std::move(listeners));
     impl_->live.store(impl_->runtime.get(), std::memory_order_release);
   }

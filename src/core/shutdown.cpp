@@ -81,7 +81,7 @@ void runtime::phase_drain() {
   std::weak_ptr<loop> owner = loop_;
   drains_pending_ = 0;
   for (auto* n : order_) {
-    if (!n->current.object || !is_usable(n->state()) || !n->reg.hooks.drain) continue;
+    if (!n->current.object || !is_usable(n->state()) || !n->reg->hooks.drain) continue;
     ++drains_pending_;
     ++n->side_hooks;
     pool_->submit([this, owner, generation, deadline, n, attempt = n->attempt, object = n->current.object]() mutable {
@@ -195,7 +195,7 @@ void runtime::stop_node(node& n, std::function<void()> then) {
 void runtime::call_stop_hook(node& n) {
   loop_->cancel(n.stop_timer);
   n.stopping = stop_progress::stopping;
-  if (!n.reg.hooks.stop && !n.start_hook_running) {
+  if (!n.reg->hooks.stop && !n.start_hook_running) {
     // Nothing to run, so no round trip to the pool; posted rather than called, so that a long chain
     // of such stops does not recurse through finish_stop's continuations.
     loop_->post([this, &n] {

@@ -59,7 +59,7 @@ void runtime::start_attempt(node& n) {
   set_state(n, component_state::starting);
 
   try {
-    instance made = n.reg.make();
+    instance made = n.reg->make();
     n.current = {std::shared_ptr<component>(std::move(made.object)), made.typed};
   } catch (const std::exception& e) {
     n.starting = false;
