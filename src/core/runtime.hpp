@@ -67,6 +67,10 @@ class runtime {
   void on_start_timeout(node& n, int attempt);
   void mark_up(node& n);
   void start_failed(node& n, std::string reason);
+  // Counts a ready-gating or background component as done with startup (up, failed, or blocked behind
+  // a failure), once.
+  void settle(node& n);
+  void settle_dependents(node& n);
   void schedule_retry(node& n);
   void request_lazy(node& n);
   void update_service_state();

@@ -92,9 +92,13 @@ void runtime::phase_drain() {
       }
       object.reset();  // see live_instance
       if (auto l = owner.lock())
-        l->post([this, generation, n, attempt] {
+        l->post([this, generation, deadline, n, attempt] {
           side_hook_returned(*n, attempt);
-          if (generation != drain_generation_ || --drains_pending_ != 0) return;
+          if (generation != drain_generation_) return;
+          // A drain that gives up at its deadline returns at the moment the timeout fires: whichever
+          // the supervisor sees first, the shutdown timed out.
+          if (loop_->now() >= deadline) stop_timed_out_ = true;
+          if (--drains_pending_ != 0) return;
           loop_->cancel(phase_timer_);
           end_phase("drain");
           phase_stop();
@@ -184,6 +188,10 @@ void runtime::stop_node(node& n, std::function<void()> then) {
     n.stop_timer = loop_->after(n.settings.timeouts.stop, [this, &n] {
       n.stop_timer = 0;
       pool_->abandon_one();
+      if (shutting_down_) stop_timed_out_ = true;  // a hook that ignored its stop token outlived the budget
+      emit(event_kind::warning, &n,
+           fmt::format("{} still running {} after stop was requested; abandoned, stopping anyway",
+                       n.start_hook_running ? "start()" : "a health check, reload or drain", format(n.settings.timeouts.stop)));
       call_stop_hook(n);
     });
   } else {
@@ -223,8 +231,13 @@ void runtime::call_stop_hook(node& n) {
     }
     object.reset();  // see live_instance
     if (auto l = owner.lock())
-      l->post([this, &n, attempt, error = std::move(error)]() mutable {
-        if (attempt == n.attempt && n.stopping == stop_progress::stopping) finish_stop(n, std::move(error), false);
+      l->post([this, &n, attempt, deadline, error = std::move(error)]() mutable {
+        if (attempt != n.attempt || n.stopping != stop_progress::stopping) return;
+        if (error.empty() && loop_->now() >= deadline) {  // the same race as a drain at its deadline
+          stop_timed_out_ = true;
+          error = fmt::format("stop returned at its deadline ({})", format(n.settings.timeouts.stop));
+        }
+        finish_stop(n, std::move(error), false);
       });
   });
 }

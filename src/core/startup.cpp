@@ -147,8 +147,7 @@ void runtime::on_start_timeout(node& n, int attempt) {
 void runtime::mark_up(node& n) {
   const auto took = loop_->now() - n.attempt_started;
   n.consecutive_failures = 0;
-  if (!n.settled && (n.effective == criticality::ready || n.effective == criticality::background)) --unsettled_;
-  n.settled = true;
+  settle(n);
   update_line(n, [&](timeline_entry& e) {
     e.up_at = since_origin();
     e.error.clear();
@@ -178,8 +177,10 @@ void runtime::mark_up(node& n) {
 
 void runtime::start_failed(node& n, std::string reason) {
   ++n.consecutive_failures;
-  if (!n.settled && (n.effective == criticality::ready || n.effective == criticality::background)) --unsettled_;
-  n.settled = true;
+  settle(n);
+  // What waits on a failed component cannot start before it recovers: startup is over for it too, so
+  // that the service reaches RUNNING (degraded) instead of staying STARTING until the retry succeeds.
+  settle_dependents(n);
   update_line(n, [&](timeline_entry& e) {
     e.failed_at = since_origin();
     e.error = reason;
@@ -201,6 +202,19 @@ void runtime::start_failed(node& n, std::string reason) {
     schedule_retry(n);
   });
   update_service_state();
+}
+
+void runtime::settle(node& n) {
+  if (!n.settled && (n.effective == criticality::ready || n.effective == criticality::background)) --unsettled_;
+  n.settled = true;
+}
+
+void runtime::settle_dependents(node& n) {
+  for (auto* d : n.required_by) {
+    if (d->settled || d->starting || d->current.object) continue;
+    settle(*d);
+    settle_dependents(*d);
+  }
 }
 
 void runtime::schedule_retry(node& n) {

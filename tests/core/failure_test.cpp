@@ -197,5 +197,25 @@ TEST(Failure, ReadinessIsNeverReportedOnceStoppingBegins) {
   EXPECT_EQ(ready_while_stopping, 0);
 }
 
+TEST(Failure, BackgroundBlockedBehindAFailingDependencyDoesNotHoldStartupOpen) {
+  auto clock = std::make_shared<manual_clock>();
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options(clock)};
+  add_scripted(svc, j, "db");
+  add_scripted(svc, j, "cache", script{.fail_attempts = 1}).first.background();
+  add_scripted(svc, j, "warmer").first.background().depends_on("cache");
+  testing::harness h{svc};
+  h.start();
+  // cache failed once and waits for its retry: warmer cannot start, yet startup is over.
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  EXPECT_TRUE(svc.is_degraded());
+  EXPECT_EQ(j->count("start:warmer"), 0);
+  ASSERT_TRUE(h.wait_for_event(event_kind::warning, "cache"));  // "retrying start in ...": the timer is armed
+  clock->advance(1min);  // past any retry backoff: cache comes up, then warmer
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_up, "warmer"));
+  EXPECT_FALSE(svc.is_degraded());  // cache came up before warmer started
+  EXPECT_EQ(h.stop(), exit_ok);
+}
+
 }  // namespace
 }  // namespace lifespan::test
