@@ -6,33 +6,18 @@
 #include <tuple>
 #include <vector>
 
+#include "builders.hpp"
 #include "lifespan/graph/graph.hpp"
 
 namespace lifespan::graph {
 namespace {
 
+using namespace lifespan::graph::test;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using c = lifespan::criticality;
-
-dependency on(std::string name) { return {std::move(name), nullptr, ""}; }
-
-declaration node(std::string name, criticality level, std::vector<std::string> required = {},
-                 std::vector<std::string> optional = {}) {
-  declaration d{std::move(name), level, nullptr, "", {}, {}};
-  for (auto& r : required) d.required.push_back(on(std::move(r)));
-  for (auto& o : optional) d.optional.push_back(on(std::move(o)));
-  return d;
-}
-
-std::vector<std::string> texts(const std::vector<declaration>& declarations) {
-  std::vector<problem> problems;
-  resolve(declarations, problems);
-  std::vector<std::string> out;
-  for (const auto& p : problems) out.push_back(p.to_string());
-  return out;
-}
 
 std::vector<criticality> effective(const std::vector<declaration>& declarations) {
   std::vector<problem> problems;
@@ -54,7 +39,7 @@ bool allowed(criticality dependent, criticality dependency) {
 
 TEST_P(RequiredEdge, IsAllowedExactlyByTheRules) {
   const auto [dependent, dependency] = GetParam();
-  const auto found = texts({node("dep", dependency), node("user", dependent, {"dep"})});
+  const auto found = texts({component("dep", dependency), component("user", dependent, {"dep"})});
   if (allowed(dependent, dependency)) {
     EXPECT_THAT(found, IsEmpty());
   } else {
@@ -67,7 +52,7 @@ TEST_P(RequiredEdge, IsAllowedExactlyByTheRules) {
 
 TEST_P(RequiredEdge, OptionalEdgesAreNeverRestricted) {
   const auto [dependent, dependency] = GetParam();
-  EXPECT_THAT(texts({node("dep", dependency), node("user", dependent, {}, {"dep"})}), IsEmpty());
+  EXPECT_THAT(texts({component("dep", dependency), component("user", dependent, {}, {"dep"})}), IsEmpty());
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPairs, RequiredEdge,
@@ -75,74 +60,74 @@ INSTANTIATE_TEST_SUITE_P(AllPairs, RequiredEdge,
                                             ::testing::Values(c::critical, c::ready, c::background, c::lazy)));
 
 TEST(Inversion, CriticalRequiringBackgroundNamesBothAndTheFix) {
-  EXPECT_THAT(texts({node("cache", c::background), node("api", c::critical, {"cache"})}),
+  EXPECT_THAT(texts({component("cache", c::background), component("api", c::critical, {"cache"})}),
               ElementsAre("component 'api' (critical) requires 'cache' (background), which may never come up; "
                           "fix: make 'cache' critical, or make the dependency optional"));
 }
 
 TEST(Inversion, ReadyRequiringBackgroundSuggestsReadyOrCritical) {
-  EXPECT_THAT(texts({node("cache", c::background), node("web", c::ready, {"cache"})}),
+  EXPECT_THAT(texts({component("cache", c::background), component("web", c::ready, {"cache"})}),
               ElementsAre("component 'web' (ready) requires 'cache' (background), which may never come up; "
                           "fix: make 'cache' ready or critical, or make the dependency optional"));
 }
 
 TEST(Inversion, ThroughLazyComponentsIsReportedWithThePath) {
-  EXPECT_THAT(texts({node("cache", c::background), node("session", c::lazy, {"cache"}),
-                     node("auth", c::lazy, {"session"}), node("api", c::critical, {"auth"})}),
+  EXPECT_THAT(texts({component("cache", c::background), component("session", c::lazy, {"cache"}),
+                     component("auth", c::lazy, {"session"}), component("api", c::critical, {"auth"})}),
               ElementsAre("component 'api' (critical) requires 'cache' (background) through "
                           "api -> auth -> session -> cache, which may never come up; fix: make 'cache' critical, "
                           "or make one of the dependencies on that path optional"));
 }
 
 TEST(Inversion, EveryViolatingEdgeIsReported) {
-  const auto found = texts({node("a", c::background), node("b", c::ready), node("api", c::critical, {"a", "b"}),
-                            node("web", c::ready, {"a"})});
+  const auto found = texts({component("a", c::background), component("b", c::ready), component("api", c::critical, {"a", "b"}),
+                            component("web", c::ready, {"a"})});
   EXPECT_THAT(found, ElementsAre(HasSubstr("component 'api' (critical) requires 'a' (background)"),
                                  HasSubstr("component 'api' (critical) requires 'b' (ready)"),
                                  HasSubstr("component 'web' (ready) requires 'a' (background)")));
 }
 
 TEST(Inversion, LazyChainBehindAnOptionalEdgeIsUnrestricted) {
-  EXPECT_THAT(texts({node("cache", c::background), node("session", c::lazy, {"cache"}),
-                     node("api", c::critical, {}, {"session"})}),
+  EXPECT_THAT(texts({component("cache", c::background), component("session", c::lazy, {"cache"}),
+                     component("api", c::critical, {}, {"session"})}),
               IsEmpty());
 }
 
 TEST(Effective, NonLazyComponentsKeepTheirCriticality) {
-  EXPECT_THAT(effective({node("a", c::critical), node("b", c::ready), node("c", c::background)}),
+  EXPECT_THAT(effective({component("a", c::critical), component("b", c::ready), component("c", c::background)}),
               ElementsAre(c::critical, c::ready, c::background));
 }
 
 TEST(Effective, LazyComponentNobodyRequiresStaysLazy) {
-  EXPECT_THAT(effective({node("l", c::lazy), node("m", c::lazy, {"l"})}), ElementsAre(c::lazy, c::lazy));
+  EXPECT_THAT(effective({component("l", c::lazy), component("m", c::lazy, {"l"})}), ElementsAre(c::lazy, c::lazy));
 }
 
 TEST(Effective, LazyComponentTakesTheStrongestRequirer) {
-  EXPECT_THAT(effective({node("l", c::lazy), node("bg", c::background, {"l"}), node("web", c::ready, {"l"}),
-                         node("api", c::critical, {"l"})}),
+  EXPECT_THAT(effective({component("l", c::lazy), component("bg", c::background, {"l"}), component("web", c::ready, {"l"}),
+                         component("api", c::critical, {"l"})}),
               ElementsAre(c::critical, c::background, c::ready, c::critical));
-  EXPECT_THAT(effective({node("l", c::lazy), node("bg", c::background, {"l"}), node("web", c::ready, {"l"})}),
+  EXPECT_THAT(effective({component("l", c::lazy), component("bg", c::background, {"l"}), component("web", c::ready, {"l"})}),
               ElementsAre(c::ready, c::background, c::ready));
 }
 
 TEST(Effective, PropagatesThroughChainsOfLazyComponentsOnly) {
   // api (critical) -> l1 (lazy) -> l2 (lazy) -> r (ready) -> l3 (lazy): l3 is raised by r, not by api.
-  EXPECT_THAT(effective({node("l3", c::lazy), node("r", c::ready, {"l3"}), node("l2", c::lazy, {"r"}),
-                         node("l1", c::lazy, {"l2"}), node("api", c::critical, {"l1"})}),
+  EXPECT_THAT(effective({component("l3", c::lazy), component("r", c::ready, {"l3"}), component("l2", c::lazy, {"r"}),
+                         component("l1", c::lazy, {"l2"}), component("api", c::critical, {"l1"})}),
               ElementsAre(c::ready, c::ready, c::critical, c::critical, c::critical));
 }
 
 TEST(Effective, OptionalEdgesDoNotRaiseLazyComponents) {
-  EXPECT_THAT(effective({node("l", c::lazy), node("api", c::critical, {}, {"l"})}), ElementsAre(c::lazy, c::critical));
+  EXPECT_THAT(effective({component("l", c::lazy), component("api", c::critical, {}, {"l"})}), ElementsAre(c::lazy, c::critical));
 }
 
 TEST(Effective, RaisedLazyComponentIsCheckedAtItsEffectiveLevel) {
   // web (ready) -> l (lazy) -> bg (background): l runs as ready, so it may not require background.
-  const auto found = texts({node("bg", c::background), node("l", c::lazy, {"bg"}), node("web", c::ready, {"l"})});
+  const auto found = texts({component("bg", c::background), component("l", c::lazy, {"bg"}), component("web", c::ready, {"l"})});
   ASSERT_EQ(found.size(), 1u);
   EXPECT_THAT(found[0], HasSubstr("component 'web' (ready) requires 'bg' (background) through web -> l -> bg"));
   // The same lazy component required by nobody may require anything.
-  EXPECT_THAT(texts({node("bg", c::background), node("l", c::lazy, {"bg"})}), IsEmpty());
+  EXPECT_THAT(texts({component("bg", c::background), component("l", c::lazy, {"bg"})}), IsEmpty());
 }
 
 }  // namespace

@@ -7,35 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "builders.hpp"
 #include "lifespan/graph/graph.hpp"
 
 namespace lifespan::graph {
 namespace {
 
+using namespace lifespan::graph::test;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-dependency on(std::string name) { return {std::move(name), nullptr, ""}; }
-
-declaration node(std::string name, std::vector<std::string> required = {}, std::vector<std::string> optional = {}) {
-  declaration d{std::move(name), criticality::critical, nullptr, "", {}, {}};
-  for (auto& r : required) d.required.push_back(on(std::move(r)));
-  for (auto& o : optional) d.optional.push_back(on(std::move(o)));
-  return d;
-}
-
-std::vector<problem> problems_of(const std::vector<declaration>& declarations) {
-  std::vector<problem> problems;
-  resolve(declarations, problems);
-  return problems;
-}
-
-std::vector<std::string> texts(const std::vector<declaration>& declarations) {
-  std::vector<std::string> out;
-  for (const auto& p : problems_of(declarations)) out.push_back(p.to_string());
-  return out;
-}
 
 TEST(Cycles, SelfDependencyIsACycleOfOne) {
   EXPECT_THAT(texts({node("a", {"a"})}),

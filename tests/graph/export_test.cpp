@@ -5,37 +5,23 @@
 #include <string>
 #include <vector>
 
+#include "builders.hpp"
 #include "lifespan/graph/graph.hpp"
 
 namespace lifespan::graph {
 namespace {
 
+using namespace lifespan::graph::test;
+
 using ::testing::HasSubstr;
 using c = lifespan::criticality;
 
-dependency on(std::string name) { return {std::move(name), nullptr, ""}; }
-
-declaration node(std::string name, criticality level, std::vector<std::string> required = {},
-                 std::vector<std::string> optional = {}) {
-  declaration d{std::move(name), level, nullptr, "", {}, {}};
-  for (auto& r : required) d.required.push_back(on(std::move(r)));
-  for (auto& o : optional) d.optional.push_back(on(std::move(o)));
-  return d;
-}
-
-resolved resolve_ok(const std::vector<declaration>& declarations) {
-  std::vector<problem> problems;
-  auto graph = resolve(declarations, problems);
-  for (const auto& p : problems) ADD_FAILURE() << p.to_string();
-  return graph;
-}
-
 const std::vector<declaration> shop{
-    node("db", c::critical),
-    node("session", c::lazy, {"db"}),
-    node("metrics", c::background),
-    node("api", c::critical, {"db", "session"}, {"metrics"}),
-    node("report", c::lazy),
+    component("db", c::critical),
+    component("session", c::lazy, {"db"}),
+    component("metrics", c::background),
+    component("api", c::critical, {"db", "session"}, {"metrics"}),
+    component("report", c::lazy),
 };
 
 TEST(Dot, DrawsEveryComponentAndEveryEdgeFromDependentToDependency) {
@@ -55,7 +41,7 @@ TEST(Dot, DrawsEveryComponentAndEveryEdgeFromDependentToDependency) {
 }
 
 TEST(Dot, EscapesQuotesAndBackslashesInNames) {
-  const std::vector<declaration> declarations{node("say \"hi\"", c::ready), node("back\\slash", c::ready, {"say \"hi\""})};
+  const std::vector<declaration> declarations{component("say \"hi\"", c::ready), component("back\\slash", c::ready, {"say \"hi\""})};
   const auto dot = to_dot(declarations, resolve_ok(declarations));
   EXPECT_THAT(dot, HasSubstr("  \"say \\\"hi\\\"\" [label=\"say \\\"hi\\\"\\n(ready)\"];\n"));
   EXPECT_THAT(dot, HasSubstr("  \"back\\\\slash\" -> \"say \\\"hi\\\"\";\n"));
@@ -94,7 +80,7 @@ TEST(Json, EmptyGraphHasEmptyArrays) {
 }
 
 TEST(Json, NamesWithQuotesRoundTrip) {
-  const std::vector<declaration> declarations{node("a\"b", c::ready)};
+  const std::vector<declaration> declarations{component("a\"b", c::ready)};
   const auto text = to_json(declarations, resolve_ok(declarations)).dump();
   EXPECT_EQ(nlohmann::json::parse(text)["components"][0]["name"], "a\"b");
 }

@@ -5,29 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "builders.hpp"
 #include "lifespan/graph/graph.hpp"
 
 namespace lifespan::graph {
 namespace {
 
+using namespace lifespan::graph::test;
+
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-dependency on(std::string name) { return {std::move(name), nullptr, ""}; }
-
-declaration node(std::string name, std::vector<std::string> required = {}, std::vector<std::string> optional = {}) {
-  declaration d{std::move(name), criticality::critical, nullptr, "", {}, {}};
-  for (auto& r : required) d.required.push_back(on(std::move(r)));
-  for (auto& o : optional) d.optional.push_back(on(std::move(o)));
-  return d;
-}
-
-resolved resolve_ok(const std::vector<declaration>& declarations) {
-  std::vector<problem> problems;
-  auto graph = resolve(declarations, problems);
-  for (const auto& p : problems) ADD_FAILURE() << p.to_string();
-  return graph;
-}
 
 TEST(Order, DependenciesComeFirst) {
   const auto graph = resolve_ok({node("api", {"db", "cache"}), node("cache", {"db"}), node("db")});
