@@ -48,7 +48,7 @@ void runtime::run_health_check(node& n) {
     }
     object.reset();  // see live_instance
     if (auto l = owner.lock())
-      l->post([this, &n, generation, began, attempt, report = std::move(report)] {
+      l->post_after_hook([this, &n, generation, began, attempt, report = std::move(report)] {
         if (generation != n.health_generation || !n.health_in_flight) return;
         n.health_in_flight = false;
         loop_->cancel(n.health_deadline);

@@ -5,6 +5,12 @@
 
 namespace lifespan::detail {
 
+namespace {
+// Set on pool threads: a flush from one of them (a worker running the supervisor's work between two
+// hooks, see loop::post_after_hook) leaves the first hook for that worker, which takes it next.
+thread_local bool pool_thread = false;
+}  // namespace
+
 struct hook_pool::shared {
   std::mutex mutex;
   std::condition_variable wakeup;
@@ -19,8 +25,8 @@ struct hook_pool::shared {
   // With `mutex` held: whether queued hooks outnumber the workers that will take them (idle ones and
   // ones being created), so one more thread is needed. Claims it: the caller creates the thread after
   // unlocking, so thread creation never happens under the lock.
-  bool claim_spawn() {
-    if (closing || queue.size() <= idle + spawning || threads >= limit) return false;
+  bool claim_spawn(std::size_t self = 0) {
+    if (closing || queue.size() <= idle + spawning + self || threads >= limit) return false;
     ++spawning;
     ++threads;
     return true;
@@ -44,14 +50,15 @@ hook_pool::~hook_pool() {
 // hooks while the supervisor creates the ones a burst needs.
 void hook_pool::flush() {
   if (pending_.empty()) return;
+  const std::size_t self = pool_thread ? 1 : 0;
   std::size_t idle = 0, spawn = 0;
   {
     std::lock_guard lock(shared_->mutex);
     for (auto& hook : pending_) shared_->queue.push_back(std::move(hook));
     idle = shared_->idle;
-    while (shared_->claim_spawn()) ++spawn;
+    while (shared_->claim_spawn(self)) ++spawn;
   }
-  const std::size_t wake = std::min(idle, pending_.size());
+  const std::size_t wake = std::min(idle, pending_.size() - self);
   pending_.clear();
   if (wake == idle) {
     if (wake > 0) shared_->wakeup.notify_all();
@@ -72,6 +79,7 @@ void hook_pool::abandon_one() {
 }
 
 void hook_pool::work(std::shared_ptr<shared> s) {
+  pool_thread = true;
   std::unique_lock lock(s->mutex);
   --s->spawning;
   for (;;) {

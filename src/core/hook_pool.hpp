@@ -5,7 +5,7 @@
 // rest of startup or shutdown. Threads are created on demand and exit when the pool is destroyed;
 // a thread still inside an abandoned hook at that point is detached.
 //
-// Hooks are handed over in batches: submit() only records the hook (supervisor thread only) and
+// Hooks are handed over in batches: submit() only records the hook (supervisor role only) and
 // flush() gives everything recorded to the workers under one lock, waking at most as many idle
 // workers as there are hooks. The supervisor flushes before it sleeps, so a burst of starts (ten
 // thousand independent components, or every dependent of a component that just came up) costs one

@@ -19,9 +19,40 @@ void loop::post(task t) {
   {
     std::lock_guard lock(mutex_);
     posted_.push_back(std::move(t));
-    wake = std::exchange(sleeping_, false);
+    // A worker holding the role looks at posted_ before it gives the role back.
+    wake = !role_taken_ && std::exchange(sleeping_, false);
   }
   if (wake) wakeup_.notify_one();
+}
+
+void loop::post_after_hook(task t) {
+  {
+    std::lock_guard lock(mutex_);
+    posted_.push_back(std::move(t));
+    // Only a sleeper that nobody has woken yet: otherwise the supervisor thread is on its way.
+    if (role_taken_ || !sleeping_ || done_ == nullptr) return;
+    role_taken_ = true;
+  }
+  run_as_supervisor();
+}
+
+void loop::run_as_supervisor() {
+  for (;;) {
+    const bool finished = work_off(*done_);
+    if (!finished && *before_sleep_) (*before_sleep_)();
+    std::unique_lock lock(mutex_);
+    if (!finished && !posted_.empty()) continue;
+    role_taken_ = false;
+    // The sleeper waits for its deadline only while the role is free: past it, or with an earlier
+    // timer now, it must look again.
+    if (finished || earliest_timer() < sleep_until_ || (sleep_until_ != time_point::max() && now() >= sleep_until_)) {
+      recheck_ = true;
+      sleeping_ = false;
+      lock.unlock();
+      wakeup_.notify_one();
+    }
+    return;
+  }
 }
 
 loop::timer_id loop::at(time_point when, task t) {
@@ -40,12 +71,14 @@ void loop::cancel(timer_id& id) {
   id = 0;
 }
 
-void loop::run_until(const std::function<bool()>& done, const std::function<void()>& before_sleep) {
-  const auto hand_over = [&] {
-    if (before_sleep) before_sleep();
-  };
+time_point loop::earliest_timer() const {
+  return timers_.empty() || clock_->is_manual() ? time_point::max() : timers_.begin()->first.first;
+}
+
+bool loop::work_off(const std::function<bool()>& done) {
   std::deque<task> batch;
-  while (!done()) {
+  for (;;) {
+    if (done()) return true;
     // Due timers first, one at a time: a timer may cancel or add others.
     bool fired = false;
     while (!timers_.empty() && timers_.begin()->first.first <= clock_->now()) {
@@ -53,27 +86,13 @@ void loop::run_until(const std::function<bool()>& done, const std::function<void
       timer_times_.erase(node.key().second);
       node.mapped()();
       fired = true;
-      if (done()) return hand_over();
+      if (done()) return true;
     }
     {
-      std::unique_lock lock(mutex_);
-      if (posted_.empty() && !fired) {
-        lock.unlock();
-        hand_over();
-        lock.lock();
-      }
-      if (posted_.empty() && !fired) {
-        const auto has_work = [this] { return !posted_.empty(); };
-        sleeping_ = true;
-        if (timers_.empty() || clock_->is_manual()) {
-          wakeup_.wait(lock, has_work);  // a manual clock posts a no-op when it moves
-        } else {
-          wakeup_.wait_until(lock, timers_.begin()->first.first, has_work);
-        }
-        sleeping_ = false;
-      }
+      std::lock_guard lock(mutex_);
       batch.swap(posted_);
     }
+    if (batch.empty() && !fired) return false;
     while (!batch.empty()) {
       task t = std::move(batch.front());
       batch.pop_front();
@@ -82,9 +101,43 @@ void loop::run_until(const std::function<bool()>& done, const std::function<void
         // Keep the rest for a later run_until (shutdown follows startup on the same loop).
         std::lock_guard lock(mutex_);
         posted_.insert(posted_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
-        return hand_over();
+        return true;
       }
     }
+  }
+}
+
+void loop::run_until(const std::function<bool()>& done, const std::function<void()>& before_sleep) {
+  {
+    std::lock_guard lock(mutex_);
+    done_ = &done;
+    before_sleep_ = &before_sleep;
+  }
+  for (;;) {
+    const bool finished = work_off(done);
+    if (before_sleep) before_sleep();
+    std::unique_lock lock(mutex_);
+    if (finished) {
+      done_ = nullptr;
+      before_sleep_ = nullptr;
+      return;
+    }
+    if (!posted_.empty()) continue;
+    // Sleep, lending the role to whichever hook worker finishes first (post_after_hook).
+    sleep_until_ = earliest_timer();
+    role_taken_ = false;
+    sleeping_ = true;
+    recheck_ = false;
+    for (;;) {
+      if (!role_taken_ && (!posted_.empty() || recheck_)) break;
+      if (role_taken_ || sleep_until_ == time_point::max()) {
+        wakeup_.wait(lock);  // a manual clock posts a no-op when it moves
+      } else if (wakeup_.wait_until(lock, sleep_until_) == std::cv_status::timeout && !role_taken_) {
+        break;
+      }
+    }
+    role_taken_ = true;
+    sleeping_ = false;
   }
 }
 

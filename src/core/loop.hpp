@@ -1,6 +1,15 @@
 #pragma once
-// The supervisor loop: one thread owns all lifecycle state; everything else talks to it by posting
-// tasks. Timers fire on the same thread, so lifecycle code never needs a lock for its own records.
+// The supervisor loop: all lifecycle state belongs to one role, the supervisor; everything else talks
+// to it by posting tasks. Tasks and timers run one at a time, in order, so lifecycle code never needs
+// a lock for its own records.
+//
+// The role is held by the thread inside run_until() while it works. While it sleeps, a hook worker
+// that has just finished a hook may take the role through post_after_hook() and run the supervisor's
+// work itself (its own task, everything posted meanwhile, due timers, the hand-over) instead of
+// waking the supervisor thread: a component that comes up starts its dependents with no thread
+// wake-up in between. The role changes hands only under `mutex_`, which orders everything one
+// holder did before everything the next one does.
+//
 // Held by shared_ptr: asynchronous completions keep a weak_ptr and post only while the loop lives.
 #include <condition_variable>
 #include <cstdint>
@@ -28,23 +37,39 @@ class loop : public std::enable_shared_from_this<loop> {
 
   // Any thread.
   void post(task t);
+  // A hook worker between hooks (never from inside a hook: the task would run nested in it): posts
+  // `t` and, when the supervisor sleeps, runs the supervisor's work on the calling thread.
+  void post_after_hook(task t);
 
-  // Supervisor thread only. A cancelled or fired id may be cancelled again harmlessly; id 0 is never used.
+  // Supervisor role only. A cancelled or fired id may be cancelled again harmlessly; id 0 is never used.
   timer_id at(time_point when, task t);
   timer_id after(duration d, task t) { return at(now() + d, std::move(t)); }
   void cancel(timer_id& id);
 
   // Runs posted tasks and due timers until `done()` holds (checked after every task). `before_sleep`
-  // runs on the supervisor thread whenever the loop is about to block, and before it returns: the
-  // place to hand work batched up by the tasks to other threads.
+  // runs, with the role held, whenever the work runs out, and before run_until returns: the place to
+  // hand work batched up by the tasks to other threads.
   void run_until(const std::function<bool()>& done, const std::function<void()>& before_sleep = {});
 
  private:
+  // Role held: due timers and posted tasks until there are none or done() holds; returns done().
+  bool work_off(const std::function<bool()>& done);
+  // Role held by a hook worker: work, hand over, give the role back (waking the supervisor thread
+  // when it must act: done() holds, or a timer is due before it would wake).
+  void run_as_supervisor();
+  time_point earliest_timer() const;
+
   std::shared_ptr<lifespan::clock> clock_;
   std::mutex mutex_;
   std::condition_variable wakeup_;
+  // Guarded by mutex_.
   std::deque<task> posted_;
-  bool sleeping_ = false;  // guarded by mutex_: post() wakes the supervisor only when it sleeps
+  bool role_taken_ = true;   // false only while the thread inside run_until() sleeps
+  bool sleeping_ = false;    // that thread waits and has not been notified yet
+  bool recheck_ = false;     // a worker gave the role back and the sleeper must look again
+  time_point sleep_until_ = time_point::max();
+  const std::function<bool()>* done_ = nullptr;        // run_until's, while it runs
+  const std::function<void()>* before_sleep_ = nullptr;
 
   using timer_key = std::pair<time_point, timer_id>;
   std::map<timer_key, task> timers_;

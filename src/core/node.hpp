@@ -1,5 +1,5 @@
 #pragma once
-// The runtime's record of one component. Fields are owned by the supervisor thread, except `slot`
+// The runtime's record of one component. Fields are owned by the supervisor role, except `slot`
 // (atomics, read by anyone) and `shown` (a copy for status readers, under `shown_mutex`).
 #include <condition_variable>
 #include <functional>
@@ -25,7 +25,7 @@ class runtime;
 // runtime disown it (timeout, cancellation) so that a late completion does nothing.
 struct completion_state {
   std::weak_ptr<loop> owner;
-  std::function<void(bool ok, std::string reason)> deliver;  // runs on the supervisor thread
+  std::function<void(bool ok, std::string reason)> deliver;  // runs with the supervisor role
   std::atomic<bool> settled{false};
   std::atomic<bool> deferred{false};  // start() called context::defer()
 
@@ -38,7 +38,7 @@ enum class stop_progress : std::uint8_t { idle, waiting_for_start, stopping, don
 // a reference while it runs, so an instance whose hook the runtime abandoned (start, drain, stop or a
 // health check past its deadline) is destroyed when that hook finally returns, on the hook's thread,
 // instead of being freed under it. A hook drops its reference before reporting back, so an instance
-// whose hooks all returned is destroyed on the supervisor thread, when the runtime lets go of it.
+// whose hooks all returned is destroyed by the supervisor, when the runtime lets go of it.
 struct live_instance {
   std::shared_ptr<component> object;
   void* typed = nullptr;  // the same object as the registered type T*
@@ -58,7 +58,7 @@ struct node {
   slot pub;
   context ctx;
 
-  // --- supervisor thread only ---
+  // --- supervisor role only ---
   live_instance current;           // the live instance, if any
   std::stop_source cancel;         // of the current attempt
   std::shared_ptr<completion_state> completion;

@@ -34,7 +34,7 @@ void runtime::reload_components(std::shared_ptr<config::document> doc, std::vect
       }
       object.reset();  // see live_instance
       if (auto l = owner.lock())
-        l->post([this, t, n, attempt, outcome = std::move(outcome)]() mutable {
+        l->post_after_hook([this, t, n, attempt, outcome = std::move(outcome)]() mutable {
           side_hook_returned(*n, attempt);
           if (!outcome.empty()) t->outcomes.push_back(std::move(outcome));
           if (--t->pending == 0) emit(event_kind::reload_finished, nullptr, fmt::format("{}", fmt::join(t->outcomes, "; ")));

@@ -1,7 +1,8 @@
 #pragma once
 // The runtime: drives one run of a validated graph through startup, serving and shutdown.
 //
-// Threading: every lifecycle decision is taken on the supervisor thread (the one inside run()), by
+// Threading: every lifecycle decision is taken by the supervisor (the thread inside run(), or a hook
+// worker lending a hand while it sleeps: loop.hpp), by
 // tasks posted to `loop_`. Hooks run on `pool_`; their outcomes come back as posted tasks. Readers on
 // other threads see only atomics (`slot`, `state_`, `ready_`) and the `shown` copies under their mutex.
 //

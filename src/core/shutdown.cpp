@@ -92,7 +92,7 @@ void runtime::phase_drain() {
       }
       object.reset();  // see live_instance
       if (auto l = owner.lock())
-        l->post([this, generation, deadline, n, attempt] {
+        l->post_after_hook([this, generation, deadline, n, attempt] {
           side_hook_returned(*n, attempt);
           if (generation != drain_generation_) return;
           // A drain that gives up at its deadline returns at the moment the timeout fires: whichever
@@ -231,7 +231,7 @@ void runtime::call_stop_hook(node& n) {
     }
     object.reset();  // see live_instance
     if (auto l = owner.lock())
-      l->post([this, &n, attempt, deadline, error = std::move(error)]() mutable {
+      l->post_after_hook([this, &n, attempt, deadline, error = std::move(error)]() mutable {
         if (attempt != n.attempt || n.stopping != stop_progress::stopping) return;
         if (error.empty() && loop_->now() >= deadline) {  // the same race as a drain at its deadline
           stop_timed_out_ = true;

@@ -94,7 +94,7 @@ void runtime::start_attempt(node& n) {
     if (deferred && failure) completion->complete(false, *failure);  // threw after deferring
     const bool settle_here = !deferred && !completion->settled.exchange(true);
     if (auto l = owner.lock())
-      l->post([this, &n, attempt, settle_here, failure = std::move(failure)]() mutable {
+      l->post_after_hook([this, &n, attempt, settle_here, failure = std::move(failure)]() mutable {
         if (settle_here) on_start_completed(n, attempt, !failure, failure.value_or(std::string{}));
         on_start_hook_returned(n, attempt);
       });

@@ -1,7 +1,8 @@
 #pragma once
 // The typed event stream. Every lifecycle transition is one event; logs, metrics and the startup
-// timeline are all built from it. Listeners run on the runtime's supervisor thread, in order, and
-// must be quick and must not call back into the service's blocking APIs (run, use).
+// timeline are all built from it. Listeners run one at a time, in order, with the runtime's
+// supervisor role (on the thread inside run(), or on a hook worker between two hooks); they must be
+// quick and must not call back into the service's blocking APIs (run, use).
 #include <functional>
 #include <string>
 #include <string_view>

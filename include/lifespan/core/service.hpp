@@ -80,7 +80,7 @@ class service {
   // (its configuration section, validated before anything starts), else as T(args...).
   template <class T, class... Args>
   component_builder add(std::string name, Args... args);
-  // Registers a component built by `make` (called on the runtime's supervisor thread, once per attempt).
+  // Registers a component built by `make` (called by the runtime's supervisor, once per attempt).
   template <class T>
   component_builder add_factory(std::string name, std::function<std::unique_ptr<T>()> make);
 

@@ -21,7 +21,7 @@ struct instance {
   void* typed = nullptr;  // the same object as the registered type T*, for get<T>() without a cast
 };
 
-// Builds one instance; called on the supervisor thread, once per start attempt.
+// Builds one instance; called by the supervisor (see loop.hpp), once per start attempt.
 using factory = std::function<instance()>;
 // Reads and validates the component's configuration section, keeping the result for the factory.
 using options_reader = std::function<void(config::section&)>;
