@@ -9,7 +9,10 @@
 namespace lifespan::data::native {
 namespace {
 
-bool is_sqlite(soci::session& session) { return session.get_backend_name() == "sqlite3"; }
+bool is_sqlite(soci::session& session) {
+  if (session.get_backend() == nullptr) throw std::runtime_error("the connection is closed (a reconnect failed)");
+  return session.get_backend_name() == "sqlite3";
+}
 
 sqlite_api::sqlite3* sqlite_handle(soci::session& session) {
   return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
@@ -44,6 +47,7 @@ void exec_script(soci::session& session, const std::string& sql) {
 }
 
 bool connection_ok(soci::session& session) {
+  if (session.get_backend() == nullptr) return false;  // a reconnect that failed leaves no backend
   if (is_sqlite(session)) return true;
   PGconn* conn = pg_handle(session);
   return conn != nullptr && PQstatus(conn) == CONNECTION_OK;
