@@ -1,0 +1,67 @@
+#include "native.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <stdexcept>
+
+namespace lifespan::data::native {
+namespace {
+
+bool is_sqlite(soci::session& session) {
+  if (session.get_backend() == nullptr) throw std::runtime_error("the connection is closed (a reconnect failed)");
+  return session.get_backend_name() == "sqlite3";
+}
+
+sqlite_api::sqlite3* sqlite_handle(soci::session& session) {
+  return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
+}
+
+PGconn* pg_handle(soci::session& session) {
+  return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
+}
+
+}  // namespace
+
+void exec_script(soci::session& session, const std::string& sql) {
+  if (is_sqlite(session)) {
+    char* error = nullptr;
+    auto* db = sqlite_handle(session);
+    if (sqlite_api::sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : sqlite_api::sqlite3_errmsg(db);
+      sqlite_api::sqlite3_free(error);
+      throw std::runtime_error(message);
+    }
+    return;
+  }
+  PGresult* result = PQexec(pg_handle(session), sql.c_str());
+  const auto status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(pg_handle(session));
+    PQclear(result);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    throw std::runtime_error(message);
+  }
+  PQclear(result);
+}
+
+bool connection_ok(soci::session& session) {
+  if (session.get_backend() == nullptr) return false;  // a reconnect that failed leaves no backend
+  if (is_sqlite(session)) return true;
+  PGconn* conn = pg_handle(session);
+  return conn != nullptr && PQstatus(conn) == CONNECTION_OK;
+}
+
+bool sqlite_read_only(soci::session& session) {
+  return sqlite_api::sqlite3_db_readonly(sqlite_handle(session), "main") == 1;
+}
+
+std::string sqlite_enable_wal(soci::session& session) {
+  std::string mode;
+  soci::session& s = session;
+  s << "PRAGMA journal_mode=WAL", soci::into(mode);
+  return mode;
+}
+
+}  // namespace lifespan::data::native

@@ -1,0 +1,22 @@
+#pragma once
+// The backends' native handles under a SOCI session, for what SOCI does not do: running a script of
+// several statements (migrations, pragmas) and asking whether a connection is still alive.
+#include <string>
+
+namespace soci {
+class session;
+}
+
+namespace lifespan::data::native {
+
+// Runs `sql` (one or more statements) on the session's connection. Throws std::runtime_error with
+// the backend's message.
+void exec_script(soci::session& session, const std::string& sql);
+// False when the connection is known broken (PostgreSQL: libpq status; SQLite: always true).
+bool connection_ok(soci::session& session);
+// SQLite only: whether the main database was opened read-only.
+bool sqlite_read_only(soci::session& session);
+// SQLite only: PRAGMA journal_mode's answer after asking for WAL.
+std::string sqlite_enable_wal(soci::session& session);
+
+}  // namespace lifespan::data::native

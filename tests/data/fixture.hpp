@@ -1,0 +1,108 @@
+#pragma once
+// What the data tests share: temporary directories, quiet service options, and a service running a
+// database component (plus whatever the test adds) in the in-process harness.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifespan/core/service.hpp"
+#include "lifespan/data/database.hpp"
+#include "lifespan/testing/harness.hpp"
+
+namespace lifespan::test {
+
+using namespace std::chrono_literals;
+
+// A fresh directory under $TMPDIR, removed with everything in it.
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "lifespan-data-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline service_options quiet(std::vector<std::string> overrides = {}) {
+  service_options o;
+  o.own_signals = false;
+  o.read_environment = false;
+  o.install_logger = false;
+  o.config_overrides = std::move(overrides);
+  return o;
+}
+
+// Depends on T and hands the test a pointer to it while the service runs.
+template <class T>
+class grab : public component {
+ public:
+  explicit grab(std::shared_ptr<std::atomic<T*>> out) : out_(std::move(out)) {}
+  void start(context& ctx) override { out_->store(&ctx.get<T>()); }
+  void stop(time_point) override { out_->store(nullptr); }
+
+ private:
+  std::shared_ptr<std::atomic<T*>> out_;
+};
+
+inline data::database::options db_options(std::string url) {
+  data::database::options o;
+  o.url = std::move(url);
+  o.pool_size = 2;
+  o.connect_timeout = 3s;
+  o.lease_timeout = 3s;
+  o.health_cache = 50ms;
+  o.reconnect_initial = 50ms;
+  o.reconnect_max = 500ms;
+  return o;
+}
+
+// A service with one database component "db" (critical) and a grab of it; started at construction.
+struct db_service {
+  explicit db_service(data::database::options o, std::shared_ptr<data::schema> s = nullptr,
+                      std::vector<std::string> overrides = {})
+      : svc("datatest", quiet(std::move(overrides))) {
+    svc.add_factory<data::database>("db", [o, s] { return std::make_unique<data::database>(o, s); })
+        .health_every(100ms, 5s);
+    svc.add<grab<data::database>>("grab", handle).depends_on<data::database>();
+    h.start();
+    h.wait_for([](const std::vector<lifecycle_event>& events) {
+      for (const auto& e : events)
+        if ((e.kind == event_kind::component_up && e.component == "grab") ||
+            (e.kind == event_kind::service_state_changed &&
+             (e.state == service_state::error || e.state == service_state::stopped)))
+          return true;
+      return false;
+    });
+  }
+  data::database* db() const { return handle->load(); }
+  // The reason the database failed to start (empty when it did not fail).
+  std::string failure() const {
+    for (const auto& e : h.events())
+      if (e.kind == event_kind::component_failed && e.component == "db") return e.detail;
+    return {};
+  }
+
+  std::shared_ptr<std::atomic<data::database*>> handle = std::make_shared<std::atomic<data::database*>>(nullptr);
+  service svc;
+  testing::harness h{svc};
+};
+
+}  // namespace lifespan::test
