@@ -14,6 +14,7 @@ packages=(
   libsoci-dev libsqlite3-dev libpq-dev postgresql
   # models and detection
   libxgboost-dev libhyperscan-dev
+  libssl-dev  # models: SHA-256 of model files (OpenSSL EVP)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )
