@@ -16,6 +16,8 @@ packages=(
   libxgboost-dev libhyperscan-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # HTTP benchmarks (bench/run-http): load generator and the FastAPI peer
+  wrk python3-fastapi python3-uvicorn
 )
 
 missing=()
