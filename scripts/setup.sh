@@ -17,6 +17,8 @@ packages=(
   libssl-dev  # models: SHA-256 of model files (OpenSSL EVP)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # HTTP benchmarks (bench/run-http): load generator and the FastAPI peer
+  wrk python3-fastapi python3-uvicorn
 )
 
 missing=()

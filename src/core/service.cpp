@@ -22,6 +22,9 @@
 namespace lifespan {
 
 struct service::impl {
+  // First, so destroyed last: attachments (a metrics registry, say) may be read until the runtime is gone.
+  std::mutex attachments_mutex;
+  std::vector<std::pair<const void*, std::shared_ptr<void>>> attachments;
   std::string name;
   service_options options;
   std::deque<detail::registration> registrations;  // stable addresses for component_builder
@@ -55,6 +58,17 @@ service::~service() = default;
 const std::string& service::name() const noexcept { return impl_->name; }
 
 service_options& service::impl_options() { return impl_->options; }
+
+std::shared_ptr<void> service::attachment(const void* key, const std::function<std::shared_ptr<void>()>& make) {
+  std::lock_guard lock(impl_->attachments_mutex);
+  for (const auto& [k, v] : impl_->attachments)
+    if (k == key) return v;
+  auto made = make();
+  impl_->attachments.emplace_back(key, made);
+  return made;
+}
+
+bool service::running() const noexcept { return impl_->started.load(); }
 
 detail::registration& service::add_registration(std::string name, const void* type, std::string type_name,
                                                 detail::factory make, detail::options_reader reader) {

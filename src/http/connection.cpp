@@ -32,9 +32,29 @@ connection::connection(io_loop& loop, asio::ip::tcp::socket socket, connection_s
     : loop_(loop), s_(loop.state), socket_(std::move(socket)), timer_(socket_.get_executor()), slot_(std::move(slot)),
       accepted_(clock::now()) {
   loop_.connections.insert(this);
+  s_.metrics->connections.fetch_add(1, std::memory_order_relaxed);
 }
 
-connection::~connection() { loop_.connections.erase(this); }
+connection::~connection() {
+  end_request();
+  s_.metrics->connections.fetch_sub(1, std::memory_order_relaxed);
+  loop_.connections.erase(this);
+}
+
+void connection::begin_request(std::size_t slot, unsigned status) {
+  if (!in_flight_) s_.metrics->in_flight.fetch_add(1, std::memory_order_relaxed);
+  in_flight_ = true;
+  metric_slot_ = slot;
+  metric_status_ = status;
+}
+
+// A response that could not be written still counts, with its status: the server did answer it.
+void connection::end_request() {
+  if (!in_flight_) return;
+  in_flight_ = false;
+  s_.metrics->in_flight.fetch_sub(1, std::memory_order_relaxed);
+  s_.metrics->record(metric_slot_, metric_status_, clock::now() - handled_at_);
+}
 
 void connection::serve() { read_request(); }
 
@@ -129,6 +149,7 @@ void connection::on_body(error_code ec) {
 
 void connection::on_read_error(error_code ec) {
   if (phase_ == phase::closed) return;
+  handled_at_ = clock::now();
   const bool header = phase_ == phase::reading_header;
   if (timed_out_) {
     return respond(response::error(status::request_timeout, "request timeout",
@@ -154,8 +175,13 @@ void connection::on_read_error(error_code ec) {
 void connection::handle() {
   phase_ = phase::handling;
   disarm();
+  handled_at_ = clock::now();
   const auto& req = parser_->get();
-  auto r = dispatch(s_, req);
+  std::size_t slot = 0;
+  begin_request(s_.metrics->unmatched_slot(), 0);  // in flight while its handler runs
+  auto r = dispatch(s_, req, slot);
+  metric_slot_ = slot;
+  metric_status_ = static_cast<unsigned>(r.status);
   const bool keep_alive = req.keep_alive() && !s_.draining.load();
   const auto version = req.version();
   const bool head = req.method() == bhttp::verb::head;
@@ -164,6 +190,7 @@ void connection::handle() {
 }
 
 void connection::respond(http::response r, unsigned version, bool keep_alive, bool head) {
+  if (!in_flight_) begin_request(s_.metrics->unmatched_slot(), static_cast<unsigned>(r.status));  // a read error's answer
   try {
     res_ = {};
     res_.version(version);
@@ -195,6 +222,7 @@ void connection::respond(http::response r, unsigned version, bool keep_alive, bo
 }
 
 void connection::on_write(error_code ec, bool keep_alive) {
+  end_request();
   if (ec) return close();  // the client went away, or did not read within write_timeout
   res_ = {};               // an idle connection keeps no response body
   first_ = false;

@@ -74,6 +74,14 @@ class connection : public std::enable_shared_from_this<connection> {
   bool first_ = true;        // no request completed yet on this connection
   bool timed_out_ = false;   // the pending operation was cancelled by the deadline
   std::uint64_t timer_generation_ = 0;
+  // The request being answered, for request_metrics: counted in flight from its complete header (or its
+  // error) until its response is written or the connection closes.
+  bool in_flight_ = false;
+  std::size_t metric_slot_ = 0;
+  unsigned metric_status_ = 0;
+  clock::time_point handled_at_{};
+  void begin_request(std::size_t slot, unsigned status);
+  void end_request();
 };
 
 }  // namespace lifespan::http::detail

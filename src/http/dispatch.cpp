@@ -72,7 +72,8 @@ http::response unavailable(const server_state& s, const bound_dependency& d) {
   return r;
 }
 
-http::response dispatch(server_state& s, const beast_request& req) noexcept {
+http::response dispatch(server_state& s, const beast_request& req, std::size_t& slot) noexcept {
+  slot = s.metrics->unmatched_slot();
   try {
     exchange x;
     x.raw = &req;
@@ -88,9 +89,10 @@ http::response dispatch(server_state& s, const beast_request& req) noexcept {
     x.url = *parsed;
     const auto path = std_view(x.url.encoded_path());
     const auto m = method_of(req.method());
-    if (is_builtin_path(path)) {
-      if (m == method::get || m == method::head) return answer_builtin(s, path);
-      return not_allowed(req, path, {method::get, method::head});
+    if (const auto builtin = builtin_index(path)) {
+      if (m != method::get && m != method::head) return not_allowed(req, path, {method::get, method::head});
+      slot = s.metrics->builtin_slot(*builtin);
+      return answer_builtin(s, *builtin, x.url);
     }
     for (auto segment : x.url.segments()) x.segments.push_back(std::move(segment));
     if (!m) {
@@ -101,6 +103,7 @@ http::response dispatch(server_state& s, const beast_request& req) noexcept {
     if (!match.found) return match.allowed.empty() ? not_found(req, path) : not_allowed(req, path, match.allowed);
     x.method = *m;
     x.route = &s.bound[match.found->index()];
+    slot = s.metrics->route_slot(match.found->index());
     for (const auto& d : x.route->dependencies)
       if (d.required && !d.watch.usable()) return unavailable(s, d);
     x.stop = s.cancel.get_token();

@@ -7,7 +7,8 @@
 
 namespace lifespan::http::detail {
 
-http::response dispatch(server_state& s, const beast_request& req) noexcept;
+// `slot` is set to the request_metrics slot the request counts against.
+http::response dispatch(server_state& s, const beast_request& req, std::size_t& slot) noexcept;
 
 // The response for a route whose required component is not usable.
 http::response unavailable(const server_state& s, const bound_dependency& d);

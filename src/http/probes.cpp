@@ -75,22 +75,32 @@ std::string wall_time(time_point at, time_point now) {
 
 }  // namespace
 
+// answer_builtin() switches on these positions.
 const std::vector<std::string_view>& builtin_paths() noexcept {
-  static const std::vector<std::string_view> paths{"/livez", "/health", "/readyz", "/ready", "/startupz", "/health/detailed"};
+  static const std::vector<std::string_view> paths{"/livez",    "/health",        "/readyz",        "/ready",
+                                                   "/startupz", "/health/detailed", "/metrics",     "/debug/startup",
+                                                   "/debug/startup.svg", "/debug/graph"};
   return paths;
 }
 
-bool is_builtin_path(std::string_view path) noexcept {
-  for (auto p : builtin_paths())
-    if (p == path) return true;
-  return false;
+std::optional<std::size_t> builtin_index(std::string_view path) noexcept {
+  const auto& paths = builtin_paths();
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    if (paths[i] == path) return i;
+  return std::nullopt;
 }
 
-http::response answer_builtin(server_state& s, std::string_view path) {
-  if (path == "/livez" || path == "/health") return liveness(s);
-  if (path == "/readyz" || path == "/ready") return readiness(s);
-  if (path == "/startupz") return startup(s);
-  return detailed_health(s);
+http::response answer_builtin(server_state& s, std::size_t index, const boost::urls::url_view& url) {
+  switch (index) {
+    case 0: case 1: return liveness(s);
+    case 2: case 3: return readiness(s);
+    case 4: return startup(s);
+    case 5: return detailed_health(s);
+    case 6: return metrics_text(s);
+    case 7: return debug_startup(s);
+    case 8: return debug_startup_svg(s);
+    default: return debug_graph(s, url);
+  }
 }
 
 http::response liveness(server_state& s) {

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "lifespan/metrics/registry.hpp"
 #include "listener.hpp"
 #include "probes.hpp"
 
@@ -120,6 +121,8 @@ void server::start(context& ctx) {
 
   const int threads = s.options.threads > 0 ? s.options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   s.beats.emplace(static_cast<std::size_t>(threads), lifespan::steady());
+  s.metrics = std::make_shared<detail::request_metrics>(*s.routes, detail::builtin_paths());
+  metrics::of(s.svc).add(s.metrics);
   const auto seconds = std::chrono::duration<double>(s.options.retry_after).count();
   s.retry_after = std::to_string(static_cast<long long>(std::ceil(seconds)));
   s.turn_away_response = turn_away_response(s);
@@ -184,6 +187,7 @@ component_builder add_server(service& svc, router routes, std::string name) {
   }
   auto needed = routes.dependencies();
   auto shared = std::make_shared<const router>(std::move(routes));
+  metrics::install(svc);
   component_builder b = svc.add<server>(std::move(name), std::ref(svc), std::move(shared));
   b.critical();
   for (auto& component : needed) b.optional(std::move(component));

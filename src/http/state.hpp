@@ -18,6 +18,7 @@
 
 #include "exchange.hpp"
 #include "heartbeat.hpp"
+#include "request_metrics.hpp"
 #include "lifespan/http/server.hpp"
 
 namespace lifespan::http::detail {
@@ -32,6 +33,7 @@ struct server_state {
   std::string name = "http";            // the component's name, for logs
   std::vector<bound_route> bound;       // per route index; filled by start() before any I/O thread runs
   std::optional<heartbeat> beats;       // one slot per I/O loop; set by start()
+  std::shared_ptr<request_metrics> metrics;  // set by start(); the service's registry holds it weakly
   std::shared_ptr<spdlog::logger> log;
   std::string retry_after;              // the Retry-After value, in whole seconds
   std::string turn_away_response;       // the complete 503 sent beyond max_connections

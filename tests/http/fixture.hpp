@@ -11,6 +11,7 @@
 
 #include "client.hpp"
 #include "lifespan/http/server.hpp"
+#include "lifespan/metrics/registry.hpp"
 #include "lifespan/testing/harness.hpp"
 
 namespace lifespan::test {
@@ -125,6 +126,7 @@ class served {
   component_builder add_server(http::router routes, http::server::options o = local_options()) {
     auto needed = routes.dependencies();
     auto shared = std::make_shared<const http::router>(std::move(routes));
+    metrics::install(svc);  // as add_server does
     auto b = svc.add_factory<http::server>("http", [this, shared, o] {
       auto s = std::make_unique<http::server>(o, svc, shared);
       instance.store(s.get());

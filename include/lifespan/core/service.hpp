@@ -133,6 +133,13 @@ class service {
   std::string graph_dot();
   nlohmann::json graph_json();
 
+  // State another area keeps per service (the metrics registry, say): made by `make` on the first
+  // call with `key` (the address of something of that area's), the same object on every later call,
+  // destroyed with the service after its runtime. Any thread.
+  std::shared_ptr<void> attachment(const void* key, const std::function<std::shared_ptr<void>()>& make);
+  // run() has begun: registration (add, on_event) is over.
+  bool running() const noexcept;
+
  private:
   friend class component_builder;
   detail::registration& add_registration(std::string name, const void* type, std::string type_name,
