@@ -16,6 +16,8 @@ packages=(
   libxgboost-dev libhyperscan-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # peers measured against in the same run (vigil scan vs fail2ban-regex)
+  fail2ban
 )
 
 missing=()
