@@ -11,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "eval/quality.hpp"
 #include "gen/traffic_gen.hpp"
 #include "rules/rule_engine.hpp"
 #include "scan/scanner.hpp"
@@ -114,6 +115,37 @@ int run_gen(const vigil::gen_options& options, const std::string& output, const 
   return 0;
 }
 
+int run_eval(const std::string& path, const std::string& rules_path) {
+  std::shared_ptr<const vigil::rule_set> rules;
+  try {
+    rules = vigil::rule_set::load(rules_path);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vigil eval: {}\n", e.what());
+    return 2;
+  }
+  std::ifstream in(path == "-" ? "/dev/stdin" : path, std::ios::binary);
+  if (!in) {
+    fmt::print(stderr, "vigil eval: cannot read {}\n", path);
+    return 2;
+  }
+  vigil::quality_meter meter(rules);
+  std::string line;
+  while (std::getline(in, line)) meter.add(line);
+  const auto report = meter.finish();
+  nlohmann::json out;
+  out["lines"] = report.lines;
+  out["malformed"] = report.malformed;
+  out["benign_lines"] = report.benign_lines;
+  out["benign_flagged"] = report.benign_flagged;
+  auto describe = [](const vigil::confusion& c) {
+    return nlohmann::json{{"tp", c.tp}, {"fp", c.fp}, {"fn", c.fn}, {"precision", c.precision()}, {"recall", c.recall()}};
+  };
+  for (const auto& [name, c] : report.categories) out["signatures"][name] = describe(c);
+  for (const auto& [name, c] : report.behaviour) out["behaviour_clients"][name] = describe(c);
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -151,11 +183,17 @@ int main(int argc, char** argv) {
   gen->add_option("--labels", labels_path, "write one label per line to this file");
   gen->add_flag("--labelled", labelled, "prefix each line with its label and a tab");
 
+  auto* eval = app.add_subcommand("eval", "precision and recall per category on labelled lines (gen --labelled)");
+  std::string eval_path;
+  eval->add_option("file", eval_path, "label<TAB>line file, - for standard input")->required();
+  eval->add_option("--rules", rules_path, "rules YAML file")->capture_default_str();
+
   auto* serve = app.add_subcommand("serve", "run the service (not in this build yet)");
 
   CLI11_PARSE(app, argc, argv);
   if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
+  if (*eval) return run_eval(eval_path, rules_path);
   if (*serve) {
     fmt::print(stderr, "vigil serve: the service needs the tailer and data components, which this build does not have yet\n");
     return 2;

@@ -153,7 +153,7 @@ gen_request attack_request(std::string_view category, seeded_random& rng) {
     const auto& list = category == "sqli" ? sqli : category == "xss" ? xss : cmdi;
     const auto payload = fill(rng.pick(list), rng);
     if (rng.chance(0.1) && category != "cmdi") {  // in the path, as REST routes take it
-      r.target = "/products/" + encode_payload(payload, rng);
+      r.target = "/products/" + url_encode(payload, rng.chance(0.5));  // '+' means '+' in a path
     } else {
       r.target = in_parameter(encode_payload(payload, rng), rng);
     }

@@ -33,7 +33,7 @@ struct event {
 };
 
 // Expected lines per actor of each kind (used to turn line shares into spawn probabilities).
-constexpr std::array<double, 7> mean_lines{12, 40, 60, 2.5, 70, 45, 1800};
+constexpr std::array<double, 7> mean_lines{12, 40, 60, 2.5, 70, 45, 900};
 
 std::string random_ipv4(seeded_random& rng) {
   return std::to_string(rng.between(1, 223)) + "." + std::to_string(rng.below(256)) + "." +
@@ -103,8 +103,8 @@ struct traffic_generator::state {
       case actor_kind::flood:
         a.client = random_ipv4(rng);
         a.agent = rng.chance(0.5) ? rng.pick(tool_agents()) : rng.pick(browser_agents());
-        a.remaining = static_cast<int>(rng.between(1200, 2400));
-        a.interval = 1.0 / static_cast<double>(rng.between(25, 60));
+        a.remaining = static_cast<int>(rng.between(700, 1100));
+        a.interval = 1.0 / static_cast<double>(rng.between(20, 40));
         break;
     }
     std::size_t slot;
