@@ -1,0 +1,202 @@
+// vigil: the reference service's command line. This build has the batch parts: `scan` (signatures
+// and behaviour windows over log files) and `gen` (labelled synthetic traffic); `serve` and
+// `train` arrive with the tailer, data and model components.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "eval/quality.hpp"
+#include "gen/traffic_gen.hpp"
+#include "rules/rule_engine.hpp"
+#include "scan/scanner.hpp"
+
+namespace {
+
+int run_scan(const std::vector<std::string>& files, const std::string& rules_path, const std::string& format,
+             unsigned threads, bool summary_only, bool no_behaviour) {
+  std::unique_ptr<vigil::rule_engine> engine;
+  try {
+    engine = std::make_unique<vigil::rule_engine>(rules_path);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vigil scan: {}\n", e.what());
+    return 2;
+  }
+  vigil::scan_options options;
+  options.parser.format = format;
+  options.threads = threads;
+  options.behaviour = !no_behaviour;
+  std::unique_ptr<vigil::scanner> scanner;
+  try {
+    scanner = std::make_unique<vigil::scanner>(*engine, options);
+    vigil::line_parser probe(options.parser);  // reports a bad --format before reading anything
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vigil scan: --format: {}\n", e.what());
+    return 2;
+  }
+  std::string buffer;
+  vigil::alert_sink sink;
+  if (!summary_only) {
+    sink = [&buffer](std::string_view line) {
+      buffer += line;
+      buffer += '\n';
+      if (buffer.size() > (1 << 16)) {
+        std::fwrite(buffer.data(), 1, buffer.size(), stdout);
+        buffer.clear();
+      }
+    };
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto s = scanner->scan(files, sink);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fwrite(buffer.data(), 1, buffer.size(), stdout);
+  std::fflush(stdout);
+  for (const auto& e : s.errors) fmt::print(stderr, "vigil scan: {}\n", e);
+  if (summary_only) {
+    nlohmann::json out;
+    out["lines"] = s.lines;
+    out["parsed"] = s.parsed;
+    out["malformed"] = s.malformed.count();
+    out["rule_alerts"] = s.rule_alerts;
+    out["behaviour_alerts"] = s.behaviour_alerts;
+    out["by_category"] = s.by_category;
+    out["by_rule"] = s.by_rule;
+    out["by_behaviour"] = s.by_behaviour;
+    out["clients_evicted"] = s.clients_evicted;
+    out["seconds"] = seconds;
+    out["lines_per_second"] = seconds > 0 ? static_cast<double>(s.lines) / seconds : 0.0;
+    auto& samples = out["malformed_samples"] = nlohmann::json::array();
+    for (const auto& m : s.malformed.samples())
+      samples.push_back({{"reason", m.reason}, {"length", m.length}, {"text", m.text}});
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+  if (!s.errors.empty()) return 2;
+  return s.found() ? 1 : 0;
+}
+
+int run_gen(const vigil::gen_options& options, const std::string& output, const std::string& labels_path,
+            bool labelled) {
+  std::FILE* out = output == "-" ? stdout : std::fopen(output.c_str(), "wb");
+  if (!out) {
+    fmt::print(stderr, "vigil gen: cannot write {}\n", output);
+    return 2;
+  }
+  std::ofstream labels;
+  if (!labels_path.empty()) {
+    labels.open(labels_path, std::ios::binary);
+    if (!labels) {
+      fmt::print(stderr, "vigil gen: cannot write {}\n", labels_path);
+      return 2;
+    }
+  }
+  vigil::traffic_generator generator(options);
+  vigil::gen_line line;
+  std::string buffer;
+  while (generator.next(line)) {
+    if (labelled) {
+      buffer += line.label;
+      buffer += '\t';
+    }
+    buffer += line.text;
+    buffer += '\n';
+    if (labels.is_open()) labels << line.label << '\n';
+    if (buffer.size() > (1 << 16)) {
+      std::fwrite(buffer.data(), 1, buffer.size(), out);
+      buffer.clear();
+    }
+  }
+  std::fwrite(buffer.data(), 1, buffer.size(), out);
+  if (out != stdout) std::fclose(out);
+  return 0;
+}
+
+int run_eval(const std::string& path, const std::string& rules_path) {
+  std::shared_ptr<const vigil::rule_set> rules;
+  try {
+    rules = vigil::rule_set::load(rules_path);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vigil eval: {}\n", e.what());
+    return 2;
+  }
+  std::ifstream in(path == "-" ? "/dev/stdin" : path, std::ios::binary);
+  if (!in) {
+    fmt::print(stderr, "vigil eval: cannot read {}\n", path);
+    return 2;
+  }
+  vigil::quality_meter meter(rules);
+  std::string line;
+  while (std::getline(in, line)) meter.add(line);
+  const auto report = meter.finish();
+  nlohmann::json out;
+  out["lines"] = report.lines;
+  out["malformed"] = report.malformed;
+  out["benign_lines"] = report.benign_lines;
+  out["benign_flagged"] = report.benign_flagged;
+  auto describe = [](const vigil::confusion& c) {
+    return nlohmann::json{{"tp", c.tp}, {"fp", c.fp}, {"fn", c.fn}, {"precision", c.precision()}, {"recall", c.recall()}};
+  };
+  for (const auto& [name, c] : report.categories) out["signatures"][name] = describe(c);
+  for (const auto& [name, c] : report.behaviour) out["behaviour_clients"][name] = describe(c);
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vigil: detects attacks in nginx access logs"};
+  app.require_subcommand(1);
+
+  auto* scan = app.add_subcommand("scan", "scan log files (or - for standard input); exit 1 when something was found");
+  std::vector<std::string> files;
+  std::string rules_path = VIGIL_DEFAULT_RULES;
+  std::string format = "combined";
+  unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  bool summary_only = false;
+  bool no_behaviour = false;
+  scan->add_option("files", files, "log files; - reads standard input")->required();
+  scan->add_option("--rules", rules_path, "rules YAML file")->capture_default_str();
+  scan->add_option("--format", format, "combined, json, or an nginx log_format string")->capture_default_str();
+  scan->add_option("--threads", threads, "worker threads")->capture_default_str()->check(CLI::Range(1u, 64u));
+  scan->add_flag("--summary", summary_only, "print totals as one JSON document instead of alerts");
+  scan->add_flag("--no-behaviour", no_behaviour, "signatures only (no per-client windows)");
+
+  auto* gen = app.add_subcommand("gen", "write labelled synthetic nginx combined traffic");
+  vigil::gen_options gen_options;
+  std::string output = "-";
+  std::string labels_path;
+  bool labelled = false;
+  gen->add_option("--lines,-n", gen_options.lines, "lines to write")->capture_default_str();
+  gen->add_option("--seed", gen_options.seed, "random seed (same seed, same output)")->capture_default_str();
+  gen->add_option("--rate", gen_options.rate, "lines per simulated second")->capture_default_str();
+  gen->add_option("--attack-share", gen_options.attack_share, "share of single attack lines")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--behaviour-share", gen_options.behaviour_share, "share of lines in behaviour episodes")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--start", gen_options.start_epoch, "epoch seconds of the first line")->capture_default_str();
+  gen->add_option("--output,-o", output, "log output file (- for standard output)")->capture_default_str();
+  gen->add_option("--labels", labels_path, "write one label per line to this file");
+  gen->add_flag("--labelled", labelled, "prefix each line with its label and a tab");
+
+  auto* eval = app.add_subcommand("eval", "precision and recall per category on labelled lines (gen --labelled)");
+  std::string eval_path;
+  eval->add_option("file", eval_path, "label<TAB>line file, - for standard input")->required();
+  eval->add_option("--rules", rules_path, "rules YAML file")->capture_default_str();
+
+  auto* serve = app.add_subcommand("serve", "run the service (not in this build yet)");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour);
+  if (*gen) return run_gen(gen_options, output, labels_path, labelled);
+  if (*eval) return run_eval(eval_path, rules_path);
+  if (*serve) {
+    fmt::print(stderr, "vigil serve: the service needs the tailer and data components, which this build does not have yet\n");
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,51 @@
+#pragma once
+// Signature rules as written in the rules YAML file, and the fields they can look at.
+//
+//   rules:
+//     - id: sqli-union-select          # unique, [A-Za-z0-9_.-]+
+//       category: sqli                 # free text; used in alerts, features and quality reports
+//       severity: high                 # low | medium | high | critical
+//       field: target                  # target | request | user_agent | referer | method
+//       pattern: 'union\s+(all\s+)?select'   # Hyperscan (PCRE subset), matched caselessly
+//       description: UNION-based SQL injection   # optional
+//       case_sensitive: false          # optional
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigil {
+
+enum class rule_field : std::uint8_t { target, request, user_agent, referer, method };
+inline constexpr std::size_t rule_field_count = 5;
+inline constexpr std::array<std::string_view, rule_field_count> rule_field_names{
+    "target", "request", "user_agent", "referer", "method"};
+
+enum class severity : std::uint8_t { none = 0, low = 1, medium = 2, high = 3, critical = 4 };
+std::string_view severity_name(severity s);
+
+struct rule {
+  std::string id;
+  std::string category;
+  severity level = severity::medium;
+  rule_field field = rule_field::target;
+  std::string pattern;
+  std::string description;
+  bool case_sensitive = false;
+};
+
+// A rule file that cannot be used. what() names the file, the rule id (or its position) and the
+// cause, e.g. "rules file x.yaml: rule 'sqli-1' (field target): Hyperscan: Missing close paren".
+class rule_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads and validates rules (ids unique, known field and severity, non-empty pattern). Throws
+// rule_error. `origin` names the source in messages.
+std::vector<rule> parse_rules_yaml(std::string_view yaml_text, std::string_view origin);
+std::vector<rule> load_rules_file(const std::string& path);
+
+}  // namespace vigil

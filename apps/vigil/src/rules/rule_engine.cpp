@@ -1,0 +1,42 @@
+#include "rules/rule_engine.hpp"
+
+namespace vigil {
+
+rule_engine::rule_engine(const std::string& path) : path_(path), current_(rule_set::load(path)) {}
+
+rule_engine::rule_engine(std::shared_ptr<const rule_set> initial) : current_(std::move(initial)) {}
+
+reload_result rule_engine::reload() { return reload(path_); }
+
+reload_result rule_engine::reload(const std::string& path) {
+  std::lock_guard lock(reload_mutex_);
+  reload_result result;
+  try {
+    auto next = rule_set::load(path);
+    result.rules = next->rules().size();
+    current_.store(std::move(next), std::memory_order_release);
+    path_ = path;
+    result.ok = true;
+    result.generation = generation_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  } catch (const std::exception& e) {
+    result.error = std::string(e.what()) + " (the previous rule set stays in force)";
+    result.rules = current()->rules().size();
+    result.generation = generation();
+  }
+  return result;
+}
+
+engine_matcher::engine_matcher(const rule_engine& engine)
+    : engine_(engine), generation_(engine.generation()), matcher_(std::make_unique<rule_matcher>(engine.current())) {}
+
+bool engine_matcher::refresh() {
+  const auto g = engine_.generation();
+  if (g == generation_) return false;
+  // Load the set before recording the generation: a reload between the two is seen next time.
+  auto set = engine_.current();
+  generation_ = g;
+  matcher_ = std::make_unique<rule_matcher>(std::move(set));
+  return true;
+}
+
+}  // namespace vigil

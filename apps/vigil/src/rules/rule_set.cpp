@@ -1,0 +1,84 @@
+#include "rules/rule_set.hpp"
+
+#include <new>
+
+namespace vigil {
+namespace {
+
+int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
+  static_cast<std::vector<std::uint32_t>*>(context)->push_back(id);
+  return 0;  // keep scanning
+}
+
+}  // namespace
+
+std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::string_view origin) {
+  std::shared_ptr<rule_set> set(new rule_set());
+  set->rules_ = std::move(rules);
+  for (const auto& r : set->rules_) {
+    std::size_t index = 0;
+    while (index < set->categories_.size() && set->categories_[index] != r.category) ++index;
+    if (index == set->categories_.size()) set->categories_.push_back(r.category);
+    set->rule_category_.push_back(index);
+  }
+  for (std::size_t f = 0; f < rule_field_count; ++f) {
+    std::vector<const char*> patterns;
+    std::vector<unsigned> flags;
+    std::vector<unsigned> ids;
+    for (std::size_t i = 0; i < set->rules_.size(); ++i) {
+      const auto& r = set->rules_[i];
+      if (static_cast<std::size_t>(r.field) != f) continue;
+      patterns.push_back(r.pattern.c_str());
+      flags.push_back(HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL | (r.case_sensitive ? 0u : HS_FLAG_CASELESS));
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    if (patterns.empty()) continue;
+    hs_compile_error_t* error = nullptr;
+    hs_database_t* db = nullptr;
+    const auto rc = hs_compile_multi(patterns.data(), flags.data(), ids.data(), static_cast<unsigned>(patterns.size()),
+                                     HS_MODE_BLOCK, nullptr, &db, &error);
+    if (rc != HS_SUCCESS) {
+      std::string message = "rules file " + std::string(origin) + ": ";
+      if (error && error->expression >= 0) {
+        const auto& r = set->rules_[ids[static_cast<std::size_t>(error->expression)]];
+        message += "rule '" + r.id + "' (field " + std::string(rule_field_names[f]) + ", pattern '" + r.pattern +
+                   "'): Hyperscan: " + error->message + "; fix or remove the pattern";
+      } else {
+        message += "field " + std::string(rule_field_names[f]) + ": Hyperscan: " +
+                   (error ? error->message : "compile failed");
+      }
+      hs_free_compile_error(error);
+      throw rule_error(message);
+    }
+    set->databases_[f] = db;
+    if (hs_alloc_scratch(db, &set->scratch_) != HS_SUCCESS) throw std::bad_alloc();
+  }
+  return set;
+}
+
+std::shared_ptr<const rule_set> rule_set::load(const std::string& path) { return compile(load_rules_file(path), path); }
+
+rule_set::~rule_set() {
+  for (auto* db : databases_) hs_free_database(db);
+  hs_free_scratch(scratch_);
+}
+
+rule_matcher::rule_matcher(std::shared_ptr<const rule_set> rules) : rules_(std::move(rules)) {
+  if (rules_->scratch_prototype() &&
+      hs_clone_scratch(rules_->scratch_prototype(), &scratch_) != HS_SUCCESS)
+    throw std::bad_alloc();
+}
+
+rule_matcher::~rule_matcher() { hs_free_scratch(scratch_); }
+
+void rule_matcher::match(const match_input& input, std::vector<std::uint32_t>& hits) {
+  for (std::size_t f = 0; f < rule_field_count; ++f) {
+    const auto* db = rules_->database(static_cast<rule_field>(f));
+    const auto text = input.fields[f];
+    if (!db || text.empty()) continue;
+    hs_scan(db, text.data(), static_cast<unsigned>(std::min<std::size_t>(text.size(), 0xffffffffu)), 0, scratch_,
+            on_match, &hits);
+  }
+}
+
+}  // namespace vigil

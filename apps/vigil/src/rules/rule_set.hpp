@@ -1,0 +1,70 @@
+#pragma once
+// A compiled, immutable rule set: one Hyperscan block-mode database per field that has rules
+// (each rule compiled with SINGLEMATCH, so a rule reports at most once per line). Shared between
+// threads through shared_ptr<const rule_set>; scanning needs a per-thread scratch, which
+// rule_matcher owns.
+#include <hs/hs.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/rule.hpp"
+
+namespace vigil {
+
+class rule_set {
+ public:
+  // Compiles every rule; throws rule_error naming the first rule Hyperscan rejects, its field and
+  // Hyperscan's message. `origin` names the source in messages.
+  static std::shared_ptr<const rule_set> compile(std::vector<rule> rules, std::string_view origin = "<memory>");
+  static std::shared_ptr<const rule_set> load(const std::string& path);
+
+  ~rule_set();
+  rule_set(const rule_set&) = delete;
+  rule_set& operator=(const rule_set&) = delete;
+
+  const std::vector<rule>& rules() const { return rules_; }
+  const hs_database_t* database(rule_field f) const { return databases_[static_cast<std::size_t>(f)]; }
+  const hs_scratch_t* scratch_prototype() const { return scratch_; }
+  // Category names in first-seen order; category_index(rule) indexes into it.
+  const std::vector<std::string>& categories() const { return categories_; }
+  std::size_t category_index(std::size_t rule_index) const { return rule_category_[rule_index]; }
+
+ private:
+  rule_set() = default;
+  std::vector<rule> rules_;
+  std::array<hs_database_t*, rule_field_count> databases_{};
+  hs_scratch_t* scratch_ = nullptr;
+  std::vector<std::string> categories_;
+  std::vector<std::size_t> rule_category_;
+};
+
+// What a line offers to the rules, already normalised (see normalize.hpp).
+struct match_input {
+  std::array<std::string_view, rule_field_count> fields;
+  std::string_view& operator[](rule_field f) { return fields[static_cast<std::size_t>(f)]; }
+};
+
+// Scans lines against one rule set. Owns a Hyperscan scratch, so one matcher per thread.
+class rule_matcher {
+ public:
+  explicit rule_matcher(std::shared_ptr<const rule_set> rules);
+  ~rule_matcher();
+  rule_matcher(const rule_matcher&) = delete;
+  rule_matcher& operator=(const rule_matcher&) = delete;
+
+  // Appends the indices (into rules()) of every rule that matches, in no particular order.
+  void match(const match_input& input, std::vector<std::uint32_t>& hits);
+
+  const rule_set& rules() const { return *rules_; }
+  const std::shared_ptr<const rule_set>& shared() const { return rules_; }
+
+ private:
+  std::shared_ptr<const rule_set> rules_;
+  hs_scratch_t* scratch_ = nullptr;
+};
+
+}  // namespace vigil

@@ -1,0 +1,130 @@
+// Batch scanning: chunking, ordered output for any thread count, overlong lines, the CLI.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+
+#include "gen/traffic_gen.hpp"
+#include "scan/chunk_reader.hpp"
+#include "scan/scanner.hpp"
+
+namespace vigil {
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("vigil_scan_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+std::string write_generated(const std::string& name, std::uint64_t lines, std::uint64_t seed) {
+  const auto path = temp_path(name);
+  std::ofstream out(path);
+  gen_options o;
+  o.lines = lines;
+  o.seed = seed;
+  traffic_generator g(o);
+  gen_line line;
+  while (g.next(line)) out << line.text << '\n';
+  return path;
+}
+
+TEST(VigilScan, ChunkReaderKeepsLinesWholeAndCutsOverlongOnes) {
+  const auto path = temp_path("chunks.log");
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 1000; ++i) out << "line " << i << '\n';
+    out << std::string(3 << 20, 'x') << '\n';  // 3 MB line
+    out << "after\n" << "no newline at end";
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  chunk_reader reader(f, 4096, 64 * 1024);
+  std::string chunk, all;
+  std::size_t chunks = 0;
+  while (reader.next(chunk)) {
+    ++chunks;
+    EXPECT_LE(chunk.size(), 4096u + 64 * 1024 + 2);
+    if (!chunk.ends_with("no newline at end")) {
+      EXPECT_EQ(chunk.back(), '\n');
+    }
+    all += chunk;
+  }
+  std::fclose(f);
+  EXPECT_GT(chunks, 3u);
+  EXPECT_TRUE(all.starts_with("line 0\nline 1\n"));
+  EXPECT_NE(all.find("line 999\n" + std::string(64 * 1024 + 1, 'x') + "\nafter\nno newline at end"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST(VigilScan, OutputIsTheSameForAnyThreadCountAndChunkSize) {
+  const auto path = write_generated("threads.log", 30'000, 3);
+  rule_engine engine(VIGIL_DEFAULT_RULES);
+  std::vector<std::vector<std::string>> outputs;
+  std::vector<scan_summary> summaries;
+  for (unsigned threads : {1u, 2u, 4u}) {
+    scan_options o;
+    o.threads = threads;
+    o.chunk_bytes = threads == 4 ? 8192 : 1 << 20;
+    std::vector<std::string> lines;
+    summaries.push_back(scanner(engine, o).scan({path}, [&](std::string_view l) { lines.emplace_back(l); }));
+    outputs.push_back(std::move(lines));
+  }
+  ASSERT_FALSE(outputs[0].empty());
+  EXPECT_EQ(outputs[0], outputs[1]);
+  EXPECT_EQ(outputs[0], outputs[2]);
+  EXPECT_EQ(summaries[0].lines, 30'000u);
+  EXPECT_EQ(summaries[0].parsed, 30'000u);
+  EXPECT_EQ(summaries[2].rule_alerts, summaries[0].rule_alerts);
+  EXPECT_EQ(summaries[2].behaviour_alerts, summaries[0].behaviour_alerts);
+  EXPECT_TRUE(summaries[0].found());
+  EXPECT_NE(outputs[0][0].find("\"line\":"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST(VigilScan, HostileFileIsCountedNotFatal) {
+  const auto path = temp_path("hostile.log");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] \"GET /?q=%3Cscript%3E HTTP/1.1\" 200 1 \"-\" \"-\"\n";
+    out << std::string(1 << 20, '\xff') << '\n';
+    for (int i = 0; i < 256; ++i) out << static_cast<char>(i);
+    out << "\n\n\r\n";
+    out << "5.6.7.8 - - [01/Jan/2026:00:00:01 +0000] \"GET /\xc3\x28\\x22 HTTP/1.1\" 200 1 \"\xf0\x28\x8c\x28\" \"\\x\"\n";
+  }
+  rule_engine engine(VIGIL_DEFAULT_RULES);
+  std::vector<std::string> alerts;
+  const auto s = scanner(engine, {}).scan({path}, [&](std::string_view l) { alerts.emplace_back(l); });
+  EXPECT_EQ(s.parsed, 2u);
+  EXPECT_GE(s.malformed.count(), 2u);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].find("xss-script-tag"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+int run(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(VigilScan, CommandLineExitCodesAndGenReproducibility) {
+  const std::string vigil = VIGIL_BINARY;
+  const auto a = temp_path("a.log"), b = temp_path("b.log"), labels = temp_path("labels.txt");
+  ASSERT_EQ(run(vigil + " gen --lines 5000 --seed 77 -o " + a + " --labels " + labels), 0);
+  ASSERT_EQ(run(vigil + " gen --lines 5000 --seed 77 -o " + b), 0);
+  std::ifstream fa(a), fb(b);
+  std::string ta((std::istreambuf_iterator<char>(fa)), {}), tb((std::istreambuf_iterator<char>(fb)), {});
+  EXPECT_EQ(ta, tb);
+  EXPECT_EQ(std::count(ta.begin(), ta.end(), '\n'), 5000);
+  EXPECT_EQ(run(vigil + " scan --summary " + a + " > /dev/null"), 1);
+  const auto clean = temp_path("clean.log");
+  std::ofstream(clean) << "1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n";
+  EXPECT_EQ(run(vigil + " scan " + clean + " > /dev/null"), 0);
+  EXPECT_EQ(run("cat " + clean + " | " + vigil + " scan - > /dev/null"), 0);
+  EXPECT_EQ(run(vigil + " scan /nonexistent/file.log 2> /dev/null"), 2);
+  EXPECT_EQ(run(vigil + " scan --rules /nonexistent.yaml " + clean + " 2> /dev/null"), 2);
+  for (const auto& p : {a, b, labels, clean}) std::filesystem::remove(p);
+}
+
+}  // namespace
+}  // namespace vigil
