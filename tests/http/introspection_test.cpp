@@ -1,6 +1,7 @@
 // /metrics, /debug/startup, /debug/startup.svg and /debug/graph through real sockets on a running service.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
 
 #include "fixture.hpp"
@@ -72,8 +73,13 @@ TEST(Metrics, ReadErrorsCountAsUnmatched) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->status, 400);
   }
-  const auto t = fetch(s.port, "/metrics").body;
-  EXPECT_TRUE(has_line(t, R"x(lifespan_http_requests_total{method="",route="(unmatched)",status="400"} 1)x")) << t;
+  // Counted once the answer is written, which the client may see first: scrape until it shows.
+  const std::string line = R"x(lifespan_http_requests_total{method="",route="(unmatched)",status="400"} 1)x";
+  std::string t;
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       !has_line(t, line) && std::chrono::steady_clock::now() < until;)
+    t = fetch(s.port, "/metrics").body;
+  EXPECT_TRUE(has_line(t, line)) << t;
 }
 
 TEST(DebugStartup, TimelineJsonNamesTheCriticalPath) {
