@@ -21,6 +21,8 @@ packages=(
   wrk python3-fastapi python3-uvicorn
   # peers measured against in the same run (vigil scan vs fail2ban-regex)
   fail2ban
+  # vigil's end-to-end test: a real nginx writing the access log vigil tails
+  nginx
 )
 
 missing=()

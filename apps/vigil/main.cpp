@@ -15,6 +15,7 @@
 #include "gen/traffic_gen.hpp"
 #include "rules/rule_engine.hpp"
 #include "scan/scanner.hpp"
+#include "service/service_main.hpp"
 
 namespace {
 
@@ -150,7 +151,7 @@ int run_eval(const std::string& path, const std::string& rules_path) {
 
 int main(int argc, char** argv) {
   CLI::App app{"vigil: detects attacks in nginx access logs"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);  // no subcommand: serve
 
   auto* scan = app.add_subcommand("scan", "scan log files (or - for standard input); exit 1 when something was found");
   std::vector<std::string> files;
@@ -188,15 +189,21 @@ int main(int argc, char** argv) {
   eval->add_option("file", eval_path, "label<TAB>line file, - for standard input")->required();
   eval->add_option("--rules", rules_path, "rules YAML file")->capture_default_str();
 
-  auto* serve = app.add_subcommand("serve", "run the service (not in this build yet)");
+  auto* serve = app.add_subcommand("serve", "run the service: tail the logs, detect, store alerts (the default)");
+  lifespan::command_line serve_options;
+  lifespan::add_command_line(*serve, serve_options);
+  auto* check = app.add_subcommand("check-config", "validate configuration, rules and graph; exit 0 or 2");
+  lifespan::command_line check_options;
+  check->add_option("--config", check_options.config, "configuration file (default: the bundled vigil.yaml)");
+  check->add_option("--set", check_options.set, "section.key=value override (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
   if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
   if (*eval) return run_eval(eval_path, rules_path);
-  if (*serve) {
-    fmt::print(stderr, "vigil serve: the service needs the tailer and data components, which this build does not have yet\n");
-    return 2;
+  if (*check) {
+    check_options.check_config = true;
+    return vigil::service::serve(check_options);
   }
-  return 0;
+  return vigil::service::serve(serve_options);
 }

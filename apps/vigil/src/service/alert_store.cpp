@@ -1,0 +1,184 @@
+#include "service/alert_store.hpp"
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace vigil::service {
+namespace {
+
+std::string join(const std::vector<std::string>& items, bool wrap) {
+  std::string out = wrap ? "," : "";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += items[i];
+  }
+  if (wrap) out += ',';
+  return out;
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > pos) out.push_back(text.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+long long now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::vector<lifespan::data::migration> alert_store::migrations(lifespan::data::backend kind) {
+  const bool pg = kind == lifespan::data::backend::postgresql;
+  const std::string serial = pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+  const std::string big = pg ? "BIGINT" : "INTEGER";
+  const std::string real = pg ? "DOUBLE PRECISION" : "REAL";
+  return {{1,
+           "CREATE TABLE IF NOT EXISTS vigil_alerts ("
+           " seq " + serial + ","
+           " alert_key TEXT NOT NULL UNIQUE,"
+           " at " + big + " NOT NULL,"
+           " client TEXT NOT NULL,"
+           " country TEXT NOT NULL,"
+           " method TEXT NOT NULL,"
+           " path TEXT NOT NULL,"
+           " status INTEGER NOT NULL,"
+           " user_agent TEXT NOT NULL,"
+           " rule_ids TEXT NOT NULL,"
+           " categories TEXT NOT NULL,"
+           " model_score " + real + ","
+           " severity INTEGER NOT NULL,"
+           " mode TEXT NOT NULL,"
+           " kind TEXT NOT NULL,"
+           " file TEXT NOT NULL,"
+           " line_offset " + big + " NOT NULL,"
+           " stored_at " + big + " NOT NULL);"
+           "CREATE INDEX IF NOT EXISTS vigil_alerts_at ON vigil_alerts (at);"
+           "CREATE INDEX IF NOT EXISTS vigil_alerts_client ON vigil_alerts (client);"}};
+}
+
+void alert_store::start(lifespan::context& ctx) {
+  db_ = &ctx.get<lifespan::data::database>();
+  db_->migrate("vigil_alerts", migrations(db_->kind()));
+}
+
+std::size_t alert_store::write(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also) {
+  auto w = db_->writer();
+  soci::transaction tx(*w);
+  std::size_t added = 0;
+  if (!alerts.empty()) {
+    std::string key, client, country, method, path, agent, rules, categories, mode, kind, file;
+    long long at = 0, offset = 0, stored = now_seconds();
+    int status = 0, level = 0;
+    double score = 0;
+    soci::indicator score_ind = soci::i_null;
+    soci::statement st =
+        (w->prepare << "INSERT INTO vigil_alerts (alert_key, at, client, country, method, path, status, user_agent,"
+                       " rule_ids, categories, model_score, severity, mode, kind, file, line_offset, stored_at)"
+                       " VALUES (:key, :at, :client, :country, :method, :path, :status, :agent, :rules, :categories,"
+                       " :score, :severity, :mode, :kind, :file, :offset, :stored)"
+                       " ON CONFLICT (alert_key) DO NOTHING",
+         soci::use(key, "key"), soci::use(at, "at"), soci::use(client, "client"), soci::use(country, "country"),
+         soci::use(method, "method"), soci::use(path, "path"), soci::use(status, "status"),
+         soci::use(agent, "agent"), soci::use(rules, "rules"), soci::use(categories, "categories"),
+         soci::use(score, score_ind, "score"), soci::use(level, "severity"), soci::use(mode, "mode"),
+         soci::use(kind, "kind"), soci::use(file, "file"), soci::use(offset, "offset"), soci::use(stored, "stored"));
+    for (const auto& a : alerts) {
+      key = a.key;
+      at = a.time;
+      client = a.client;
+      country = a.country;
+      method = a.method;
+      path = a.path;
+      status = a.status;
+      agent = a.user_agent;
+      rules = join(a.rule_ids, false);
+      categories = join(a.categories, true);
+      score = a.model_score.value_or(0.0);
+      score_ind = a.model_score ? soci::i_ok : soci::i_null;
+      level = static_cast<int>(a.level);
+      mode = a.mode;
+      kind = a.kind;
+      file = a.file;
+      offset = static_cast<long long>(a.offset);
+      st.execute(true);
+      added += static_cast<std::size_t>(std::max<long long>(0, st.get_affected_rows()));
+    }
+  }
+  if (also) also(*w);
+  tx.commit();
+  return added;
+}
+
+alert_page alert_store::query(const alert_query& q) {
+  const int limit = std::clamp(q.limit, 1, 1000);
+  std::string sql =
+      "SELECT CAST(seq AS TEXT), alert_key, CAST(at AS TEXT), client, country, method, path, status, user_agent,"
+      " rule_ids, categories, model_score, severity, mode, kind, file, CAST(line_offset AS TEXT) FROM vigil_alerts"
+      " WHERE 1 = 1";  // 64-bit columns as text: SOCI 4.0's SQLite backend reads INTEGER through 32 bits
+  // Numbers are formatted here (they are integers, not text); strings are bound.
+  if (q.before) sql += " AND seq < " + std::to_string(*q.before);
+  if (q.since) sql += " AND at >= " + std::to_string(*q.since);
+  if (q.until) sql += " AND at < " + std::to_string(*q.until);
+  if (q.min_severity) sql += " AND severity >= " + std::to_string(static_cast<int>(*q.min_severity));
+  std::string client = q.client.value_or(""), category = q.category ? "%," + *q.category + ",%" : "";
+  sql += " AND (:client_a = '' OR client = :client_b)";
+  sql += " AND (:category_a = '' OR categories LIKE :category_b)";
+  sql += " ORDER BY seq DESC LIMIT " + std::to_string(limit + 1);
+
+  const std::size_t n = static_cast<std::size_t>(limit) + 1;
+  std::vector<std::string> seq(n), at(n), offset(n);
+  std::vector<int> status(n), level(n);
+  std::vector<double> score(n);
+  std::vector<soci::indicator> score_ind(n);
+  std::vector<std::string> key(n), cl(n), country(n), method(n), path(n), agent(n), rules(n), categories(n),
+      mode(n), kind(n), file(n);
+  auto r = db_->reader();
+  *r << sql, soci::into(seq), soci::into(key), soci::into(at), soci::into(cl), soci::into(country),
+      soci::into(method), soci::into(path), soci::into(status), soci::into(agent), soci::into(rules),
+      soci::into(categories), soci::into(score, score_ind), soci::into(level), soci::into(mode), soci::into(kind),
+      soci::into(file), soci::into(offset), soci::use(client, "client_a"), soci::use(client, "client_b"),
+      soci::use(category, "category_a"), soci::use(category, "category_b");
+  alert_page page;
+  const std::size_t got = seq.size();
+  for (std::size_t i = 0; i < got && i < static_cast<std::size_t>(limit); ++i) {
+    alert a;
+    a.seq = std::stoll(seq[i]);
+    a.key = key[i];
+    a.time = std::stoll(at[i]);
+    a.client = cl[i];
+    a.country = country[i];
+    a.method = method[i];
+    a.path = path[i];
+    a.status = status[i];
+    a.user_agent = agent[i];
+    a.rule_ids = split(rules[i]);
+    a.categories = split(categories[i]);
+    if (score_ind[i] == soci::i_ok) a.model_score = score[i];
+    a.level = static_cast<severity>(std::clamp(level[i], 0, 4));
+    a.mode = mode[i];
+    a.kind = kind[i];
+    a.file = file[i];
+    a.offset = static_cast<std::uint64_t>(std::stoll(offset[i]));
+    page.alerts.push_back(std::move(a));
+  }
+  if (got > static_cast<std::size_t>(limit) && !page.alerts.empty()) page.next_cursor = page.alerts.back().seq;
+  return page;
+}
+
+std::int64_t alert_store::count() {
+  std::string n;
+  auto r = db_->reader();
+  *r << "SELECT CAST(COUNT(*) AS TEXT) FROM vigil_alerts", soci::into(n);
+  return std::stoll(n);
+}
+
+}  // namespace vigil::service

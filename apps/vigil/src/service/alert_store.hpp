@@ -1,0 +1,49 @@
+#pragma once
+// The alert store component: alerts in the service's database (the data area's `database`
+// component), in table vigil_alerts created by its own migrations (owner "vigil_alerts", applied in
+// start() with the dialect of the configured backend).
+//
+// Writes come in batches, each one transaction: every alert is inserted with ON CONFLICT DO NOTHING on
+// its key, so a replayed line adds nothing, and the caller's `also` callback runs inside the same
+// transaction (the pipeline saves the tailer's file positions there, so positions and alerts commit
+// together or not at all).
+//
+// Thread-safety: write() and query() may be called from any thread between start() and stop(); writes
+// are serialised by the database's writer connection, queries use reader connections.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lifespan/core/component.hpp"
+#include "lifespan/data/database.hpp"
+#include "service/alert.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace vigil::service {
+
+class alert_store : public lifespan::component {
+ public:
+  alert_store() = default;
+
+  void start(lifespan::context& ctx) override;
+
+  // Inserts `alerts` (ignoring keys already stored) and runs `also` in the same transaction. Returns
+  // how many rows were new. Throws (database_unavailable, soci errors) with the transaction rolled back.
+  std::size_t write(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also = {});
+
+  alert_page query(const alert_query& q);
+  std::int64_t count();
+
+  lifespan::data::database& database() { return *db_; }
+
+  static std::vector<lifespan::data::migration> migrations(lifespan::data::backend kind);
+
+ private:
+  lifespan::data::database* db_ = nullptr;
+};
+
+}  // namespace vigil::service

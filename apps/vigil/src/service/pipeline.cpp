@@ -1,0 +1,336 @@
+#include "service/pipeline.hpp"
+
+#include <fmt/format.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <spdlog/spdlog.h>
+
+#include "lifespan/metrics/registry.hpp"
+#include "rules/analyze.hpp"
+#include "service/alert_store.hpp"
+#include "service/rules_component.hpp"
+
+namespace vigil::service {
+
+// A line's data kept for the scoring stage (hybrid mode only).
+struct candidate {
+  feature_vector features;
+  std::int64_t alert_index = -1;  // the line's rule alert in the batch, or -1
+  alert prototype;                // filled only when alert_index < 0
+};
+
+struct pipeline::analyzed_batch {
+  position_mark mark;
+  std::vector<alert> alerts;
+  std::vector<candidate> candidates;
+  std::uint64_t lines = 0;
+  std::chrono::steady_clock::time_point read_at;
+};
+
+struct pipeline::metrics {
+  explicit metrics(prometheus::Registry& r)
+      : depth(prometheus::BuildGauge().Name("vigil_pipeline_queue_depth").Help("Batches waiting in each pipeline queue").Register(r)),
+        lines(prometheus::BuildCounter().Name("vigil_pipeline_lines_total").Help("Lines through each pipeline stage").Register(r)),
+        alerts(prometheus::BuildCounter().Name("vigil_alerts_stored_total").Help("New alerts stored").Register(r)),
+        malformed(prometheus::BuildCounter().Name("vigil_lines_malformed_total").Help("Lines that did not parse").Register(r)),
+        errors(prometheus::BuildCounter().Name("vigil_store_errors_total").Help("Failed alert store transactions (retried)").Register(r)),
+        latency(prometheus::BuildHistogram().Name("vigil_alert_latency_seconds").Help("From a batch read to its alerts stored").Register(r)),
+        raw_depth(depth.Add({{"queue", "raw"}})),
+        analyzed_depth(depth.Add({{"queue", "analyzed"}})),
+        scored_depth(depth.Add({{"queue", "scored"}})),
+        read(lines.Add({{"stage", "read"}})),
+        analyzed(lines.Add({{"stage", "analyzed"}})),
+        stored(lines.Add({{"stage", "stored"}})),
+        alerts_new(alerts.Add({})),
+        malformed_lines(malformed.Add({})),
+        store_errors(errors.Add({})),
+        commit_latency(latency.Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                                               0.1, 0.25, 0.5, 1, 2.5, 5})) {}
+  prometheus::Family<prometheus::Gauge>& depth;
+  prometheus::Family<prometheus::Counter>& lines;
+  prometheus::Family<prometheus::Counter>& alerts;
+  prometheus::Family<prometheus::Counter>& malformed;
+  prometheus::Family<prometheus::Counter>& errors;
+  prometheus::Family<prometheus::Histogram>& latency;
+  prometheus::Gauge &raw_depth, &analyzed_depth, &scored_depth;
+  prometheus::Counter &read, &analyzed, &stored, &alerts_new, &malformed_lines, &store_errors;
+  prometheus::Histogram& commit_latency;
+};
+
+pipeline::options pipeline::read_options(lifespan::config::section& s) {
+  options o;
+  o.parser.format = s.get<std::string>("format", o.parser.format);
+  try {
+    line_parser probe(o.parser);
+  } catch (const std::exception& e) {
+    s.report("format", e.what(), "use combined, json, or an nginx log_format string");
+  }
+  o.parser.max_line = static_cast<std::size_t>(s.get<std::int64_t>("max_line", static_cast<std::int64_t>(o.parser.max_line)));
+  o.behaviour = s.get<bool>("behaviour", o.behaviour);
+  const auto capacity = s.get<std::int64_t>("queue_capacity", static_cast<std::int64_t>(o.queue_capacity));
+  if (capacity < 1 || capacity > 100000) s.report("queue_capacity", "must be between 1 and 100000", "64 suits most hosts");
+  else o.queue_capacity = static_cast<std::size_t>(capacity);
+  const auto commit = s.get<std::int64_t>("max_commit_lines", static_cast<std::int64_t>(o.max_commit_lines));
+  if (commit < 1) s.report("max_commit_lines", "must be at least 1", "20000 keeps transactions short");
+  else o.max_commit_lines = static_cast<std::size_t>(commit);
+  o.model_threshold = s.get<double>("model_threshold", o.model_threshold);
+  if (o.model_threshold < 0 || o.model_threshold > 1) s.report("model_threshold", "must be between 0 and 1");
+  o.retry_initial = s.get<lifespan::duration>("retry_initial", o.retry_initial);
+  o.retry_max = s.get<lifespan::duration>("retry_max", o.retry_max);
+  o.commit_delay = s.get<lifespan::duration>("commit_delay", o.commit_delay);
+  return o;
+}
+
+pipeline::pipeline(options o, lifespan::service* svc) : options_(std::move(o)), svc_(svc) {}
+
+pipeline::~pipeline() { stop({}); }
+
+void pipeline::start(lifespan::context& ctx) {
+  rules_ = &ctx.get<rules_component>();
+  store_ = &ctx.get<alert_store>();
+  if (svc_) metrics_ = std::make_unique<metrics>(lifespan::metrics::of(*svc_).families());
+  raw_ = std::make_unique<bounded_queue<raw_batch>>(options_.queue_capacity);
+  analyzed_ = std::make_unique<bounded_queue<analyzed_batch>>(options_.queue_capacity);
+  scored_ = std::make_unique<bounded_queue<analyzed_batch>>(options_.queue_capacity);
+  store_thread_ = std::thread([this] { store_loop(); });
+  score_thread_ = std::thread([this] { score_loop(); });
+  analyze_thread_ = std::thread([this] { analyze_loop(); });
+}
+
+void pipeline::stop(lifespan::time_point deadline) {
+  if (!raw_) return;
+  give_up_at_.store(deadline.time_since_epoch().count(), std::memory_order_relaxed);
+  stopping_.store(true, std::memory_order_release);
+  raw_->close();  // each stage closes the next queue once its input is exhausted
+  if (analyze_thread_.joinable()) analyze_thread_.join();
+  if (score_thread_.joinable()) score_thread_.join();
+  if (store_thread_.joinable()) store_thread_.join();
+  committed_.notify_all();
+}
+
+bool pipeline::submit(raw_batch batch, std::stop_token stop) {
+  if (!raw_) return false;
+  const auto lines = static_cast<std::uint64_t>(std::count(batch.text.begin(), batch.text.end(), '\n'));
+  if (!raw_->push(std::move(batch), stop)) return false;
+  lines_read_.fetch_add(lines, std::memory_order_relaxed);
+  if (metrics_) {
+    metrics_->read.Increment(static_cast<double>(lines));
+    metrics_->raw_depth.Set(static_cast<double>(raw_->depth()));
+  }
+  return true;
+}
+
+void pipeline::set_scorer(std::shared_ptr<scorer> s) { scorer_.store(std::move(s)); }
+
+std::string pipeline::mode() const { return scorer_.load() ? "hybrid" : "rules"; }
+
+void pipeline::analyze_loop() {
+  line_parser parser(options_.parser);
+  engine_matcher matcher(rules_->engine());
+  behaviour_tracker tracker(options_.windows);
+  log_record record;
+  analysis result;
+  std::vector<behaviour_alert> behaviour;
+  std::uint64_t malformed_seen = 0;
+  while (auto batch = raw_->pop()) {
+    if (metrics_) metrics_->raw_depth.Set(static_cast<double>(raw_->depth()));
+    matcher.refresh();  // between batches: a line is matched against exactly one rule set
+    const auto& rules = matcher.matcher().rules();
+    const bool hybrid = scorer_.load() != nullptr;
+    const std::string mode = hybrid ? "hybrid" : "rules";
+    analyzed_batch out;
+    out.mark = {batch->file, batch->end, batch->retire};
+    out.read_at = batch->read_at;
+    const std::string_view text = batch->text;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      auto nl = text.find('\n', pos);
+      if (nl == std::string_view::npos) nl = text.size();
+      auto line = text.substr(pos, nl - pos);
+      const std::uint64_t offset = batch->begin + pos;
+      pos = nl + 1;
+      ++out.lines;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() || !parser.parse(line, record)) continue;
+      analyze(record, matcher.matcher(), result);
+      const std::string line_key = batch->file->key + ":" + std::to_string(offset);
+      auto make = [&](std::string kind) {
+        alert a;
+        a.key = line_key + ":" + kind;
+        a.kind = std::move(kind);
+        a.time = record.epoch;
+        a.client = record.remote_addr;
+        a.method = record.method;
+        a.path = record.target;
+        a.status = record.status;
+        a.user_agent = record.user_agent;
+        a.mode = mode;
+        a.file = batch->file->path;
+        a.offset = offset;
+        return a;
+      };
+      std::int64_t rule_alert = -1;
+      if (result.flagged()) {
+        alert a = make("rule");
+        a.level = result.level;
+        for (auto h : result.hits) {
+          a.rule_ids.push_back(rules.rules()[h].id);
+          const auto& category = rules.categories()[rules.category_index(h)];
+          if (std::find(a.categories.begin(), a.categories.end(), category) == a.categories.end())
+            a.categories.push_back(category);
+        }
+        rule_alert = static_cast<std::int64_t>(out.alerts.size());
+        out.alerts.push_back(std::move(a));
+      }
+      if (options_.behaviour) {
+        behaviour.clear();
+        tracker.observe(record.remote_addr, record.epoch, record.status,
+                        record.target.substr(0, record.target.find('?')), behaviour);
+        for (const auto& b : behaviour) {
+          alert a = make(std::string(behaviour_name(b.kind)));
+          a.client = b.client;
+          a.level = severity::medium;
+          a.categories = {a.kind};
+          out.alerts.push_back(std::move(a));
+        }
+      }
+      if (hybrid) {
+        candidate c;
+        c.features = extract_features(record, result, rules);
+        c.alert_index = rule_alert;
+        if (rule_alert < 0) c.prototype = make("model");
+        out.candidates.push_back(std::move(c));
+      }
+    }
+    const auto bad = parser.malformed().count() - malformed_seen;
+    malformed_seen = parser.malformed().count();
+    malformed_.fetch_add(bad, std::memory_order_relaxed);
+    lines_analyzed_.fetch_add(out.lines, std::memory_order_relaxed);
+    if (metrics_) {
+      metrics_->malformed_lines.Increment(static_cast<double>(bad));
+      metrics_->analyzed.Increment(static_cast<double>(out.lines));
+    }
+    analyzed_->push(std::move(out));  // blocks while full; never closed before this loop ends
+    if (metrics_) metrics_->analyzed_depth.Set(static_cast<double>(analyzed_->depth()));
+  }
+  analyzed_->close();
+}
+
+void pipeline::score_loop() {
+  while (auto batch = analyzed_->pop()) {
+    if (metrics_) metrics_->analyzed_depth.Set(static_cast<double>(analyzed_->depth()));
+    if (!batch->candidates.empty()) {
+      if (auto model = scorer_.load()) {
+        for (auto& c : batch->candidates) {
+          const auto score = model->score(c.features);
+          if (!score) continue;
+          if (c.alert_index >= 0) {
+            batch->alerts[static_cast<std::size_t>(c.alert_index)].model_score = *score;
+          } else if (*score >= options_.model_threshold) {
+            c.prototype.model_score = *score;
+            c.prototype.level = *score >= 0.98 ? severity::high : severity::medium;
+            c.prototype.categories = {"model"};
+            batch->alerts.push_back(std::move(c.prototype));
+          }
+        }
+      }
+      batch->candidates.clear();
+    }
+    scored_->push(std::move(*batch));
+    if (metrics_) metrics_->scored_depth.Set(static_cast<double>(scored_->depth()));
+  }
+  scored_->close();
+}
+
+void pipeline::store_loop() {
+  std::vector<analyzed_batch> pending;
+  while (auto first = scored_->pop()) {
+    pending.clear();
+    std::size_t lines = first->lines;
+    pending.push_back(std::move(*first));
+    while (lines < options_.max_commit_lines) {
+      auto more = scored_->try_pop();
+      if (!more) break;
+      lines += more->lines;
+      pending.push_back(std::move(*more));
+    }
+    if (metrics_) metrics_->scored_depth.Set(static_cast<double>(scored_->depth()));
+    commit(pending);
+  }
+}
+
+void pipeline::commit(std::vector<analyzed_batch>& pending) {
+  std::vector<alert> alerts;
+  std::vector<position_mark> marks;
+  std::uint64_t lines = 0;
+  for (auto& b : pending) {
+    lines += b.lines;
+    marks.push_back(b.mark);
+    for (auto& a : b.alerts) alerts.push_back(std::move(a));
+  }
+  if (options_.commit_delay > lifespan::duration::zero()) std::this_thread::sleep_for(options_.commit_delay);
+  auto backoff = options_.retry_initial;
+  std::size_t added = 0;
+  for (;;) {
+    try {
+      added = store_->write(alerts, [&](soci::session& s) { save_positions(s, marks); });
+      alerts_stored_.fetch_add(added, std::memory_order_relaxed);
+      alerts_replayed_.fetch_add(alerts.size() - added, std::memory_order_relaxed);
+      break;
+    } catch (const std::exception& e) {
+      store_errors_.fetch_add(1, std::memory_order_relaxed);
+      if (metrics_) metrics_->store_errors.Increment();
+      const bool give_up = stopping_.load(std::memory_order_acquire) &&
+                           std::chrono::steady_clock::now().time_since_epoch().count() >=
+                               give_up_at_.load(std::memory_order_relaxed);
+      spdlog::error("pipeline: storing {} alerts and the positions of {} lines failed: {}; {}", alerts.size(), lines,
+                    e.what(), give_up ? "giving up at the stop deadline (these lines are processed again on the next run)"
+                                      : fmt::format("retrying in {} ms (reading is paused while the queues are full)",
+                                                    std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count()));
+      if (give_up) return;
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, options_.retry_max);
+    }
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (metrics_) {
+    metrics_->stored.Increment(static_cast<double>(lines));
+    for (const auto& b : pending) metrics_->commit_latency.Observe(std::chrono::duration<double>(now - b.read_at).count());
+    metrics_->alerts_new.Increment(static_cast<double>(added));
+  }
+  if (observer_) observer_(alerts, lines);
+  {
+    std::lock_guard lock(commit_mutex_);
+    lines_stored_.fetch_add(lines, std::memory_order_relaxed);
+    commits_.fetch_add(1, std::memory_order_relaxed);
+  }
+  committed_.notify_all();
+}
+
+pipeline_stats pipeline::stats() const {
+  pipeline_stats s;
+  s.lines_read = lines_read_.load();
+  s.lines_analyzed = lines_analyzed_.load();
+  s.lines_stored = lines_stored_.load();
+  s.malformed = malformed_.load();
+  s.alerts_stored = alerts_stored_.load();
+  s.alerts_replayed = alerts_replayed_.load();
+  s.commits = commits_.load();
+  s.store_errors = store_errors_.load();
+  if (raw_) {
+    s.backpressure_waits = raw_->blocked();
+    s.raw_depth = raw_->depth();
+    s.analyzed_depth = analyzed_->depth();
+    s.scored_depth = scored_->depth();
+  }
+  s.mode = mode();
+  return s;
+}
+
+bool pipeline::wait_for(const std::function<bool(const pipeline_stats&)>& done, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(commit_mutex_);
+  return committed_.wait_for(lock, timeout, [&] { return done(stats()); });
+}
+
+}  // namespace vigil::service

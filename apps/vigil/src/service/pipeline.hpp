@@ -1,0 +1,134 @@
+#pragma once
+// The detection pipeline component (ready-gating; requires the rules and the alert store).
+//
+//   tailer ──raw──► analyze ──analyzed──► score ──scored──► store ──► database (alerts + positions)
+//
+// Each arrow is a bounded_queue; each stage is one thread, so batches stay in read order end to end
+// (the behaviour windows need the lines of a client in order, and positions must be saved in order).
+//  - analyze: parses each line, runs the signatures (the rule engine's current set, refreshed between
+//    batches, so a reload never splits a line), the per-client behaviour windows, and, in hybrid mode,
+//    the feature vector.
+//  - score: with a scorer, scores every parsed line; rule alerts carry the score, and lines the rules
+//    missed but the model flags (score >= model_threshold) become "model" alerts. Without one: passes on.
+//  - store: gathers what is queued (up to max_commit_lines), then writes alerts and the files'
+//    positions in one transaction. A failed write is retried with backoff and never skipped: the queues
+//    fill up and the tailer stops reading (backpressure) until the database is back.
+//
+// Shutdown: drain() does nothing (the tailer, which depends on this component, may still hand over its
+// last batches); stop() closes the input and lets every stage finish what is queued, so every line read
+// gets its alerts stored and its position saved, unless the database stays unreachable past the stop
+// deadline (then the unsaved positions make the next run process those lines again).
+//
+// Thread-safety: submit() from any number of threads (the tailer's); the accessors from any thread.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "behaviour/behaviour.hpp"
+#include "lifespan/config/config.hpp"
+#include "lifespan/core/component.hpp"
+#include "parse/line_parser.hpp"
+#include "service/alert.hpp"
+#include "service/bounded_queue.hpp"
+#include "service/scorer.hpp"
+#include "service/source.hpp"
+
+namespace lifespan {
+class service;
+}
+
+namespace vigil::service {
+
+class alert_store;
+class rules_component;
+
+// Complete lines read from one file generation.
+struct raw_batch {
+  source_ptr file;
+  std::uint64_t begin = 0;  // offset of text[0]
+  std::uint64_t end = 0;    // position once this batch is processed (past skipped over-long lines too)
+  std::string text;         // whole lines, each ending in '\n'
+  bool retire = false;      // last batch of a rotated file: its position row is removed
+  std::chrono::steady_clock::time_point read_at;
+};
+
+struct pipeline_stats {
+  std::uint64_t lines_read = 0, lines_analyzed = 0, lines_stored = 0, malformed = 0;
+  std::uint64_t alerts_stored = 0, alerts_replayed = 0, commits = 0, store_errors = 0, backpressure_waits = 0;
+  std::size_t raw_depth = 0, analyzed_depth = 0, scored_depth = 0;
+  std::string mode;
+};
+
+class pipeline : public lifespan::component {
+ public:
+  struct options {
+    parser_options parser;
+    bool behaviour = true;
+    behaviour_options windows;
+    std::size_t queue_capacity = 64;      // batches per queue (a batch is at most the tailer's read size)
+    std::size_t max_commit_lines = 20000; // lines per store transaction
+    double model_threshold = 0.9;         // hybrid: a score at or above flags a line the rules missed
+    lifespan::duration retry_initial = std::chrono::milliseconds(100);
+    lifespan::duration retry_max = std::chrono::seconds(2);
+    lifespan::duration commit_delay{};    // fault injection for tests: a slow store stage
+  };
+  static options read_options(lifespan::config::section& section);
+
+  pipeline(options o, lifespan::service* svc);
+  ~pipeline() override;
+
+  void start(lifespan::context& ctx) override;
+  void stop(lifespan::time_point deadline) override;
+
+  // Blocks while the first queue is full (backpressure). False once stopping or when `stop` is signalled
+  // first; the batch is then not processed (and its lines are read again after a restart).
+  bool submit(raw_batch batch, std::stop_token stop);
+
+  // Hybrid mode while a scorer is set; nullptr returns to rules mode. Any thread.
+  void set_scorer(std::shared_ptr<scorer> s);
+  std::string mode() const;
+
+  pipeline_stats stats() const;
+  // Called on the store thread after each commit with the alerts it stored (for tests and benchmarks;
+  // must be quick). Set before start().
+  void on_commit(std::function<void(const std::vector<alert>&, std::uint64_t lines)> observer) {
+    observer_ = std::move(observer);
+  }
+  // Waits until `done(stats())` holds or `timeout` passes; woken by every commit.
+  bool wait_for(const std::function<bool(const pipeline_stats&)>& done, std::chrono::milliseconds timeout);
+
+ private:
+  struct analyzed_batch;
+  struct metrics;
+  void analyze_loop();
+  void score_loop();
+  void store_loop();
+  void commit(std::vector<analyzed_batch>& pending);
+
+  options options_;
+  lifespan::service* svc_;
+  rules_component* rules_ = nullptr;
+  alert_store* store_ = nullptr;
+  std::unique_ptr<metrics> metrics_;
+  std::unique_ptr<bounded_queue<raw_batch>> raw_;
+  std::unique_ptr<bounded_queue<analyzed_batch>> analyzed_, scored_;
+  std::thread analyze_thread_, score_thread_, store_thread_;
+  std::atomic<std::shared_ptr<scorer>> scorer_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<lifespan::time_point::rep> give_up_at_{0};  // store retries end here once stopping
+  std::function<void(const std::vector<alert>&, std::uint64_t)> observer_;
+
+  std::atomic<std::uint64_t> lines_read_{0}, lines_analyzed_{0}, lines_stored_{0}, malformed_{0};
+  std::atomic<std::uint64_t> alerts_stored_{0}, alerts_replayed_{0}, commits_{0}, store_errors_{0};
+  mutable std::mutex commit_mutex_;
+  std::condition_variable committed_;
+};
+
+}  // namespace vigil::service

@@ -1,0 +1,152 @@
+#include "service/service_main.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include "lifespan/config/config.hpp"
+#include "lifespan/data/database.hpp"
+#include "lifespan/data/url.hpp"
+#include "lifespan/http/server.hpp"
+#include "service/alert_store.hpp"
+#include "service/pipeline.hpp"
+#include "service/rules_component.hpp"
+#include "service/tailer.hpp"
+
+extern char** environ;
+
+namespace vigil::service {
+namespace {
+
+nlohmann::json to_json(const alert& a) {
+  nlohmann::json j{{"id", a.seq},        {"key", a.key},       {"time", a.time},         {"client", a.client},
+                   {"country", a.country}, {"method", a.method}, {"path", a.path},         {"status", a.status},
+                   {"user_agent", a.user_agent}, {"rules", a.rule_ids}, {"categories", a.categories},
+                   {"severity", severity_name(a.level)}, {"mode", a.mode}, {"kind", a.kind}, {"file", a.file},
+                   {"offset", a.offset}};
+  j["model_score"] = a.model_score ? nlohmann::json(*a.model_score) : nlohmann::json(nullptr);
+  return j;
+}
+
+std::optional<std::int64_t> number_param(lifespan::http::request& req, std::string_view name) {
+  const auto text = req.query(name);
+  if (!text) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const auto v = std::stoll(*text, &used);
+    if (used == text->size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw lifespan::http::error(lifespan::http::status::bad_request, "invalid_parameter",
+                              fmt::format("query parameter '{}' must be an integer, got '{}'", name, *text));
+}
+
+lifespan::http::response list_alerts(lifespan::http::request& req) {
+  alert_query q;
+  q.since = number_param(req, "since");
+  q.until = number_param(req, "until");
+  q.before = number_param(req, "cursor");
+  if (auto limit = number_param(req, "limit")) q.limit = static_cast<int>(std::clamp<std::int64_t>(*limit, 1, 1000));
+  if (auto sev = req.query("severity")) {
+    static const char* names[] = {"none", "low", "medium", "high", "critical"};
+    auto it = std::find(std::begin(names), std::end(names), *sev);
+    if (it == std::end(names))
+      throw lifespan::http::error(lifespan::http::status::bad_request, "invalid_parameter",
+                                  fmt::format("severity must be low, medium, high or critical, got '{}'", *sev));
+    q.min_severity = static_cast<severity>(it - std::begin(names));
+  }
+  q.category = req.query("category");
+  q.client = req.query("client");
+  auto page = req.get<alert_store>("alerts").query(q);
+  nlohmann::json body{{"alerts", nlohmann::json::array()}};
+  for (const auto& a : page.alerts) body["alerts"].push_back(to_json(a));
+  body["next_cursor"] = page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr);
+  return lifespan::http::response::json(body);
+}
+
+lifespan::http::response status(lifespan::http::request& req) {
+  nlohmann::json body;
+  if (auto* p = req.optional<pipeline>("pipeline")) {
+    const auto s = p->stats();
+    body["mode"] = s.mode;
+    body["pipeline"] = {{"lines_read", s.lines_read},         {"lines_analyzed", s.lines_analyzed},
+                        {"lines_stored", s.lines_stored},     {"malformed", s.malformed},
+                        {"alerts_stored", s.alerts_stored},   {"alerts_replayed", s.alerts_replayed},
+                        {"commits", s.commits},               {"store_errors", s.store_errors},
+                        {"backpressure_waits", s.backpressure_waits},
+                        {"queues", {{"raw", s.raw_depth}, {"analyzed", s.analyzed_depth}, {"scored", s.scored_depth}}}};
+  } else {
+    body["mode"] = "rules";
+    body["pipeline"] = nullptr;
+  }
+  if (auto* t = req.optional<tailer>("tailer")) {
+    auto& files = body["files"] = nlohmann::json::array();
+    for (const auto& f : t->status())
+      files.push_back({{"path", f.path}, {"exists", f.exists}, {"inode", f.inode}, {"offset", f.offset},
+                       {"rotated_open", f.rotated_open}, {"rotations", f.rotations_seen},
+                       {"truncations", f.truncations_seen}, {"skipped_long_lines", f.skipped_long_lines}});
+  }
+  if (auto* r = req.optional<rules_component>("rules")) {
+    const auto last = r->last_reload();
+    body["rules"] = {{"count", r->engine().current()->rules().size()},
+                     {"generation", r->engine().generation()},
+                     {"last_reload_ok", last.ok},
+                     {"last_reload_error", last.error}};
+  }
+  return lifespan::http::response::json(body);
+}
+
+// A clean checkout has no ./var: create the SQLite file's directory (never during --check-config).
+void prepare_sqlite_directory(const lifespan::command_line& options) {
+  lifespan::config::error_list errors;
+  auto doc = options.config.empty() ? lifespan::config::document::from_string("{}", "defaults", errors)
+                                    : lifespan::config::document::from_file(options.config, errors);
+  doc.apply_environment("vigil", environ, errors);
+  for (const auto& s : options.set) doc.apply_set(s, errors);
+  auto section = doc.get("db", errors);
+  const auto url = section.get<std::string>("url", lifespan::data::database::options{}.url);
+  try {
+    const auto parsed = lifespan::data::database_url::parse(url);
+    if (parsed.kind != lifespan::data::backend::sqlite || parsed.path.empty() || parsed.path == ":memory:") return;
+    const auto dir = std::filesystem::path(parsed.path).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::exists(dir, ec)) std::filesystem::create_directories(dir, ec);
+  } catch (const std::exception&) {
+    // a malformed URL is reported by the database's own validation
+  }
+}
+
+}  // namespace
+
+void assemble(lifespan::service& svc) {
+  auto schema = std::make_shared<lifespan::data::schema>();
+  svc.add<lifespan::data::database>("db", schema);
+  svc.add<rules_component>("rules");
+  svc.add<alert_store>("alerts").depends_on<lifespan::data::database>();
+  svc.add<pipeline>("pipeline", &svc)
+      .ready_gating()
+      .depends_on<rules_component>()
+      .depends_on<alert_store>()
+      .stop_timeout(std::chrono::seconds(20));
+  svc.add<tailer>("tailer").ready_gating().depends_on<pipeline>().depends_on<lifespan::data::database>();
+
+  lifespan::http::router routes;
+  routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
+  routes.get("/api/status", status)
+      .optional<pipeline>("pipeline")
+      .optional<tailer>("tailer")
+      .optional<rules_component>("rules");
+  lifespan::http::add_server(svc, std::move(routes));
+}
+
+int serve(lifespan::command_line options) {
+  if (options.config.empty() && std::filesystem::exists(VIGIL_DEFAULT_CONFIG)) options.config = VIGIL_DEFAULT_CONFIG;
+  if (!options.check_config && options.print_graph.empty()) prepare_sqlite_directory(options);
+  lifespan::service svc("vigil");
+  assemble(svc);
+  return svc.main(options);
+}
+
+}  // namespace vigil::service
