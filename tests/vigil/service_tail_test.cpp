@@ -74,6 +74,40 @@ TEST(vigil_serve_tail, copytruncate_starts_the_new_content_from_zero_with_new_al
   EXPECT_EQ(s.h->stop(), 0);
 }
 
+TEST(vigil_serve_tail, a_restart_finishes_a_file_rotated_while_stopped_and_rereads_one_truncated_while_stopped) {
+  temp_dir dir;
+  const auto log = dir / "access.log";
+  append(log, log_lines(0, 300, 6, "one"));
+  {
+    service_under_test s(dir, {log.string()});
+    ASSERT_TRUE(s.up);
+    ASSERT_TRUE(s.wait_stored(300));
+    EXPECT_EQ(s.h->stop(), 0);
+  }
+  // While stopped: more lines in the old file, then it is rotated away and a new one begins.
+  append(log, log_lines(300, 400, 6, "one"));
+  std::filesystem::rename(log, dir / "access.log.1");
+  append(log, log_lines(400, 600, 6, "two"));
+  {
+    service_under_test s(dir, {log.string()});
+    ASSERT_TRUE(s.up);
+    ASSERT_TRUE(s.wait_stored(300)) << s.pipeline().stats().lines_stored;  // 100 left in the old file + 200 new
+    EXPECT_EQ(s.pipeline().stats().alerts_replayed, 0u);
+    EXPECT_EQ(alert_rows(s), attacks_in(0, 600, 6));
+    EXPECT_EQ(s.h->stop(), 0);
+  }
+  // While stopped: copytruncate, and the new content is already longer than the old position.
+  ASSERT_EQ(::truncate(log.c_str(), 0), 0);
+  append(log, log_lines(600, 1000, 6, "three"));
+  {
+    service_under_test s(dir, {log.string()});
+    ASSERT_TRUE(s.up);
+    ASSERT_TRUE(s.wait_stored(400)) << s.pipeline().stats().lines_stored;
+    EXPECT_EQ(alert_rows(s), attacks_in(0, 1000, 6));
+    EXPECT_EQ(s.h->stop(), 0);
+  }
+}
+
 TEST(vigil_serve_tail, hostile_lines_are_counted_and_the_stream_goes_on) {
   temp_dir dir;
   const auto log = dir / "access.log";

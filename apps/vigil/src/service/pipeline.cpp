@@ -299,7 +299,7 @@ void pipeline::commit(std::vector<analyzed_batch>& pending) {
     for (const auto& b : pending) metrics_->commit_latency.Observe(std::chrono::duration<double>(now - b.read_at).count());
     metrics_->alerts_new.Increment(static_cast<double>(added));
   }
-  if (observer_) observer_(alerts, lines);
+  if (auto observer = observer_.load()) (*observer)(alerts, lines);
   {
     std::lock_guard lock(commit_mutex_);
     lines_stored_.fetch_add(lines, std::memory_order_relaxed);

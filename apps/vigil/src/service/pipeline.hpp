@@ -97,9 +97,10 @@ class pipeline : public lifespan::component {
 
   pipeline_stats stats() const;
   // Called on the store thread after each commit with the alerts it stored (for tests and benchmarks;
-  // must be quick). Set before start().
-  void on_commit(std::function<void(const std::vector<alert>&, std::uint64_t lines)> observer) {
-    observer_ = std::move(observer);
+  // must be quick). Any thread, any time; an empty function removes the observer.
+  using commit_observer = std::function<void(const std::vector<alert>&, std::uint64_t lines)>;
+  void on_commit(commit_observer observer) {
+    observer_.store(observer ? std::make_shared<const commit_observer>(std::move(observer)) : nullptr);
   }
   // Waits until `done(stats())` holds or `timeout` passes; woken by every commit.
   bool wait_for(const std::function<bool(const pipeline_stats&)>& done, std::chrono::milliseconds timeout);
@@ -123,7 +124,7 @@ class pipeline : public lifespan::component {
   std::atomic<std::shared_ptr<scorer>> scorer_;
   std::atomic<bool> stopping_{false};
   std::atomic<lifespan::time_point::rep> give_up_at_{0};  // store retries end here once stopping
-  std::function<void(const std::vector<alert>&, std::uint64_t)> observer_;
+  std::atomic<std::shared_ptr<const commit_observer>> observer_;
 
   std::atomic<std::uint64_t> lines_read_{0}, lines_analyzed_{0}, lines_stored_{0}, malformed_{0};
   std::atomic<std::uint64_t> alerts_stored_{0}, alerts_replayed_{0}, commits_{0}, store_errors_{0};
