@@ -87,19 +87,12 @@ void telemetry_sink::insert_sqlite(std::span<telemetry_item> items) {
   try {
     session_lease lease = db_.writer();
     soci::session& session = *lease;
-    if (prepared_for_ != session.get_backend() || !statement_) {
-      statement_.reset();
-      statement_ = std::make_unique<soci::statement>(
-          (session.prepare << sqlite_insert, soci::use(origin_), soci::use(seq_), soci::use(at_), soci::use(kind_),
-           soci::use(payload_)));
-      prepared_for_ = session.get_backend();
-    }
     soci::transaction transaction(session);
-    statement_->execute(true);
+    soci::statement statement = (session.prepare << sqlite_insert, soci::use(origin_), soci::use(seq_),
+                                 soci::use(at_), soci::use(kind_), soci::use(payload_));
+    statement.execute(true);
     transaction.commit();
   } catch (...) {
-    statement_.reset();
-    prepared_for_ = nullptr;
     for (std::size_t i = 0; i < items.size(); ++i) {
       items[i].kind = std::move(kind_[i]);
       items[i].payload = std::move(payload_[i]);
@@ -124,24 +117,12 @@ void telemetry_sink::insert_postgresql(std::span<telemetry_item> items) {
     append_text(arrays_[4], item.payload);
   }
   for (auto& a : arrays_) a += '}';
-  try {
-    session_lease lease = db_.writer();
-    soci::session& session = *lease;
-    if (prepared_for_ != session.get_backend() || !statement_) {
-      statement_.reset();
-      statement_ = std::make_unique<soci::statement>(
-          (session.prepare << postgresql_insert, soci::use(arrays_[0]), soci::use(arrays_[1]), soci::use(arrays_[2]),
-           soci::use(arrays_[3]), soci::use(arrays_[4])));
-      prepared_for_ = session.get_backend();
-    }
-    soci::transaction transaction(session);
-    statement_->execute(true);
-    transaction.commit();
-  } catch (...) {
-    statement_.reset();
-    prepared_for_ = nullptr;
-    throw;
-  }
+  session_lease lease = db_.writer();
+  soci::session& session = *lease;
+  soci::transaction transaction(session);
+  session << postgresql_insert, soci::use(arrays_[0]), soci::use(arrays_[1]), soci::use(arrays_[2]),
+      soci::use(arrays_[3]), soci::use(arrays_[4]);
+  transaction.commit();
 }
 
 }  // namespace lifespan::data

@@ -1,6 +1,7 @@
 #pragma once
-// Writes batches of telemetry items into the database, one transaction per call, with statements
-// prepared once per connection. SQLite: SOCI bulk binding of column vectors. PostgreSQL: one
+// Writes batches of telemetry items into the database, one transaction per call. Statements are
+// prepared per batch (one per thousands of rows), never cached across leases: a connection may be
+// reconnected by another thread between two batches, which would leave a cached statement dangling. SQLite: SOCI bulk binding of column vectors. PostgreSQL: one
 // INSERT ... SELECT FROM unnest(arrays) per batch (a single round trip instead of one per row).
 // Both skip rows whose key (origin, seq) is already there. Writer thread only.
 #include <memory>
@@ -34,8 +35,6 @@ class telemetry_sink {
   void insert_postgresql(std::span<telemetry_item> items);
 
   database& db_;
-  const soci::details::session_backend* prepared_for_ = nullptr;
-  std::unique_ptr<soci::statement> statement_;
   std::vector<long long> origin_, seq_, at_;
   std::vector<std::string> kind_, payload_;
   std::string arrays_[5];

@@ -104,7 +104,8 @@ void test_server::run(const std::string& command) const {
 void test_server::start() {
   if (running_) return;
   auto runner = [this](const std::string& c) { run(c); };
-  if (dir_.empty()) {
+  const bool fresh = dir_.empty();
+  if (fresh) {
     const fs::path source = template_dir(options_.bin_dir, runner);
     std::string pattern = (fs::temp_directory_path() / "lifespan-pg-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("test_server: mkdtemp failed");
@@ -122,7 +123,7 @@ void test_server::start() {
                       options_.bin_dir.string(), dir_.string(), dir_.string(), port_, dir_.string(), settings));
       break;
     } catch (const std::exception&) {
-      if (attempt == 2)
+      if (attempt == 2 || !fresh)  // a restart keeps its port: clients hold URLs naming it
         throw std::runtime_error(fmt::format("test_server: PostgreSQL did not start on port {}: {}", port_,
                                              tail(dir_ / "server.log")));
       port_ = free_port();  // the port was taken in between, most likely
