@@ -19,4 +19,8 @@ bool sqlite_read_only(soci::session& session);
 // SQLite only: PRAGMA journal_mode's answer after asking for WAL.
 std::string sqlite_enable_wal(soci::session& session);
 
+// PostgreSQL only: runs `copy_sql` (a COPY ... FROM STDIN) feeding it `rows` (COPY text format).
+// One statement, so one implicit transaction. Throws std::runtime_error with the server's message.
+void pg_copy(soci::session& session, const std::string& copy_sql, const std::string& rows);
+
 }  // namespace lifespan::data::native

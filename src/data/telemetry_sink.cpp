@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "lifespan/data/database.hpp"
+#include "native.hpp"
 
 namespace lifespan::data {
 namespace {
@@ -24,20 +25,17 @@ void append_number(std::string& out, long long v) {
   out.append(buffer, end);
 }
 
-// A text[] element: quoted, with \ and " escaped; NUL and invalid UTF-8 (which PostgreSQL text cannot
-// hold) become '?'.
-void append_text(std::string& out, const std::string& s) {
-  out += '"';
+// Appends `s` with NUL and invalid UTF-8 (which PostgreSQL text cannot hold) replaced by '?', and each
+// ASCII character through `ascii` (the caller's escaping).
+template <class Ascii>
+void append_sanitised(std::string& out, const std::string& s, Ascii ascii) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   for (std::size_t i = 0; i < n;) {
     const unsigned char c = p[i];
     if (c < 0x80) {
       if (c == 0) out += '?';
-      else {
-        if (c == '"' || c == '\\') out += '\\';
-        out += static_cast<char>(c);
-      }
+      else ascii(out, static_cast<char>(c));
       ++i;
       continue;
     }
@@ -52,7 +50,29 @@ void append_text(std::string& out, const std::string& s) {
       i += len;
     }
   }
+}
+
+// A text[] element: quoted, with \ and " escaped.
+void append_text(std::string& out, const std::string& s) {
   out += '"';
+  append_sanitised(out, s, [](std::string& o, char c) {
+    if (c == '"' || c == '\\') o += '\\';
+    o += c;
+  });
+  out += '"';
+}
+
+// A COPY text-format field: backslash, tab, newline and carriage return escaped.
+void append_copy_text(std::string& out, const std::string& s) {
+  append_sanitised(out, s, [](std::string& o, char c) {
+    switch (c) {
+      case '\\': o += "\\\\"; break;
+      case '\t': o += "\\t"; break;
+      case '\n': o += "\\n"; break;
+      case '\r': o += "\\r"; break;
+      default: o += c;
+    }
+  });
 }
 
 }  // namespace
@@ -62,13 +82,32 @@ const char* telemetry_table_ddl() {
          "NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (origin, seq))";
 }
 
-telemetry_sink::telemetry_sink(database& db) : db_(db) {}
+telemetry_sink::telemetry_sink(database& db, bool postgresql_copy) : db_(db), postgresql_copy_(postgresql_copy) {}
 telemetry_sink::~telemetry_sink() = default;
 
-void telemetry_sink::insert(std::span<telemetry_item> items) {
+void telemetry_sink::insert(std::span<telemetry_item> items, bool fresh) {
   if (items.empty()) return;
   if (db_.kind() == backend::sqlite) insert_sqlite(items);
+  else if (fresh && postgresql_copy_) copy_postgresql(items);
   else insert_postgresql(items);
+}
+
+void telemetry_sink::copy_postgresql(std::span<telemetry_item> items) {
+  copy_rows_.clear();
+  for (const auto& item : items) {
+    append_number(copy_rows_, item.origin);
+    copy_rows_ += '\t';
+    append_number(copy_rows_, item.seq);
+    copy_rows_ += '\t';
+    append_number(copy_rows_, item.at_us);
+    copy_rows_ += '\t';
+    append_copy_text(copy_rows_, item.kind);
+    copy_rows_ += '\t';
+    append_copy_text(copy_rows_, item.payload);
+    copy_rows_ += '\n';
+  }
+  session_lease lease = db_.writer();
+  native::pg_copy(*lease, "COPY telemetry_events (origin, seq, at_us, kind, payload) FROM STDIN", copy_rows_);
 }
 
 void telemetry_sink::insert_sqlite(std::span<telemetry_item> items) {

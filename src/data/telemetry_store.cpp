@@ -43,6 +43,7 @@ telemetry_store::options telemetry_store::read_options(config::section& s) {
   o.flush_budget = s.get<duration>("flush_budget", o.flush_budget);
   o.retry_initial = s.get<duration>("retry_initial", o.retry_initial);
   o.retry_max = s.get<duration>("retry_max", o.retry_max);
+  o.postgresql_copy = s.get<bool>("postgresql_copy", o.postgresql_copy);
   if (o.batch_delay <= duration::zero()) s.report("batch_delay", "must be positive", "50ms");
   if (o.retry_initial <= duration::zero()) s.report("retry_initial", "must be positive", "100ms");
   return o;

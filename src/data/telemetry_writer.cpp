@@ -17,7 +17,7 @@ using steady = std::chrono::steady_clock;
 
 class writer {
  public:
-  explicit writer(telemetry_store::state& s) : s_(s), sink_(*s.db), previous_(s.previous_files) {}
+  explicit writer(telemetry_store::state& s) : s_(s), sink_(*s.db, s.opts.postgresql_copy), previous_(s.previous_files) {}
 
   void run() {
     replay_backlog();
@@ -114,7 +114,7 @@ class writer {
   bool insert(std::vector<telemetry_item>& batch) {
     const auto t0 = steady::now();
     try {
-      sink_.insert(batch);
+      sink_.insert(batch, true);  // fresh from the queue: never written before
     } catch (const std::exception& e) {
       failed(e);
       return false;

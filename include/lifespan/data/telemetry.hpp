@@ -77,9 +77,10 @@ class telemetry_store : public component {
     duration flush_budget = std::chrono::seconds(5);  // shutdown drain into the database
     duration retry_initial = std::chrono::milliseconds(100);
     duration retry_max = std::chrono::seconds(5);
+    bool postgresql_copy = true;  // fresh batches by COPY (replays always INSERT ... ON CONFLICT DO NOTHING)
   };
   // Section keys: queue_capacity, batch_max, batch_delay, when_full (block|drop|spill), block_timeout,
-  // durable, spool_dir, spool_segment_bytes, flush_budget, retry_initial, retry_max.
+  // durable, spool_dir, spool_segment_bytes, flush_budget, retry_initial, retry_max, postgresql_copy.
   static options read_options(config::section& section);
 
   // The table, as migrations of owner "telemetry" (applied by start() if the schema did not).
