@@ -156,5 +156,39 @@ TEST(data_telemetry_sqlite, shutdown_past_the_flush_budget_spools_and_the_next_s
   EXPECT_TRUE(data::spool_files(dir / "spool").empty());
 }
 
+TEST(data_telemetry_sqlite, durable_mode_acknowledges_after_fsync_and_leaves_no_spool_behind) {
+  temp_dir dir;
+  const std::string url = "sqlite://" + (dir / "t.db").string();
+  {
+    auto t = telemetry_options(dir / "spool");
+    t.durable = true;
+    telemetry_service s(db_options(url), t);
+    ASSERT_NE(s.store(), nullptr) << s.failure();
+    auto produce = [&](int who) {
+      for (int i = 0; i < 300; ++i) ASSERT_EQ(s.store()->record({"d", fmt::format("{}-{}", who, i)}), ack::accepted);
+    };
+    std::thread a(produce, 1), b(produce, 2);
+    a.join();
+    b.join();
+    EXPECT_EQ(s.store()->metrics().spooled, 600u);
+    EXPECT_FALSE(data::spool_files(dir / "spool").empty());
+    EXPECT_EQ(s.h.stop(), 0);
+  }
+  EXPECT_TRUE(data::spool_files(dir / "spool").empty());
+  EXPECT_EQ(count_events(url).distinct_payloads, 600);
+}
+
+TEST(data_telemetry_sqlite, configuration_errors_name_the_key) {
+  service svc("datatest", quiet({"telemetry.when_full=sometimes", "telemetry.batch_max=0"}));
+  svc.add<data::database>("db");
+  svc.add<data::telemetry_store>("telemetry").depends_on<data::database>();
+  const auto errors = svc.check();
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  const std::string all = errors[0] + "\n" + errors[1];
+  EXPECT_NE(all.find("telemetry.when_full: unknown policy 'sometimes' (use block, drop or spill)"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("telemetry.batch_max: must be between 1 and 100000"), std::string::npos) << all;
+}
+
 }  // namespace
 }  // namespace lifespan::test
