@@ -127,40 +127,32 @@ ack telemetry_store::record(event e) {
   auto stamp = [durable = options_.durable](telemetry_item& cell, std::uint64_t position) {
     if (!durable) cell.seq = static_cast<std::int64_t>(position);
   };
+  using push_result = event_queue<telemetry_item>::push_result;
   auto pushed = s.queue.try_push(item, stamp);
-  if (pushed == event_queue<telemetry_item>::push_result::full && options_.when_full == full_policy::block &&
-      !options_.durable) {
+  if (pushed == push_result::full && (options_.when_full == full_policy::block || options_.durable)) {
+    // Slow path: wait for the writer to free cells (it notifies while someone waits), up to the timeout.
     const auto deadline = std::chrono::steady_clock::now() + options_.block_timeout;
     std::unique_lock lock(s.space_mutex);
     s.waiters.fetch_add(1, std::memory_order_seq_cst);
-    while ((pushed = s.queue.try_push(item, stamp)) == event_queue<telemetry_item>::push_result::full &&
-           std::chrono::steady_clock::now() < deadline)
-      s.space.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)));
-    s.waiters.fetch_sub(1, std::memory_order_relaxed);
-  } else if (pushed == event_queue<telemetry_item>::push_result::full && options_.durable) {
-    const auto deadline = std::chrono::steady_clock::now() + options_.block_timeout;
-    std::unique_lock lock(s.space_mutex);
-    s.waiters.fetch_add(1, std::memory_order_seq_cst);
-    while ((pushed = s.queue.try_push(item, stamp)) == event_queue<telemetry_item>::push_result::full &&
-           std::chrono::steady_clock::now() < deadline)
+    while ((pushed = s.queue.try_push(item, stamp)) == push_result::full && std::chrono::steady_clock::now() < deadline)
       s.space.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)));
     s.waiters.fetch_sub(1, std::memory_order_relaxed);
   }
 
   switch (pushed) {
-    case event_queue<telemetry_item>::push_result::ok:
+    case push_result::ok:
       if (s.writer_sleeping.load(std::memory_order_relaxed) &&
           s.queue.claimed() >= s.wake_at.load(std::memory_order_relaxed))
         s.wake_writer();
       return ack::accepted;
-    case event_queue<telemetry_item>::push_result::closed:
+    case push_result::closed:
       if (options_.durable) {  // it is in the spool: replayed at the next start
         s.durable->orphaned(item.segment);
         return ack::accepted;
       }
       s.rejected.fetch_add(1, std::memory_order_relaxed);
       return ack::stopped;
-    case event_queue<telemetry_item>::push_result::full:
+    case push_result::full:
       break;
   }
   if (options_.durable) {
