@@ -156,6 +156,45 @@ TEST(data_telemetry_sqlite, shutdown_past_the_flush_budget_spools_and_the_next_s
   EXPECT_TRUE(data::spool_files(dir / "spool").empty());
 }
 
+// The writer connection held elsewhere past lease_timeout looks like an outage to the store: batches go
+// to the spool, and once the connection is free the spool is replayed before newer events. SQLite's
+// rowid shows the order rows were inserted in.
+TEST(data_telemetry_sqlite, an_outage_keeps_insertion_order_through_the_spool) {
+  temp_dir dir;
+  const std::string url = "sqlite://" + (dir / "t.db").string();
+  {
+    auto d = db_options(url);
+    d.lease_timeout = 100ms;
+    auto t = telemetry_options(dir / "spool");
+    t.batch_max = 100;
+    telemetry_service s(d, t);
+    ASSERT_NE(s.store(), nullptr) << s.failure();
+    auto* store = s.store();
+    std::map<ack, int> acks;
+    record_numbered(*store, 0, 1000, acks);
+    ASSERT_TRUE(eventually([&] { return store->metrics().written == 1000; }));
+    {
+      auto hold = s.db()->writer();
+      record_numbered(*store, 1000, 2000, acks);
+      ASSERT_TRUE(eventually([&] { return store->metrics().spooled >= 2000; }));
+      EXPECT_TRUE(store->metrics().database_down);
+    }
+    record_numbered(*store, 3000, 1000, acks);
+    ASSERT_TRUE(eventually([&] {
+      const auto m = store->metrics();
+      return m.written + m.replayed == 4000 && !m.database_down;
+    }));
+    EXPECT_EQ(acks[ack::accepted], 4000);
+    EXPECT_EQ(s.h.stop(), 0);
+  }
+  db_service check(db_options(url));
+  ASSERT_NE(check.db(), nullptr);
+  std::vector<std::string> payloads(5000);
+  *check.db()->reader() << "SELECT payload FROM telemetry_events ORDER BY rowid", soci::into(payloads);
+  ASSERT_EQ(payloads.size(), 4000u);
+  for (int i = 0; i < 4000; ++i) ASSERT_EQ(payloads[static_cast<std::size_t>(i)], std::to_string(i)) << i;
+}
+
 TEST(data_telemetry_sqlite, durable_mode_acknowledges_after_fsync_and_leaves_no_spool_behind) {
   temp_dir dir;
   const std::string url = "sqlite://" + (dir / "t.db").string();
