@@ -130,6 +130,18 @@ void test_server::start() {
     }
   }
   running_ = true;
+  if (fresh) {
+    // A test that crashes skips the destructor: a watchdog stops the server and removes its directory
+    // once this process is gone or a zombie (a detached shell polling /proc/PID/status).
+    const std::string stop = fmt::format("{}/pg_ctl -D {}/data -m immediate stop", options_.bin_dir.string(), dir_.string());
+    const std::string watchdog = fmt::format(
+        "(while [ -r /proc/{0}/status ] && ! grep -q '^State:.*Z' /proc/{0}/status; do sleep 1; done; {1}; rm -rf {2}) "
+        "</dev/null >/dev/null 2>&1 &",
+        ::getpid(),
+        as_root() ? "runuser -u postgres -- " + stop : stop, dir_.string());
+    if (std::system(watchdog.c_str()) != 0) {  // best effort: the destructor still cleans up normally
+    }
+  }
 }
 
 void test_server::stop() {
