@@ -161,6 +161,7 @@ void database::ensure_connected(soci::session& session) {
   try {
     session.reconnect();
     if (!native::connection_ok(session)) throw std::runtime_error("connection not established");
+    native::quiet_notices(session);
     backoff_ = duration::zero();
     next_reconnect_ = {};
   } catch (const std::exception& e) {

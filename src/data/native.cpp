@@ -68,6 +68,11 @@ void pg_copy(soci::session& session, const std::string& copy_sql, const std::str
   while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
 }
 
+void quiet_notices(soci::session& session) {
+  if (is_sqlite(session)) return;
+  PQsetNoticeProcessor(pg_handle(session), [](void*, const char*) {}, nullptr);
+}
+
 bool connection_ok(soci::session& session) {
   if (session.get_backend() == nullptr) return false;  // a reconnect that failed leaves no backend
   if (is_sqlite(session)) return true;
