@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "fixtures.hpp"
 #include "http/fixture.hpp"
@@ -13,6 +14,16 @@ namespace {
 using namespace std::chrono_literals;
 using lifespan::test::client;
 using lifespan::test::served;
+
+template <class F>
+bool eventually(F f, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!f()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
 
 struct HttpTest : ::testing::Test {
   testing::temp_dir root;
@@ -34,7 +45,7 @@ TEST_F(HttpTest, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   testing::publish_xgboost(root.path, "scorer", 1);
   start({"models.models.scorer.required=true"});
   ASSERT_TRUE(s->h->wait_for_event(event_kind::component_up, "models"));
-  EXPECT_TRUE(s->svc.is_ready());
+  EXPECT_TRUE(eventually([&] { return s->svc.is_ready(); }));
   client c(s->port);
 
   auto list = c.get("/models");
@@ -56,12 +67,13 @@ TEST_F(HttpTest, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   EXPECT_EQ(show.json()["versions"][0]["rows"], 2);
   EXPECT_EQ(c.get("/models/scorer/transitions").json()["transitions"].back()["reason"], "published");
 
-  // A second version, a label, a forced reload.
+  // A label pins v1 while v2 takes over serving; then a forced reload of v1.
+  EXPECT_EQ(c.request("PUT", "/models/scorer/labels/stable", R"({"version": 1})").status, 200);
+  auto unknown = c.request("PUT", "/models/scorer/labels/stable", R"({"version": 7})");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
   testing::publish_xgboost(root.path, "scorer", 2, "ubj", 5, 0.3f);
   EXPECT_EQ(c.request("POST", "/models/rescan").status, 200);
-  auto early = c.request("PUT", "/models/scorer/labels/stable", R"({"version": 7})");
-  EXPECT_EQ(early.status, 404) << early.body;
-  EXPECT_EQ(c.request("PUT", "/models/scorer/labels/stable", R"({"version": 1})").status, 200);
+  EXPECT_TRUE(eventually([&] { return c.get("/models").json()["models"][0]["serving"] == 2; }));
   EXPECT_EQ(c.request("POST", "/models/scorer/reload", R"({"version": 1})").status, 202);
   auto by_label = c.request("POST", "/models/scorer/predict", R"({"rows": [[0,0,0,0]], "label": "stable"})");
   EXPECT_EQ(by_label.status, 200) << by_label.body;
@@ -102,9 +114,10 @@ TEST_F(HttpTest, AnOptionalModelThatCannotLoadLeavesTheServiceReadyButDegraded) 
   start({"models.models.scorer.required=true", "models.models.extra.required=false",
          "models.health_interval=50ms"});
   ASSERT_TRUE(s->h->wait_for_event(event_kind::component_up, "models"));
-  EXPECT_TRUE(s->svc.is_ready());
+  EXPECT_TRUE(eventually([&] { return s->svc.is_ready(); }));
   ASSERT_TRUE(s->h->wait_for_event(event_kind::component_degraded, "models"));
   client c(s->port);
+  EXPECT_TRUE(eventually([&] { return c.get("/models/extra").json()["versions"][0]["state"] == "failed"; }));
   auto p = c.request("POST", "/models/extra/predict", R"({"rows": [[1, 2, 3, 4]]})");
   EXPECT_EQ(p.status, 503) << p.body;
   EXPECT_EQ(p.header("retry-after"), "1");
