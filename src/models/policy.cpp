@@ -213,6 +213,22 @@ void manager::impl::merge(const disk_listing& listing) {
           set_state(*e, r, version_state::unloaded, "removed from the repository");
       }
     }
+    // Forget versions that are gone from disk and from memory, keeping the newest few for the API.
+    constexpr std::size_t keep_history = 8;
+    std::size_t gone = 0;
+    for (auto it = e->versions.rbegin(); it != e->versions.rend(); ++it) {
+      auto& r = it->second;
+      if (!r.on_disk && !r.live && r.state == version_state::unloaded) ++gone;
+    }
+    for (auto it = e->versions.begin(); it != e->versions.end() && gone > keep_history;) {
+      auto& r = it->second;
+      if (!r.on_disk && !r.live && r.state == version_state::unloaded) {
+        it = e->versions.erase(it);
+        --gone;
+      } else {
+        ++it;
+      }
+    }
   }
 }
 
