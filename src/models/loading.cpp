@@ -149,7 +149,9 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version) {
     auto before = mallinfo2().uordblks;
     auto instance = l->load(deadline, stop);
     auto after = mallinfo2().uordblks;
-    std::uint64_t measured = instance->bytes() ? instance->bytes() : (after > before ? after - before : 0);
+    // The allocator's growth across load() (other threads allocate meanwhile, so it is approximate);
+    // the estimate when frees elsewhere hid the growth.
+    std::uint64_t measured = instance->bytes() ? instance->bytes() : (after > before ? after - before : estimate);
     lock.lock();
     set_state(e, r, version_state::warming, "warm-up: " + std::to_string(source.manifest->warmup.size()) + " rows");
     lock.unlock();

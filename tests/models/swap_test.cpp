@@ -116,6 +116,13 @@ TEST_F(SwapTest, SwapEvery20msUnderLoadDropsNothingAndUnloadsEveryReplacedVersio
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (m.live_versions() != 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(m.live_versions(), 1u);
+  // The budget accounting is back to one version: every reaped version gave its bytes back.
+  auto serving = (*m.show("scorer"))["versions"];
+  std::uint64_t loaded_bytes = 0;
+  for (auto& v : serving)
+    if (v["state"] == "ready") loaded_bytes += v["measured_bytes"].get<std::uint64_t>();
+  EXPECT_GT(loaded_bytes, 0u);
+  EXPECT_EQ(m.used_bytes(), loaded_bytes);
   for (std::uint64_t v = 1; v < version; ++v) {
     auto s = m.state("scorer", v);
     // A version superseded while it was still queued was never loaded at all (latest 1).
