@@ -86,6 +86,14 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version) {
   auto it = e.versions.find(version);
   if (it == e.versions.end() || it->second.state != version_state::queued || stopping) return;
   version_record& r = it->second;
+  {  // superseded while queued (a newer version arrived first): do not load it at all
+    auto want = aspired(e);
+    if (!r.explicit_keep && !r.force && std::find(want.begin(), want.end(), version) == want.end()) {
+      set_state(e, r, r.on_disk ? version_state::on_disk : version_state::unloaded,
+                "no longer aspired when its turn came (" + e.opts.policy.describe() + ")");
+      return;
+    }
+  }
   if (e.opts.mode == swap_mode::resource_preserving) {  // unload first: wait until the old versions are gone
     cv.wait_until(lock, std::chrono::steady_clock::now() + e.opts.load_timeout, [&] {
       return stopping || std::none_of(e.versions.begin(), e.versions.end(),
