@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "fake_loader.hpp"
 #include "fixtures.hpp"
 #include "http/fixture.hpp"
 #include "lifespan/models/component.hpp"
@@ -140,6 +141,31 @@ TEST_F(HttpTest, ARequiredModelThatCannotLoadFailsTheStartWithTheReason) {
     if (e.kind == event_kind::component_failed && e.detail.find("required model 'scorer' cannot load") != std::string::npos)
       named = true;
   EXPECT_TRUE(named);
+}
+
+TEST_F(HttpTest, LoadersBeyondXgboostAreRegisteredThroughTheComponent) {
+  auto script = std::make_shared<testing::fake_script>();
+  testing::publish_fake(root.path, "custom", 4);
+  s = std::make_unique<served>(std::vector<std::string>{"models.root=" + root.path.string(), "models.watch=false",
+                                                        "models.models.custom.required=true"});
+  s->svc.add<models_component>("models", std::function<void(loader_registry&)>([script](loader_registry& r) {
+        r.add("fake", [script](const load_source& src) { return std::make_unique<testing::fake_loader>(script, src); });
+      })).ready_gating();
+  http::router routes;
+  add_routes(routes);
+  s->add_server(std::move(routes));
+  s->start();
+  ASSERT_TRUE(s->h->wait_for_event(event_kind::component_up, "models"));
+  client c(s->port);
+  auto p = c.request("POST", "/models/custom/predict", R"({"rows": [[1, 2]]})");
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_EQ(p.json()["scores"][0], 4.0);  // the fake scores with its version number
+  // Unload the only version of a required model: refused; load and reload: accepted.
+  EXPECT_EQ(c.request("POST", "/models/custom/unload").status, 409);
+  EXPECT_EQ(c.request("POST", "/models/custom/reload").status, 202);
+  EXPECT_TRUE(eventually([&] { return script->loads_of("custom", 4) == 2; }));
+  EXPECT_EQ(c.request("POST", "/models/custom/load", R"({"version": 4})").status, 200);
+  EXPECT_EQ(c.request("POST", "/models/custom/load", R"({"version": 9})").status, 404);
 }
 
 }  // namespace
