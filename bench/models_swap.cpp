@@ -6,8 +6,11 @@
 //                             Target: p99 with swapping <= 1.5x without.
 //   BM_rss_after_swaps/N      RSS once one version serves, then after N swaps (1000, 3000) (each awaited until
 //                             the new version serves and the old one is reaped + malloc_trim).
-//                             Counters: rss_before_kib, rss_after_kib, after_over_before. Target: <= 1.05.
+//                             Counters: rss_before_kib, rss_after_kib, after_over_before (target <= 1.05),
+//                             heap_in_use_delta_kib (allocated and not freed: a leak, not fragmentation).
 #include <benchmark/benchmark.h>
+
+#include <malloc.h>
 
 #include <algorithm>
 #include <atomic>
@@ -104,14 +107,18 @@ void BM_rss_after_swaps(benchmark::State& st) {
   wait_settled(*m);
   std::this_thread::sleep_for(300ms);  // one trim interval
   long before = models_bench::rss_kib();
+  auto heap_before = mallinfo2().uordblks;
   for (auto _ : st)
     for (std::int64_t i = 0; i < st.range(0); ++i) swap();
   wait_settled(*m);
   std::this_thread::sleep_for(300ms);
   long after = models_bench::rss_kib();
+  auto heap_after = mallinfo2().uordblks;
   st.counters["rss_before_kib"] = static_cast<double>(before);
   st.counters["rss_after_kib"] = static_cast<double>(after);
   st.counters["after_over_before"] = static_cast<double>(after) / static_cast<double>(before);
+  // Bytes allocated and not freed (fragmentation excluded): tells a leak from allocator retention.
+  st.counters["heap_in_use_delta_kib"] = (static_cast<double>(heap_after) - static_cast<double>(heap_before)) / 1024.0;
   st.counters["unloads"] = static_cast<double>(m->unloads());
 }
 BENCHMARK(BM_rss_after_swaps)->ArgName("swaps")->Arg(1000)->Arg(3000)->Iterations(1)->Unit(benchmark::kMillisecond);
