@@ -113,6 +113,9 @@ TEST(VigilRules, NormalisationUndoesNginxEscapesAndRepeatedEncoding) {
   EXPECT_EQ(out, "/?q=\"a\" b");
   EXPECT_EQ(normalize_target("/a+b/c", out, scratch), 0) << "'+' is a space only in the query";
   EXPECT_EQ(out, "/a+b/c");
+  EXPECT_EQ(normalize_target("/?q=%u003Cscript%U003E%u00e9", out, scratch), 1);  // IIS-style
+  EXPECT_EQ(out, "/?q=<script>\xc3\xa9");
+  EXPECT_EQ(normalize_target("/%u12", out, scratch), 0);
   EXPECT_EQ(normalize_target("/%zz%4", out, scratch), 0);
   EXPECT_EQ(out, "/%zz%4");
   // Depth is bounded: a target encoded 10 times is decoded max_decode_depth times.
