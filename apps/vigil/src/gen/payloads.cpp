@@ -97,8 +97,8 @@ std::string url_encode(std::string_view text, bool all) {
 }
 
 const std::vector<std::string_view>& attack_categories() {
-  static const std::vector<std::string_view> c{"sqli",           "xss",       "traversal",  "cmdi", "scanner",
-                                               "sensitive_file", "log4shell", "shellshock"};
+  static const std::vector<std::string_view> c{"sqli",           "xss",       "traversal",  "cmdi",    "scanner",
+                                               "sensitive_file", "log4shell", "shellshock", "protocol"};
   return c;
 }
 
@@ -192,6 +192,25 @@ gen_request attack_request(std::string_view category, seeded_random& rng) {
       case 0: r.agent = payload; r.target = "/"; break;
       case 1: r.referer = payload; r.target = "/" + random_word(rng); break;
       default: r.target = in_parameter(encode_payload(payload, rng), rng); break;
+    }
+  } else if (category == "protocol") {
+    r.status = 400;
+    r.bytes = rng.between(150, 170);
+    switch (rng.below(6)) {
+      case 0: {  // a TLS ClientHello sent to the plain-HTTP port
+        r.raw = "\x16\x03\x01";
+        for (int i = 0; i < 12; ++i) r.raw += static_cast<char>(rng.below(256));
+        r.agent = "-";
+        break;
+      }
+      case 1: r.raw = "SSH-2.0-Go"; r.agent = "-"; break;
+      case 2: r.method = std::string(rng.pick({"TRACE", "TRACK", "DEBUG"})); r.target = "/"; r.status = 405; break;
+      case 3: r.method = "CONNECT"; r.target = fill("{w}.example.net:443", rng); break;
+      case 4: r.target = fill("http://{ip}/proxy-check.php", rng); r.status = 404; break;
+      default:  // an RDP connection request (TPKT header, then the mstshash cookie)
+        r.raw = std::string("\x03\x00\x00\x2f\x2a\xe0\x00\x00\x00\x00\x00", 11) + "Cookie: mstshash=Administr";
+        r.agent = "-";
+        break;
     }
   } else if (category == "shellshock") {
     const auto payload = fill(rng.pick(shellshock), rng);

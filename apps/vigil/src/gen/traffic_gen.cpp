@@ -210,7 +210,7 @@ bool traffic_generator::next(gen_line& out) {
     out.text += " - - [";
     out.text += format_time_local(epoch);
     out.text += "] \"";
-    out.text += nginx_escape(r.method + " " + r.target + " HTTP/1.1");
+    out.text += nginx_escape(r.raw.empty() ? r.method + " " + r.target + " HTTP/1.1" : r.raw);
     out.text += "\" ";
     out.text += std::to_string(r.status);
     out.text += ' ';
