@@ -16,6 +16,7 @@ std::string_view to_string(event_kind k) noexcept {
     case event_kind::shutdown_phase: return "shutdown_phase";
     case event_kind::reload_finished: return "reload_finished";
     case event_kind::warning: return "warning";
+    case event_kind::reload_started: return "reload_started";
   }
   return "?";
 }

@@ -76,6 +76,7 @@ std::string describe(const lifecycle_event& e) {
     case event_kind::reload_finished:
       return e.detail.empty() ? std::string("configuration reloaded") : fmt::format("reload rejected, keeping the old configuration: {}", e.detail);
     case event_kind::warning: return e.detail;
+    case event_kind::reload_started: return "reloading the configuration";
   }
   return e.detail;
 }

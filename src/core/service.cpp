@@ -23,7 +23,7 @@ namespace lifespan {
 
 struct service::impl {
   // First, so destroyed last: attachments (a metrics registry, say) may be read until the runtime is gone.
-  std::mutex attachments_mutex;
+  std::recursive_mutex attachments_mutex;  // recursive: a `make` may attach state of its own
   std::vector<std::pair<const void*, std::shared_ptr<void>>> attachments;
   std::string name;
   service_options options;
@@ -159,6 +159,7 @@ void service::impl::on_signal(int signo) {
 }
 
 void service::impl::reload() {
+  runtime->emit(event_kind::reload_started, nullptr);
   std::vector<std::string> problems;
   config::error_list errors;
   auto doc = detail::load_document(source(), errors);

@@ -111,6 +111,7 @@ std::unique_ptr<session_pool> open_postgresql_pool(const connection_settings& s)
   for (int i = 0; i < s.options.pool_size; ++i) {
     try {
       pool->at(static_cast<std::size_t>(i)).open(soci::postgresql, info);
+      native::quiet_notices(pool->at(static_cast<std::size_t>(i)));
     } catch (const std::exception& e) {
       throw database_unavailable(fmt::format("database '{}' ({}): cannot connect: {}", s.name, s.url.redacted(),
                                              describe_connect_error(s.url, e.what())));

@@ -94,7 +94,14 @@ void database::start(context& ctx) {
   if (on_migrate_only_) on_migrate_only_();
 }
 
-void database::stop(time_point) {
+void database::stop(time_point deadline) {
+  std::unique_lock lock(health_mutex_, std::defer_lock);
+  if (!lock.try_lock_until(deadline)) {
+    // A health check is still inside a connection: leak the pools rather than free them under it.
+    (void)readers_.release();
+    (void)writers_.release();
+    return;
+  }
   readers_.reset();
   writers_.reset();
 }
@@ -123,22 +130,22 @@ int database::schema_version(const std::string& owner) {
 // ---- connections ----
 
 session_lease database::reader() {
-  if (readers_) return lease(*readers_);
-  if (writers_) return lease(*writers_);  // in-memory SQLite: one private connection
+  if (readers_) return lease(*readers_, options_.lease_timeout);
+  if (writers_) return lease(*writers_, options_.lease_timeout);  // in-memory SQLite: one private connection
   throw database_unavailable(fmt::format("database '{}' is not started", name_));
 }
 
 session_lease database::writer() {
-  if (writers_) return lease(*writers_);
+  if (writers_) return lease(*writers_, options_.lease_timeout);
   return reader();
 }
 
-session_lease database::lease(session_pool& pool) {
-  const auto leased = pool.try_lease(std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease_timeout));
+session_lease database::lease(session_pool& pool, duration wait) {
+  const auto leased = pool.try_lease(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
   if (!leased)
     throw database_unavailable(fmt::format(
         "database '{}': no free connection within {} ms (all {} busy); raise pool_size or shorten transactions",
-        name_, whole_ms(options_.lease_timeout), pool.size()));
+        name_, whole_ms(wait), pool.size()));
   session_lease out(&pool, *leased, &pool.at(*leased));
   ensure_connected(*out);
   return out;
@@ -154,6 +161,7 @@ void database::ensure_connected(soci::session& session) {
   try {
     session.reconnect();
     if (!native::connection_ok(session)) throw std::runtime_error("connection not established");
+    native::quiet_notices(session);
     backoff_ = duration::zero();
     next_reconnect_ = {};
   } catch (const std::exception& e) {
@@ -171,11 +179,13 @@ void database::ensure_connected(soci::session& session) {
 std::optional<health_report> database::check_health(std::stop_token) {
   std::lock_guard lock(health_mutex_);
   const auto now = std::chrono::steady_clock::now();
+  // A busy pool means the database is being used, not that it is down: wait briefly, keep checks short.
+  const duration wait = std::min<duration>(options_.lease_timeout, std::chrono::milliseconds(500));
   if (health_cached_ && now - health_checked_ < options_.health_cache) return health_cached_;
   std::string failure;
   for (int attempt = 0; attempt < 2; ++attempt) {  // an idle connection may be stale: one fresh retry
     try {
-      session_lease s = reader();
+      session_lease s = readers_ ? lease(*readers_, wait) : writer();
       int one = 0;
       *s << "SELECT 1", soci::into(one);
       failure.clear();

@@ -46,6 +46,33 @@ void exec_script(soci::session& session, const std::string& sql) {
   PQclear(result);
 }
 
+void pg_copy(soci::session& session, const std::string& copy_sql, const std::string& rows) {
+  if (is_sqlite(session)) throw std::logic_error("pg_copy on a SQLite session");
+  PGconn* conn = pg_handle(session);
+  auto fail = [&](PGresult* r) {
+    std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+    if (message.empty()) message = PQerrorMessage(conn);
+    PQclear(r);
+    while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    throw std::runtime_error(message);
+  };
+  PGresult* start = PQexec(conn, copy_sql.c_str());
+  if (PQresultStatus(start) != PGRES_COPY_IN) fail(start);
+  PQclear(start);
+  if (PQputCopyData(conn, rows.data(), static_cast<int>(rows.size())) != 1 || PQputCopyEnd(conn, nullptr) != 1)
+    fail(nullptr);
+  PGresult* end = PQgetResult(conn);
+  if (PQresultStatus(end) != PGRES_COMMAND_OK) fail(end);
+  PQclear(end);
+  while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+}
+
+void quiet_notices(soci::session& session) {
+  if (is_sqlite(session)) return;
+  PQsetNoticeProcessor(pg_handle(session), [](void*, const char*) {}, nullptr);
+}
+
 bool connection_ok(soci::session& session) {
   if (session.get_backend() == nullptr) return false;  // a reconnect that failed leaves no backend
   if (is_sqlite(session)) return true;

@@ -104,7 +104,8 @@ void test_server::run(const std::string& command) const {
 void test_server::start() {
   if (running_) return;
   auto runner = [this](const std::string& c) { run(c); };
-  if (dir_.empty()) {
+  const bool fresh = dir_.empty();
+  if (fresh) {
     const fs::path source = template_dir(options_.bin_dir, runner);
     std::string pattern = (fs::temp_directory_path() / "lifespan-pg-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("test_server: mkdtemp failed");
@@ -122,13 +123,25 @@ void test_server::start() {
                       options_.bin_dir.string(), dir_.string(), dir_.string(), port_, dir_.string(), settings));
       break;
     } catch (const std::exception&) {
-      if (attempt == 2)
+      if (attempt == 2 || !fresh)  // a restart keeps its port: clients hold URLs naming it
         throw std::runtime_error(fmt::format("test_server: PostgreSQL did not start on port {}: {}", port_,
                                              tail(dir_ / "server.log")));
       port_ = free_port();  // the port was taken in between, most likely
     }
   }
   running_ = true;
+  if (fresh) {
+    // A test that crashes skips the destructor: a watchdog stops the server and removes its directory
+    // once this process is gone or a zombie (a detached shell polling /proc/PID/status).
+    const std::string stop = fmt::format("{}/pg_ctl -D {}/data -m immediate stop", options_.bin_dir.string(), dir_.string());
+    const std::string watchdog = fmt::format(
+        "(while [ -r /proc/{0}/status ] && ! grep -q '^State:.*Z' /proc/{0}/status; do sleep 1; done; {1}; rm -rf {2}) "
+        "</dev/null >/dev/null 2>&1 &",
+        ::getpid(),
+        as_root() ? "runuser -u postgres -- " + stop : stop, dir_.string());
+    if (std::system(watchdog.c_str()) != 0) {  // best effort: the destructor still cleans up normally
+    }
+  }
 }
 
 void test_server::stop() {

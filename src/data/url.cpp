@@ -72,7 +72,11 @@ database_url parse_postgresql(std::string_view url) {
   if (path.size() <= 1 || path.find('/', 1) != std::string::npos)
     fail(url, "no database name (or a path with several segments)", "end the URL with /database");
   out.database = path.substr(1);
-  for (auto param : u.params()) out.parameters.emplace_back(param.key, param.value);
+  for (auto param : u.params()) {
+    if (param.key.empty() || param.key.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+      fail(url, fmt::format("'{}' is not a libpq parameter name", param.key), "use names such as sslmode or target_session_attrs");
+    out.parameters.emplace_back(param.key, param.value);
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -36,6 +37,7 @@ connection::connection(io_loop& loop, asio::ip::tcp::socket socket, connection_s
 }
 
 connection::~connection() {
+  if (stream_) stream_->end();
   end_request();
   s_.metrics->connections.fetch_sub(1, std::memory_order_relaxed);
   loop_.connections.erase(this);
@@ -63,6 +65,10 @@ void connection::turn_away() { write_raw(s_.turn_away_response, false); }
 void connection::close_if_idle() {
   // Cancel rather than close: a read that has already taken the first bytes of a request (its
   // completion queued behind us) is not cancelled by this, and that request is then answered.
+  if (phase_ == phase::streaming) {  // streams never hold a drain up: end after what is queued
+    stream_->end();
+    return pump_stream();
+  }
   if (phase_ != phase::idle) return;
   error_code ignored;
   socket_.cancel(ignored);
@@ -77,6 +83,7 @@ bool connection::request_waiting() {
 void connection::close() {
   if (phase_ == phase::closed) return;
   phase_ = phase::closed;
+  if (stream_) stream_->end();
   disarm();
   error_code ignored;
   socket_.close(ignored);  // pending operations complete with operation_aborted and let go of us
@@ -186,6 +193,7 @@ void connection::handle() {
   const auto version = req.version();
   const bool head = req.method() == bhttp::verb::head;
   parser_.reset();  // the request (and its body) is not needed any more
+  if (r.stream) return start_stream(std::move(r), version, head);
   respond(std::move(r), version, keep_alive, head);
 }
 
@@ -238,6 +246,75 @@ void connection::write_raw(const std::string& bytes, bool then_read_body) {
     if (then_read_body) return self->read_body();
     self->linger();
   });
+}
+
+// --- event streams ---
+
+void connection::start_stream(http::response r, unsigned version, bool head) {
+  stream_ = std::move(r.stream);
+  phase_ = phase::streaming;
+  buffer_.clear();  // a client pipelining behind a stream gets no answer: the stream ends the connection
+  std::string header = fmt::format("HTTP/1.{} 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                                   "Connection: close\r\nX-Accel-Buffering: no\r\n",
+                                   version == 10 ? 0 : 1);
+  for (const auto& h : r.headers) header += fmt::format("{}: {}\r\n", h.name, h.value);
+  header += "\r\n";
+  if (head) stream_->end();
+  // The header goes out as the first write; the producer's wake-ups post to this connection's thread.
+  stream_out_ = std::move(header);
+  stream_writing_ = true;
+  arm(clock::now() + s_.options.write_timeout);
+  asio::async_write(socket_, asio::buffer(stream_out_), [self = shared_from_this()](error_code ec, std::size_t) {
+    self->stream_writing_ = false;
+    if (ec) return self->close();
+    self->disarm();
+    std::weak_ptr<connection> weak = self;
+    self->stream_->attach([weak, executor = self->socket_.get_executor()] {
+      asio::post(executor, [weak] {
+        if (auto c = weak.lock()) c->pump_stream();
+      });
+    });
+    self->watch_client();
+    self->pump_stream();
+  });
+}
+
+void connection::pump_stream() {
+  if (phase_ != phase::streaming || stream_writing_) return;
+  bool ended = false;
+  stream_out_ = stream_->take(ended);
+  if (stream_out_.empty()) {
+    if (ended) end_stream();
+    return;
+  }
+  stream_writing_ = true;
+  arm(clock::now() + s_.options.write_timeout);  // a client that stops reading is cut off
+  asio::async_write(socket_, asio::buffer(stream_out_), [self = shared_from_this()](error_code ec, std::size_t) {
+    self->stream_writing_ = false;
+    if (ec) return self->close();
+    self->disarm();
+    self->pump_stream();
+  });
+}
+
+// A client of an event stream sends nothing more; a read that completes tells it went away.
+void connection::watch_client() {
+  buffer_.clear();
+  socket_.async_read_some(buffer_.prepare(read_chunk), [self = shared_from_this()](error_code ec, std::size_t) {
+    if (ec) return self->close();
+    if (self->phase_ == phase::streaming) self->watch_client();
+  });
+}
+
+// Everything queued is written: the exchange is complete. The read watching the client is still
+// pending, so a lingering close here only shuts our side and bounds the wait for the client's end.
+void connection::end_stream() {
+  phase_ = phase::closing;
+  end_request();
+  slot_.release();
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  arm(clock::now() + linger_time);
 }
 
 // --- closing ---

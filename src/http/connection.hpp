@@ -7,6 +7,10 @@
 //     ▼                     ▼ (408)             ▼ (408)                     ▼ Connection: close
 //   closed          431 / 413 / 400 ──────────────────────────────────────► lingering close
 //
+// A response that is an event stream (event_stream.hpp) leaves `dispatch` for `streaming` instead:
+// the header, then whatever the producer queues, one write at a time (each under write_timeout),
+// while a read watches for the client going away; when the stream ends, a lingering close.
+//
 // Every deadline is one timer per connection, re-armed per phase; when it fires the socket's operations
 // are cancelled and the connection answers 408 (if a request had begun) or just closes. A connection
 // with nothing to say (no unread byte, here or in the kernel) is closed at once when the server drains;
@@ -26,6 +30,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "io_loop.hpp"
+#include "lifespan/http/event_stream.hpp"
 
 namespace lifespan::http::detail {
 
@@ -42,7 +47,7 @@ class connection : public std::enable_shared_from_this<connection> {
  private:
   using clock = std::chrono::steady_clock;
   using error_code = boost::system::error_code;
-  enum class phase : std::uint8_t { idle, reading_header, reading_body, handling, writing, closing, closed };
+  enum class phase : std::uint8_t { idle, reading_header, reading_body, handling, writing, streaming, closing, closed };
 
   void read_request();
   bool request_waiting();
@@ -55,6 +60,10 @@ class connection : public std::enable_shared_from_this<connection> {
   void handle();
   void respond(http::response r, unsigned version, bool keep_alive, bool head);
   void on_write(error_code ec, bool keep_alive);
+  void start_stream(http::response r, unsigned version, bool head);
+  void pump_stream();
+  void watch_client();
+  void end_stream();
   void write_raw(const std::string& bytes, bool then_read_body);
   void linger();
   void on_linger(error_code ec);
@@ -68,6 +77,9 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   beast_response res_;
+  std::shared_ptr<event_stream> stream_;  // while streaming
+  std::string stream_out_;                // the bytes being written
+  bool stream_writing_ = false;
   connection_slot slot_;
   clock::time_point accepted_;
   phase phase_ = phase::idle;

@@ -37,6 +37,12 @@ response response::text(std::string body, http::status s, std::string content_ty
   return {s, std::move(content_type), std::move(body), {}};
 }
 
+response response::events(std::shared_ptr<event_stream> stream) {
+  response r{status::ok, "text/event-stream", {}, {}};
+  r.stream = std::move(stream);
+  return r;
+}
+
 response response::error(http::status s, std::string_view error, std::string_view reason) {
   return detail::json_response({{"error", error}, {"reason", reason}}, s);
 }

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lifespan/metrics/registry.hpp"
+#include "lifespan/systemd/notify.hpp"
 #include "listener.hpp"
 #include "probes.hpp"
 
@@ -68,6 +69,7 @@ struct server::impl {
   mutable std::mutex address_mutex;
   std::string address;
   bool wrote_address_file = false;
+  std::shared_ptr<const std::function<bool()>> watchdog_check;  // registered weakly with systemd::
 
   void bind_routes(const context& ctx);
   void shut_down();  // stop()'s work; idempotent
@@ -88,6 +90,7 @@ void server::impl::bind_routes(const context& ctx) {
 void server::impl::shut_down() {
   if (stopped) return;
   stopped = true;
+  watchdog_check.reset();  // the loops stop beating now: that is not a stall
   state.stopping.store(true);
   state.draining.store(true);
   state.cancel.request_stop();
@@ -120,7 +123,11 @@ void server::start(context& ctx) {
   impl_->bind_routes(ctx);
 
   const int threads = s.options.threads > 0 ? s.options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  s.beats.emplace(static_cast<std::size_t>(threads), lifespan::steady());
+  s.beats = std::make_shared<detail::heartbeat>(static_cast<std::size_t>(threads), lifespan::steady());
+  // systemd's watchdog is fed only while every I/O loop beats (the check is dropped before they halt).
+  impl_->watchdog_check = std::make_shared<const std::function<bool()>>(
+      [beats = s.beats, threshold = s.options.stall_threshold] { return beats->stalled(threshold).empty(); });
+  systemd::add_liveness_check(s.svc, impl_->watchdog_check);
   s.metrics = std::make_shared<detail::request_metrics>(*s.routes, detail::builtin_paths());
   metrics::of(s.svc).add(s.metrics);
   const auto seconds = std::chrono::duration<double>(s.options.retry_after).count();
@@ -188,6 +195,7 @@ component_builder add_server(service& svc, router routes, std::string name) {
   auto needed = routes.dependencies();
   auto shared = std::make_shared<const router>(std::move(routes));
   metrics::install(svc);
+  systemd::install(svc);  // a no-op unless $NOTIFY_SOCKET is set
   component_builder b = svc.add<server>(std::move(name), std::ref(svc), std::move(shared));
   b.critical();
   for (auto& component : needed) b.optional(std::move(component));

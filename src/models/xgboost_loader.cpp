@@ -107,12 +107,11 @@ class xgboost_loader final : public loader {
       fail("the model has " + std::to_string(features) + " features, the manifest's schema " +
                std::to_string(schema.size()) + "; fix the manifest's \"features\"",
            true);
-    bst_ulong length = 0;
-    const char* raw = nullptr;
-    std::size_t bytes = 0;
-    if (XGBoosterSaveModelToBuffer(booster, "{\"format\":\"ubj\"}", &length, &raw) == 0) bytes = length;
+    // No XGBoosterSaveModelToBuffer here to size the model: its output stays in a thread-local map of
+    // the calling thread keyed by the booster, which XGBoosterFree (on the reaper) never erases, so
+    // every load would leak a copy of the model. The manager measures the allocator instead.
     if (stop.stop_requested()) fail("load cancelled", false);
-    return std::make_unique<xgboost_servable>(booster, features, bytes);
+    return std::make_unique<xgboost_servable>(booster, features, 0);
   }
 
  private:

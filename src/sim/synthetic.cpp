@@ -48,8 +48,25 @@ behaviour read_behaviour(config::section& s) {
   return b;
 }
 
-synthetic::synthetic(behaviour b, std::shared_ptr<std::atomic<int>> attempts)
-    : behaviour_(std::move(b)), attempts_(std::move(attempts)), flap_ns_(behaviour_.flap.count()) {}
+std::shared_ptr<std::atomic<bool>> faults::add(const std::string& name) {
+  auto& flag = flags_[name];
+  if (!flag) flag = std::make_shared<std::atomic<bool>>(false);
+  return flag;
+}
+
+bool faults::known(std::string_view name) const { return flags_.find(std::string(name)) != flags_.end(); }
+
+bool faults::failed(std::string_view name) const {
+  const auto it = flags_.find(std::string(name));
+  return it != flags_.end() && it->second->load(std::memory_order_relaxed);
+}
+
+void faults::set(std::string_view name, bool failed) {
+  if (const auto it = flags_.find(std::string(name)); it != flags_.end()) it->second->store(failed);
+}
+
+synthetic::synthetic(behaviour b, std::shared_ptr<std::atomic<int>> attempts, std::shared_ptr<std::atomic<bool>> fault)
+    : behaviour_(std::move(b)), attempts_(std::move(attempts)), fault_(std::move(fault)), flap_ns_(behaviour_.flap.count()) {}
 
 void synthetic::start(context& ctx) {
   const int attempt = ++*attempts_;
@@ -73,6 +90,7 @@ void synthetic::stop(time_point) {
 }
 
 std::optional<health_report> synthetic::check_health(std::stop_token) {
+  if (fault_ && fault_->load()) return health_report::failed("injected fault (POST /fail/<component>)");
   const auto period = duration(flap_ns_.load());
   if (period <= duration::zero()) return health_report::ok();
   const auto phase = (std::chrono::steady_clock::now() - up_since_) / period;
@@ -84,14 +102,16 @@ bool synthetic::reload(config::section& section) {
   return true;
 }
 
-void register_components(service& svc, const config::document& doc) {
+void register_components(service& svc, const config::document& doc, faults* f, const std::vector<std::string>& skip) {
   config::error_list errors;  // reported again, with the rest, when the service validates the document
   for (const auto& name : doc.section_names()) {
     if (std::find(detail::runtime_sections.begin(), detail::runtime_sections.end(), name) != detail::runtime_sections.end())
       continue;
+    if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
     auto section = doc.get(name, errors);
     const behaviour b = read_behaviour(section);
-    auto builder = svc.add<synthetic>(name, std::make_shared<std::atomic<int>>(0));
+    auto builder = svc.add<synthetic>(name, std::make_shared<std::atomic<int>>(0), f ? f->add(name) : nullptr);
+    if (f) builder.health_every(std::chrono::milliseconds(250), std::chrono::seconds(1));
     builder.criticality(b.criticality);
     for (const auto& r : b.required) builder.depends_on(r);
     for (const auto& o : b.optional) builder.optional(o);

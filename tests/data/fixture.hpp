@@ -62,6 +62,16 @@ class grab : public component {
   std::shared_ptr<std::atomic<T*>> out_;
 };
 
+// Every recorded event, one line each (for failure messages).
+inline std::string dump(const testing::harness& h) {
+  std::string all;
+  for (const auto& e : h.events())
+    all += std::string(to_string(e.kind)) + " " + e.component + " took=" +
+           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(e.took).count()) + "ms " + e.detail +
+           "\n";
+  return all;
+}
+
 inline data::database::options db_options(std::string url) {
   data::database::options o;
   o.url = std::move(url);

@@ -37,6 +37,18 @@ TEST(data_sqlite, starts_in_wal_with_a_writer_and_query_only_readers) {
   EXPECT_EQ(s.h.stop(), 0);
 }
 
+TEST(data_sqlite, in_memory_database_serves_reads_and_writes_on_one_connection) {
+  auto schema = std::make_shared<data::schema>();
+  schema->add("notes", {{1, "CREATE TABLE notes (n INTEGER)"}});
+  db_service s(db_options("sqlite://:memory:"), schema);
+  ASSERT_NE(s.db(), nullptr) << s.failure();
+  *s.db()->writer() << "INSERT INTO notes VALUES (7)";
+  int n = 0;
+  *s.db()->reader() << "SELECT n FROM notes", soci::into(n);
+  EXPECT_EQ(n, 7);
+  EXPECT_EQ(s.db()->schema_version("notes"), 1);
+}
+
 TEST(data_sqlite, missing_directory_is_a_clear_startup_error) {
   temp_dir dir;
   db_service s(db_options("sqlite://" + (dir / "no/such/dir/data.db").string()));

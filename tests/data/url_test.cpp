@@ -43,7 +43,8 @@ TEST(data_url, malformed_urls_name_the_cause_and_hide_the_password) {
                        bad{"postgresql://u:hunter2@/db", "no host"},
                        bad{"postgresql://u:hunter2@h:99999/db", "port '99999'"},
                        bad{"postgresql://u:hunter2@h:5432", "no database name"}, bad{"sqlite://", "no database file"},
-                       bad{"sqlite:/x.db", "starts with sqlite://"}}) {
+                       bad{"sqlite:/x.db", "starts with sqlite://"},
+                       bad{"postgresql://u:hunter2@h/db?host%3Devil=1", "not a libpq parameter name"}}) {
     try {
       (void)database_url::parse(b.url);
       ADD_FAILURE() << b.url << " parsed";

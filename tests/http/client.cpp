@@ -133,6 +133,13 @@ bool client::closed_by_server(std::chrono::milliseconds timeout) {
   }
 }
 
+bool client::receive_until(std::string_view text, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (buffer_.find(text) == std::string::npos)
+    if (fill_some(deadline) != fill::data) return buffer_.find(text) != std::string::npos;
+  return true;
+}
+
 reply fetch(std::uint16_t port, std::string_view target, std::string_view method) {
   client c(port);
   return c.request(method, target, {}, "Connection: close\r\n");

@@ -44,6 +44,8 @@ class client {
   // sends before that is appended to received().
   bool closed_by_server(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   const std::string& received() const noexcept { return buffer_; }
+  // Reads until received() contains `text` (true), or the connection closes or the timeout passes.
+  bool receive_until(std::string_view text, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
   enum class fill { data, closed, timeout };

@@ -98,7 +98,10 @@ TEST(VigilParser, JsonLines) {
   EXPECT_FALSE(parser.parse(R"({"status": {"nested": true}})", r));
   EXPECT_FALSE(parser.parse(R"([1,2,3])", r));
   EXPECT_FALSE(parser.parse(R"({"remote_addr": "x", )", r));
-  EXPECT_EQ(parser.malformed().count(), 3u);
+  EXPECT_FALSE(parser.parse(R"({"status": 1e300})", r));
+  EXPECT_FALSE(parser.parse(R"({"status": 18446744073709551615})", r));
+  EXPECT_FALSE(parser.parse(R"({"status": "20x"})", r));
+  EXPECT_EQ(parser.malformed().count(), 6u);
 }
 
 TEST(VigilParser, MalformedLinesAreCountedWithABoundedPrintableSample) {

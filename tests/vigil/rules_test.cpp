@@ -53,7 +53,7 @@ rules:
 TEST(VigilRules, DefaultRuleSetCompilesAndCoversEveryCategory) {
   const auto set = rule_set::load(VIGIL_DEFAULT_RULES);
   EXPECT_GE(set->rules().size(), 30u);
-  for (auto c : {"sqli", "xss", "traversal", "cmdi", "scanner", "sensitive_file", "log4shell", "shellshock"})
+  for (auto c : {"sqli", "xss", "traversal", "cmdi", "scanner", "sensitive_file", "log4shell", "shellshock", "protocol"})
     EXPECT_NE(std::find(set->categories().begin(), set->categories().end(), c), set->categories().end()) << c;
 }
 
@@ -113,6 +113,9 @@ TEST(VigilRules, NormalisationUndoesNginxEscapesAndRepeatedEncoding) {
   EXPECT_EQ(out, "/?q=\"a\" b");
   EXPECT_EQ(normalize_target("/a+b/c", out, scratch), 0) << "'+' is a space only in the query";
   EXPECT_EQ(out, "/a+b/c");
+  EXPECT_EQ(normalize_target("/?q=%u003Cscript%U003E%u00e9", out, scratch), 1);  // IIS-style
+  EXPECT_EQ(out, "/?q=<script>\xc3\xa9");
+  EXPECT_EQ(normalize_target("/%u12", out, scratch), 0);
   EXPECT_EQ(normalize_target("/%zz%4", out, scratch), 0);
   EXPECT_EQ(out, "/%zz%4");
   // Depth is bounded: a target encoded 10 times is decoded max_decode_depth times.
@@ -157,6 +160,14 @@ TEST(VigilRules, DefaultRulesOnHandWrittenAttacksAndBenignLookalikes) {
   }
   EXPECT_FALSE(hit_ids(matcher, line_for("/", "sqlmap/1.7.2#stable (https://sqlmap.org)")).empty());
   EXPECT_FALSE(hit_ids(matcher, line_for("/cgi-bin/x", "() { :; }; echo; /bin/id")).empty());
+  // Other protocols and proxy probes, on the raw request line and the method fields.
+  EXPECT_EQ(hit_ids(matcher, R"(1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "\x16\x03\x01\x02\x00\x01\x00\x01\xFC\x03\x03" 400 157 "-" "-")"),
+            std::vector<std::string>{"protocol-foreign-handshake"});
+  EXPECT_EQ(hit_ids(matcher, R"(1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "TRACE / HTTP/1.1" 405 0 "-" "-")"),
+            std::vector<std::string>{"protocol-debug-method"});
+  EXPECT_EQ(hit_ids(matcher, R"(1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "CONNECT example.net:443 HTTP/1.1" 400 0 "-" "-")"),
+            std::vector<std::string>{"protocol-proxy-probe"});
+  EXPECT_TRUE(hit_ids(matcher, R"(1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET /trace HTTP/1.1" 200 0 "-" "-")").empty());
   const std::vector<std::string> benign{
       "/search?q=rock+%26+roll",        "/search?q=o%27brien",           "/search?q=select+a+gift",
       "/search?q=union+station",        "/blog/2025/drop-shipping-101", "/api/v1/items?fields=id,name&sort=-price",

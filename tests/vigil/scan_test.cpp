@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/wait.h>
+#include <tuple>
 
 #include "gen/traffic_gen.hpp"
 #include "scan/chunk_reader.hpp"
@@ -100,6 +101,35 @@ TEST(VigilScan, HostileFileIsCountedNotFatal) {
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_NE(alerts[0].find("xss-script-tag"), std::string::npos);
   std::filesystem::remove(path);
+}
+
+TEST(VigilScan, JsonAndCustomFormatsGiveTheSameAlertsAsCombined) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases{
+      {"combined", "c.log",
+       "9.9.9.9 - - [01/Jan/2026:00:00:00 +0000] \"GET /?id=1%27%20or%20%271%27=%271 HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n"},
+      {"json", "j.log",
+       R"({"remote_addr":"9.9.9.9","time_iso8601":"2026-01-01T00:00:00Z","request":"GET /?id=1%27%20or%20%271%27=%271 HTTP/1.1","status":200,"http_user_agent":"curl/8"})"
+       "\n"},
+      {R"($remote_addr|$time_local|$request_method|$request_uri|$status|$http_user_agent)", "f.log",
+       "9.9.9.9|01/Jan/2026:00:00:00 +0000|GET|/?id=1%27%20or%20%271%27=%271|200|curl/8\n"},
+  };
+  rule_engine engine(VIGIL_DEFAULT_RULES);
+  for (const auto& [format, name, text] : cases) {
+    const auto path = temp_path(name);
+    std::ofstream(path) << text << text;
+    scan_options o;
+    o.parser.format = format;
+    std::vector<std::string> alerts;
+    const auto s = scanner(engine, o).scan({path}, [&](std::string_view l) { alerts.emplace_back(l); });
+    EXPECT_EQ(s.parsed, 2u) << format;
+    EXPECT_EQ(s.malformed.count(), 0u) << format;
+    ASSERT_EQ(alerts.size(), 2u) << format;
+    EXPECT_NE(alerts[1].find("\"line\":2"), std::string::npos) << alerts[1];
+    EXPECT_NE(alerts[1].find("\"client\":\"9.9.9.9\""), std::string::npos) << alerts[1];
+    EXPECT_NE(alerts[1].find("sqli-tautology"), std::string::npos) << alerts[1];
+    EXPECT_EQ(s.by_category.at("sqli"), 2u);
+    std::filesystem::remove(path);
+  }
 }
 
 int run(const std::string& command) {

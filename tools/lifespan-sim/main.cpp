@@ -4,6 +4,7 @@
 //   lifespan-sim --config graph.yaml                   run until SIGTERM/SIGINT (SIGHUP reloads)
 //   lifespan-sim --config graph.yaml --check-config    validate only
 //   lifespan-sim --config graph.yaml --print-graph dot
+//   lifespan-sim --config graph.yaml --serve            also serve HTTP (section "http:"; see serve.hpp)
 #include <iostream>
 #include <mutex>
 
@@ -11,7 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "lifespan/core/service.hpp"
+#include "lifespan/http/server.hpp"
 #include "lifespan/sim/synthetic.hpp"
+#include "serve.hpp"
 
 namespace {
 
@@ -33,9 +36,11 @@ int main(int argc, char** argv) {
   CLI::App app{"lifespan-sim: run a synthetic component graph through the lifespan runtime"};
   lifespan::command_line options;
   lifespan::add_command_line(app, options);
-  bool once = false, json = false;
+  bool once = false, json = false, serve = false;
   app.add_flag("--once", once, "start the graph, print the timeline, shut down and exit with the runtime's exit code");
   app.add_flag("--json", json, "with --once: print the timeline and component states as JSON");
+  app.add_flag("--serve", serve,
+               "serve the graph over HTTP (section http:) with /work, /fail/NAME, /recover/NAME and every probe");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -49,7 +54,13 @@ int main(int argc, char** argv) {
   lifespan::config::error_list errors;
   const auto doc = lifespan::config::document::from_file(options.config, errors);
   lifespan::service svc{"lifespan-sim"};
-  lifespan::sim::register_components(svc, doc);
+  lifespan::sim::faults faults;
+  if (serve) {
+    lifespan::sim::register_components(svc, doc, &faults, {"http"});
+    lifespan::http::add_server(svc, lifespan::sim::serving_routes(svc, faults));
+  } else {
+    lifespan::sim::register_components(svc, doc);
+  }
 
   // With --once: the states as they were when startup settled (RUNNING) or was abandoned (ERROR).
   std::mutex settled_mutex;

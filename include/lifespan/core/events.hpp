@@ -25,6 +25,7 @@ enum class event_kind : std::uint8_t {
   shutdown_phase,         // `component` names the phase, `took` its duration
   reload_finished,        // `detail` is empty on success, else the errors
   warning,                // a configuration or budget warning, in `detail`
+  reload_started,         // a reload (SIGHUP, request_reload) begins; reload_finished follows
 };
 
 std::string_view to_string(event_kind k) noexcept;

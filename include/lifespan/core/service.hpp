@@ -135,7 +135,8 @@ class service {
 
   // State another area keeps per service (the metrics registry, say): made by `make` on the first
   // call with `key` (the address of something of that area's), the same object on every later call,
-  // destroyed with the service after its runtime. Any thread.
+  // destroyed with the service after its runtime. `make` may itself call attachment() (another key).
+  // Any thread.
   std::shared_ptr<void> attachment(const void* key, const std::function<std::shared_ptr<void>()>& make);
   // run() has begun: registration (add, on_event) is over.
   bool running() const noexcept;

@@ -112,7 +112,7 @@ class database : public component {
   bool available() const noexcept { return available_.load(std::memory_order_acquire); }
 
  private:
-  session_lease lease(session_pool& pool);
+  session_lease lease(session_pool& pool, duration wait);
   void ensure_connected(soci::session& session);
   void open_sqlite();
   void open_postgresql();
@@ -132,7 +132,7 @@ class database : public component {
   duration backoff_{};
   std::string last_error_;
 
-  std::mutex health_mutex_;
+  std::timed_mutex health_mutex_;  // held by a running check; stop() waits for it
   time_point health_checked_{};
   std::optional<health_report> health_cached_;
 };

@@ -7,6 +7,7 @@
 //
 // Boost.Beast stays behind this header: applications include no Boost to write handlers.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
@@ -33,6 +34,8 @@ enum class status : std::uint16_t {
   internal_server_error = 500, not_implemented = 501, service_unavailable = 503,
 };
 
+class event_stream;  // event_stream.hpp
+
 struct header {
   std::string name;
   std::string value;
@@ -45,10 +48,15 @@ struct response {
   std::string content_type;  // empty: no Content-Type header (and then, usually, an empty body)
   std::string body;
   std::vector<header> headers;
+  // Set by events(): the body is that stream (text/event-stream), written as it comes; `body` is unused.
+  std::shared_ptr<event_stream> stream;
 
   static response json(const nlohmann::json& body, http::status s = http::status::ok);
   static response text(std::string body, http::status s = http::status::ok,
                        std::string content_type = "text/plain; charset=utf-8");
+  // A server-sent event stream (see event_stream.hpp): status 200, `Cache-Control: no-cache`, open
+  // until the stream ends; the connection is not reused afterwards.
+  static response events(std::shared_ptr<event_stream> stream);
   // Every error the server produces has this shape: {"error": "<what>", "reason": "<why, for a person>"}.
   static response error(http::status s, std::string_view error, std::string_view reason);
 

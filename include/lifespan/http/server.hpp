@@ -17,6 +17,14 @@
 //   /startupz          503 until every critical component is up (the service reached READY), then 200.
 //   /health/detailed   200 with each component's state, health, reason, time in state, last health check
 //                      and start duration.
+//   /metrics           the service's Prometheus registry (lifespan/metrics/registry.hpp) in the text
+//                      format: service and component metrics, plus lifespan_http_requests_total{method,
+//                      route,status}, lifespan_http_request_duration_seconds{method,route},
+//                      lifespan_http_requests_in_flight and lifespan_http_connections_open.
+//   /debug/startup     the startup timeline as JSON, with the critical path.
+//   /debug/startup.svg the same as a Gantt chart (one bar per component, coloured by criticality, the
+//                      critical path outlined).
+//   /debug/graph       the component graph: ?format=json (default) or ?format=dot.
 //
 // Lifecycle: the server is critical and has no required dependency, so it starts at time zero in
 // parallel with everything else; start() binds, listens and returns within milliseconds. Routes answer
@@ -91,6 +99,8 @@ class server final : public component {
 };
 
 // Registers the server as component `name` (its configuration section has the same name), critical,
+// installs the service's metrics (metrics::install) and, when $NOTIFY_SOCKET is set, the systemd notify
+// protocol (systemd::install; the server's I/O-loop heartbeat gates WATCHDOG=1),
 // with no required dependency: it starts at time zero. Every component a route needs is declared an
 // optional dependency of the server, so that
 //  - a misspelled name is reported by the graph validation, before anything runs, with a suggestion;

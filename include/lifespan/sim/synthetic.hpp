@@ -14,7 +14,10 @@
 //     hang_stop: false           # stop never finishes (to exercise stop timeouts)
 //     flap: 0s                   # health alternates between ok and failed with this period (0: always ok)
 #include <atomic>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "lifespan/config/config.hpp"
@@ -36,6 +39,21 @@ struct behaviour {
   duration flap{};
 };
 
+// Faults injected at run time (lifespan-sim --serve: POST /fail/NAME, POST /recover/NAME). A component
+// with its fault set reports failed health at its next check (so the runtime shows it degraded), and
+// lifespan-sim's routes that need it answer 503. Names are fixed by register_components(); after that,
+// set() and failed() are lock-free and safe from any thread.
+class faults {
+ public:
+  std::shared_ptr<std::atomic<bool>> add(const std::string& name);  // registration only
+  bool known(std::string_view name) const;
+  bool failed(std::string_view name) const;
+  void set(std::string_view name, bool failed);  // unknown names are ignored (check known() first)
+
+ private:
+  std::unordered_map<std::string, std::shared_ptr<std::atomic<bool>>> flags_;
+};
+
 // Reads a synthetic component's section; problems are reported on the section.
 behaviour read_behaviour(config::section& section);
 
@@ -45,7 +63,7 @@ class synthetic final : public component {
   static options read_options(config::section& section) { return read_behaviour(section); }
 
   // `attempts` counts starts across the instances of one registration (retries build new instances).
-  synthetic(behaviour b, std::shared_ptr<std::atomic<int>> attempts);
+  synthetic(behaviour b, std::shared_ptr<std::atomic<int>> attempts, std::shared_ptr<std::atomic<bool>> fault = nullptr);
 
   void start(context& ctx) override;
   void stop(time_point deadline) override;
@@ -55,6 +73,7 @@ class synthetic final : public component {
  private:
   behaviour behaviour_;
   std::shared_ptr<std::atomic<int>> attempts_;
+  std::shared_ptr<std::atomic<bool>> fault_;  // may be null
   std::atomic<std::int64_t> flap_ns_;
   time_point up_since_{};
 };
@@ -62,6 +81,10 @@ class synthetic final : public component {
 // Registers one synthetic component per section of `doc` that is not a runtime section
 // (startup, shutdown, logging), with the criticality and dependencies the section declares.
 // Problems in those sections are reported when the service validates the same document.
-void register_components(service& svc, const config::document& doc);
+// With `f`: each component's fault switch is added to it, and its health is checked every 250 ms
+// (unless its section sets health_interval). Sections named in `skip` are not components (lifespan-sim
+// --serve skips "http", the server's section).
+void register_components(service& svc, const config::document& doc, faults* f = nullptr,
+                         const std::vector<std::string>& skip = {});
 
 }  // namespace lifespan::sim

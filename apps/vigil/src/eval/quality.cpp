@@ -5,7 +5,7 @@
 namespace vigil {
 
 quality_meter::quality_meter(std::shared_ptr<const rule_set> rules, behaviour_options windows)
-    : matcher_(std::move(rules)), tracker_(std::move(windows)) {
+    : matcher_(std::move(rules)), tracker_(windows), windows_(std::move(windows)) {
   for (const auto& c : matcher_.rules().categories()) report_.categories[c];
   for (auto c : attack_categories()) report_.categories[std::string(c)];
   for (auto b : behaviour_labels()) report_.behaviour[std::string(b)];
@@ -46,7 +46,7 @@ void quality_meter::add(std::string_view labelled) {
     if (analysis_.flagged()) ++report_.benign_flagged;
   }
   const std::string client(record_.remote_addr);
-  if (!label_is_category && report_.behaviour.count(std::string(label))) truth_[std::string(label)].insert(client);
+  if (!label_is_category && report_.behaviour.count(std::string(label))) ++truth_[std::string(label)][client];
   alerts_.clear();
   tracker_.observe(record_.remote_addr, record_.epoch, record_.status, record_.target.substr(0, record_.target.find('?')),
                    alerts_);
@@ -55,11 +55,17 @@ void quality_meter::add(std::string_view labelled) {
 
 quality_report quality_meter::finish() {
   for (auto& [kind, c] : report_.behaviour) {
-    const auto& truth = truth_[kind];
-    const auto& predicted = predicted_[kind];
-    for (const auto& client : predicted) ++(truth.count(client) ? c.tp : c.fp);
+    const std::uint64_t threshold = kind == "flood"           ? windows_.flood_threshold
+                                    : kind == "failed_logins" ? windows_.failed_login_threshold
+                                                              : windows_.not_found_threshold;
+    std::set<std::string> truth, too_short;
+    for (const auto& [client, lines] : truth_[kind]) (lines >= threshold ? truth : too_short).insert(client);
+    for (const auto& client : predicted_[kind]) {
+      if (truth.count(client)) ++c.tp;
+      else if (!too_short.count(client)) ++c.fp;
+    }
     for (const auto& client : truth) {
-      if (!predicted.count(client)) ++c.fn;
+      if (!predicted_[kind].count(client)) ++c.fn;
     }
   }
   return report_;

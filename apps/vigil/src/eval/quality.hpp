@@ -4,7 +4,8 @@
 // Signatures are judged per line and per category: a line labelled C is a true positive for C
 // when some rule of category C matched it, a false negative otherwise; a line with a C hit and
 // another label is a false positive for C. Behaviour detection is judged per client: a client is
-// positive for kind K when any of its lines carries label K, and predicted positive when the
+// positive for kind K when at least K's threshold of its lines carry label K (an episode cut
+// short by the end of the input is not counted either way), and predicted positive when the
 // tracker raised K for it. Not thread-safe; feed lines in order.
 #include <cstdint>
 #include <map>
@@ -52,7 +53,8 @@ class quality_meter {
   std::vector<behaviour_alert> alerts_;
   quality_report report_;
   std::set<std::string> label_names_;
-  std::map<std::string, std::set<std::string>> truth_;      // behaviour kind -> clients
+  behaviour_options windows_;
+  std::map<std::string, std::map<std::string, std::uint64_t>> truth_;  // behaviour kind -> client -> lines
   std::map<std::string, std::set<std::string>> predicted_;  // behaviour kind -> clients
 };
 

@@ -45,7 +45,8 @@ const std::array<std::string_view, feature_count> feature_names{
     "hits_sensitive_file",    // 36
     "hits_log4shell",         // 37
     "hits_shellshock",        // 38
-    "hits_other",             // 39
+    "hits_protocol",          // 39
+    "hits_other",             // 40
 };
 
 namespace {

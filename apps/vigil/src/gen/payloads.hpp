@@ -17,7 +17,8 @@ struct gen_request {
   int status = 200;
   std::int64_t bytes = 0;
   std::string referer;  // empty: logged as "-"
-  std::string agent;    // empty: the actor's own agent
+  std::string agent;    // empty: the actor's own agent; "-": none
+  std::string raw;      // when set, the whole request line as received (binary junk, other protocols)
 };
 
 // Signature categories the generator produces (the default rules cover each).

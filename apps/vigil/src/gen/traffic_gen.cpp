@@ -46,7 +46,7 @@ struct traffic_generator::state {
   explicit state(const gen_options& o) : options(o), rng(o.seed) {
     const double benign = std::max(0.0, 1.0 - o.attack_share - o.behaviour_share);
     const std::array<double, 7> shares{benign * 0.62, benign * 0.23, benign * 0.15, o.attack_share,
-                                       o.behaviour_share * 0.35, o.behaviour_share * 0.35, o.behaviour_share * 0.30};
+                                       o.behaviour_share * 0.25, o.behaviour_share * 0.25, o.behaviour_share * 0.50};
     double lines_per_spawn = 0;
     double total = 0;
     for (std::size_t i = 0; i < shares.size(); ++i) {
@@ -210,7 +210,7 @@ bool traffic_generator::next(gen_line& out) {
     out.text += " - - [";
     out.text += format_time_local(epoch);
     out.text += "] \"";
-    out.text += nginx_escape(r.method + " " + r.target + " HTTP/1.1");
+    out.text += nginx_escape(r.raw.empty() ? r.method + " " + r.target + " HTTP/1.1" : r.raw);
     out.text += "\" ";
     out.text += std::to_string(r.status);
     out.text += ' ';

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
+
 namespace vigil {
 namespace {
 
@@ -30,8 +32,26 @@ template <typename T>
 bool number(const nlohmann::json& object, const char* key, T& out) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return true;
-  if (it->is_number()) {
-    out = it->get<T>();
+  if (it->is_number_float()) {  // range-checked: converting an out-of-range double is undefined
+    const double v = it->get<double>();
+    if (!(v >= static_cast<double>(std::numeric_limits<T>::lowest()) &&
+          v <= static_cast<double>(std::numeric_limits<T>::max())))
+      return false;
+    out = static_cast<T>(v);
+    return true;
+  }
+  if (it->is_number_unsigned()) {
+    const auto v = it->get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return false;
+    out = static_cast<T>(v);
+    return true;
+  }
+  if (it->is_number_integer()) {
+    const auto v = it->get<std::int64_t>();
+    if (static_cast<double>(v) < static_cast<double>(std::numeric_limits<T>::lowest()) ||
+        static_cast<double>(v) > static_cast<double>(std::numeric_limits<T>::max()))
+      return false;
+    out = static_cast<T>(v);
     return true;
   }
   if (it->is_string()) {

@@ -20,7 +20,7 @@ bool unescape_nginx(std::string_view in, std::string& out) {
   }
   bool changed = false;
   for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '\\' && i + 3 < in.size() + 0 && in[i + 1] == 'x') {
+    if (in[i] == '\\' && i + 3 < in.size() && in[i + 1] == 'x') {
       const int hi = hex_value(in[i + 2]);
       const int lo = hex_value(in[i + 3]);
       if (hi >= 0 && lo >= 0) {
@@ -42,7 +42,26 @@ bool percent_decode_once(std::string_view in, std::string& out) {
   bool in_query = false;
   for (std::size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
-    if (c == '%' && i + 2 < in.size() + 0) {
+    if (c == '%' && i + 5 < in.size() && (in[i + 1] == 'u' || in[i + 1] == 'U')) {  // IIS %uXXXX
+      const int a = hex_value(in[i + 2]), b = hex_value(in[i + 3]), d = hex_value(in[i + 4]), e = hex_value(in[i + 5]);
+      if (a >= 0 && b >= 0 && d >= 0 && e >= 0) {
+        const unsigned cp = static_cast<unsigned>((a << 12) | (b << 8) | (d << 4) | e);
+        if (cp < 0x80) {
+          out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+          out += static_cast<char>(0xc0 | (cp >> 6));
+          out += static_cast<char>(0x80 | (cp & 0x3f));
+        } else {
+          out += static_cast<char>(0xe0 | (cp >> 12));
+          out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+          out += static_cast<char>(0x80 | (cp & 0x3f));
+        }
+        i += 5;
+        changed = true;
+        continue;
+      }
+    }
+    if (c == '%' && i + 2 < in.size()) {
       const int hi = hex_value(in[i + 1]);
       const int lo = hex_value(in[i + 2]);
       if (hi >= 0 && lo >= 0) {

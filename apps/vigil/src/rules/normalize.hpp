@@ -13,8 +13,8 @@ inline constexpr int max_decode_depth = 4;
 // Undoes nginx's \xHH escaping (other backslashes are kept). Returns true if anything changed.
 bool unescape_nginx(std::string_view in, std::string& out);
 
-// One pass of percent-decoding (and '+' -> ' ' after the first '?'). Invalid escapes are kept as
-// they are. Returns true if anything was decoded.
+// One pass of percent-decoding (%XX, and IIS-style %uXXXX as UTF-8; '+' -> ' ' after the first
+// '?'). Invalid escapes are kept as they are. Returns true if anything was decoded.
 bool percent_decode_once(std::string_view in, std::string& out);
 
 // unescape_nginx, then percent_decode_once until nothing changes or max_decode_depth passes

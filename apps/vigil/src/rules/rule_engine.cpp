@@ -14,7 +14,10 @@ reload_result rule_engine::reload(const std::string& path) {
   try {
     auto next = rule_set::load(path);
     result.rules = next->rules().size();
-    current_.store(std::move(next), std::memory_order_release);
+    {
+      std::lock_guard current_lock(current_mutex_);
+      current_ = std::move(next);
+    }
     path_ = path;
     result.ok = true;
     result.generation = generation_.fetch_add(1, std::memory_order_acq_rel) + 1;

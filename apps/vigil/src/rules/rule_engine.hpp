@@ -3,7 +3,9 @@
 // (parse, validate, compile) before publishing it with one atomic store; if anything fails the
 // old set stays in force and the error is returned. Readers take a snapshot with current() (or
 // cheaply compare generation() to notice a change) and keep using it for as long as they hold
-// it, so a line is always matched against exactly one rule set. Thread-safe.
+// it, so a line is always matched against exactly one rule set. Thread-safe. (The pointer is
+// guarded by a mutex rather than std::atomic<shared_ptr>: readers touch it only when the
+// generation moved, and libstdc++ 12's atomic shared_ptr is opaque to ThreadSanitizer.)
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -30,13 +32,17 @@ class rule_engine {
   reload_result reload();                         // re-reads the configured path
   reload_result reload(const std::string& path);  // switches to another file (the path is kept on success)
 
-  std::shared_ptr<const rule_set> current() const { return current_.load(std::memory_order_acquire); }
+  std::shared_ptr<const rule_set> current() const {
+    std::lock_guard lock(current_mutex_);
+    return current_;
+  }
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   std::mutex reload_mutex_;  // serialises reloads (rare); readers never take it
   std::string path_;
-  std::atomic<std::shared_ptr<const rule_set>> current_;
+  mutable std::mutex current_mutex_;  // guards current_ only (held for a pointer copy)
+  std::shared_ptr<const rule_set> current_;
   std::atomic<std::uint64_t> generation_{1};
 };
 

@@ -71,13 +71,32 @@ rule_matcher::rule_matcher(std::shared_ptr<const rule_set> rules) : rules_(std::
 
 rule_matcher::~rule_matcher() { hs_free_scratch(scratch_); }
 
+void rule_matcher::scan(const hs_database_t* db, std::string_view text, std::vector<std::uint32_t>& hits) {
+  hs_scan(db, text.data(), static_cast<unsigned>(std::min<std::size_t>(text.size(), 0xffffffffu)), 0, scratch_, on_match,
+          &hits);
+}
+
 void rule_matcher::match(const match_input& input, std::vector<std::uint32_t>& hits) {
   for (std::size_t f = 0; f < rule_field_count; ++f) {
     const auto* db = rules_->database(static_cast<rule_field>(f));
     const auto text = input.fields[f];
     if (!db || text.empty()) continue;
-    hs_scan(db, text.data(), static_cast<unsigned>(std::min<std::size_t>(text.size(), 0xffffffffu)), 0, scratch_,
-            on_match, &hits);
+    hit_cache* cache = f == static_cast<std::size_t>(rule_field::user_agent) ? &agent_cache_
+                       : f == static_cast<std::size_t>(rule_field::referer)  ? &referer_cache_
+                                                                              : nullptr;
+    if (!cache || text.size() > cache_max_key) {
+      scan(db, text, hits);
+      continue;
+    }
+    if (const auto it = cache->find(text); it != cache->end()) {
+      hits.insert(hits.end(), it->second.begin(), it->second.end());
+      continue;
+    }
+    fresh_.clear();
+    scan(db, text, fresh_);
+    hits.insert(hits.end(), fresh_.begin(), fresh_.end());
+    if (cache->size() >= cache_capacity) cache->clear();
+    cache->emplace(std::string(text), fresh_);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "rules/rule.hpp"
@@ -49,6 +50,8 @@ struct match_input {
 };
 
 // Scans lines against one rule set. Owns a Hyperscan scratch, so one matcher per thread.
+// Results for user agents and referers (few distinct values, repeated on most lines) are cached,
+// bounded at cache_capacity entries per field (the cache is cleared when full).
 class rule_matcher {
  public:
   explicit rule_matcher(std::shared_ptr<const rule_set> rules);
@@ -62,9 +65,21 @@ class rule_matcher {
   const rule_set& rules() const { return *rules_; }
   const std::shared_ptr<const rule_set>& shared() const { return rules_; }
 
+  static constexpr std::size_t cache_capacity = 4096;
+  static constexpr std::size_t cache_max_key = 512;  // longer values are scanned every time
+
  private:
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using hit_cache = std::unordered_map<std::string, std::vector<std::uint32_t>, text_hash, std::equal_to<>>;
+  void scan(const hs_database_t* db, std::string_view text, std::vector<std::uint32_t>& hits);
+
   std::shared_ptr<const rule_set> rules_;
   hs_scratch_t* scratch_ = nullptr;
+  hit_cache agent_cache_, referer_cache_;
+  std::vector<std::uint32_t> fresh_;
 };
 
 }  // namespace vigil

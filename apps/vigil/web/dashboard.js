@@ -1,0 +1,220 @@
+// vigil's dashboard: plain JavaScript, no framework, no CDN. It reads only public endpoints:
+//   /health/detailed   service state and every component (polled every second)
+//   /api/status        mode, models, rates and queue depths (polled every second)
+//   /debug/startup     the startup timeline (fetched until the service is RUNNING)
+//   /api/alerts        the latest alerts matching the filters
+//   /api/alerts/stream server-sent events: `alert` (one alert, id = alert id), resumed by the
+//                      browser with Last-Event-ID after a disconnect
+"use strict";
+
+const POLL_MS = 1000;
+const HISTORY = 180;      // samples kept for the charts (three minutes at one per second)
+const MAX_ROWS = 500;     // alert rows kept in the table
+
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, attrs = {}, text) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const svg = (tag, attrs = {}) => {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+};
+
+async function getJson(path) {
+  const r = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await r.json().catch(() => ({}));
+  // Probes answer 503 with a JSON body while starting or stopping: that body is still the answer.
+  if (!r.ok && r.status !== 503) throw new Error(`${path}: ${r.status} ${body.reason || ""}`);
+  return body;
+}
+
+function formatMs(ms) {
+  if (ms === null || ms === undefined) return "–";
+  if (ms < 1000) return `${ms.toFixed(0)} ms`;
+  if (ms < 120000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60000)} min`;
+}
+
+// --- service and components ---
+
+function renderHealth(h) {
+  const badge = $("#service-state");
+  badge.textContent = h.state + (h.ready ? " · ready" : " · not ready");
+  badge.dataset.state = h.state;
+  badge.dataset.degraded = String(!!h.degraded);
+  const body = $("#components tbody");
+  body.replaceChildren(...(h.components || []).map((c) => {
+    const tr = el("tr", { "data-component": c.name });
+    tr.append(el("td", {}, c.name), el("td", {}, c.criticality),
+      el("td", { class: `state-${c.state}` }, c.state), el("td", { class: `health-${c.health}` }, c.health),
+      el("td", {}, formatMs(c.in_state_ms)), el("td", { class: "wrap" }, c.reason || waiting(c)));
+    return tr;
+  }));
+}
+const waiting = (c) => (c.waiting_on && c.waiting_on.length ? `waiting on ${c.waiting_on.join(", ")}` : "");
+
+function renderStatus(s) {
+  const mode = $("#mode");
+  mode.textContent = `mode: ${s.mode || "–"}`;
+  mode.dataset.mode = s.mode || "";
+  const models = (s.models || []).map((m) => `${m.name} v${m.version} (${m.state})`);
+  $("#models").textContent = models.length ? `models: ${models.join(", ")}` : "models: none loaded";
+  history.push({ lines: s.rates ? s.rates.lines_per_second || 0 : 0, queues: s.queues || {} });
+  if (history.length > HISTORY) history.shift();
+  drawLines($("#lines-chart"), [{ label: "lines/s", values: history.map((p) => p.lines), color: "#58a6ff" }]);
+  const names = Object.keys(s.queues || {});
+  const palette = ["#3fb950", "#d29922", "#bc8cff", "#f85149", "#58a6ff"];
+  drawLines($("#queues-chart"), names.map((n, i) => ({
+    label: n, values: history.map((p) => p.queues[n] || 0), color: palette[i % palette.length],
+  })));
+}
+const history = [];
+
+function drawLines(canvas, series) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height, pad = 18;
+  ctx.clearRect(0, 0, w, h);
+  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  ctx.fillStyle = "#8a97a8";
+  ctx.font = "11px system-ui";
+  ctx.fillText(String(Math.round(max)), 4, 12);
+  series.forEach((s, k) => {
+    ctx.strokeStyle = s.color;
+    ctx.beginPath();
+    s.values.forEach((v, i) => {
+      const x = pad + (i / Math.max(1, HISTORY - 1)) * (w - 2 * pad);
+      const y = h - pad - (v / max) * (h - 2 * pad);
+      i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+    });
+    ctx.stroke();
+    ctx.fillStyle = s.color;
+    ctx.fillText(s.label, w - 110, 12 + 12 * k);
+  });
+}
+
+// --- startup timeline: one bar per component, waiting time in grey, critical path outlined ---
+
+function renderTimeline(t) {
+  const root = $("#timeline");
+  const rows = (t.components || []).filter((c) => c.started_ms !== null || c.ready_ms !== null);
+  const end = Math.max(1, t.running_ms || 0, ...rows.map((c) => c.up_ms || c.failed_ms || c.started_ms || 0));
+  const label = 150, width = Math.max(400, root.clientWidth || 600), rowH = 18;
+  const scale = (ms) => label + (ms / end) * (width - label - 10);
+  root.setAttribute("viewBox", `0 0 ${width} ${rows.length * rowH + 24}`);
+  root.setAttribute("height", rows.length * rowH + 24);
+  root.replaceChildren();
+  rows.forEach((c, i) => {
+    const y = i * rowH + 4;
+    const g = svg("g", { "data-component": c.name });
+    const name = svg("text", { x: 4, y: y + 11 });
+    name.textContent = c.name;
+    g.append(name);
+    if (c.ready_ms !== null && c.started_ms !== null && c.started_ms > c.ready_ms)
+      g.append(svg("rect", { class: "wait", x: scale(c.ready_ms), y, width: scale(c.started_ms) - scale(c.ready_ms), height: 12 }));
+    const begin = c.started_ms ?? c.ready_ms;
+    const finish = c.up_ms ?? c.failed_ms ?? end;
+    const bar = svg("rect", {
+      class: `bar-${c.failed_ms !== null && c.up_ms === null ? "failed" : c.criticality}${c.critical_path ? " on-path" : ""}`,
+      x: scale(begin), y, width: Math.max(2, scale(finish) - scale(begin)), height: 12,
+    });
+    const tip = svg("title");
+    tip.textContent = `${c.name} (${c.criticality}): ${formatMs(finish - begin)}${c.error ? " — " + c.error : ""}`;
+    bar.append(tip);
+    g.append(bar);
+    root.append(g);
+  });
+  const axisY = rows.length * rowH + 8;
+  root.append(svg("line", { class: "axis", x1: label, x2: width - 10, y1: axisY, y2: axisY }));
+  const tick = svg("text", { x: width - 60, y: axisY + 13 });
+  tick.textContent = formatMs(end);
+  root.append(tick);
+  const path = (t.critical_path || []).join(" → ");
+  $("#timeline-summary").textContent =
+    `ready after ${formatMs(t.ready_ms)}, running after ${formatMs(t.running_ms)}` +
+    (path ? `; critical path (${formatMs(t.critical_path_ms)}): ${path}` : "");
+}
+
+// --- alerts: initial page through /api/alerts, then live through the stream ---
+
+const filters = () => Object.fromEntries(new FormData($("#filters")).entries());
+const matches = (a, f) =>
+  (!f.severity || a.severity === f.severity) &&
+  (!f.category || (a.category || "").includes(f.category)) &&
+  (!f.client || (a.client || "").startsWith(f.client));
+
+function alertRow(a, fresh) {
+  const tr = el("tr", { "data-id": a.id, class: fresh ? "fresh" : "" });
+  const time = a.time ? new Date(a.time).toLocaleTimeString() : "";
+  tr.append(el("td", {}, time), el("td", {}, ""), el("td", {}, a.category || ""), el("td", {}, a.client || ""),
+    el("td", { class: "wrap" }, `${a.method || ""} ${a.path || ""}`), el("td", {}, String(a.status ?? "")),
+    el("td", {}, a.score === null || a.score === undefined ? "–" : Number(a.score).toFixed(2)));
+  tr.children[1].append(el("span", { class: `sev-${a.severity}` }, a.severity));
+  tr.addEventListener("click", () => showAlert(a.id));
+  return tr;
+}
+
+function addAlert(a, fresh) {
+  if (!matches(a, filters())) return;
+  const body = $("#alerts tbody");
+  body.prepend(alertRow(a, fresh));
+  while (body.children.length > MAX_ROWS) body.lastChild.remove();
+  $("#alert-count").textContent = `(${body.children.length} shown)`;
+}
+
+async function reloadAlerts() {
+  const query = new URLSearchParams({ limit: "200" });
+  for (const [k, v] of Object.entries(filters())) if (v) query.set(k, v);
+  try {
+    const page = await getJson(`/api/alerts?${query}`);
+    $("#alerts tbody").replaceChildren();
+    for (const a of (page.alerts || []).slice().reverse()) addAlert(a, false);
+    $("#alert-count").textContent = `(${(page.alerts || []).length} shown)`;
+  } catch (e) {
+    $("#alert-count").textContent = `(${e.message})`;
+  }
+}
+
+async function showAlert(id) {
+  const a = await getJson(`/api/alerts/${encodeURIComponent(id)}`);
+  $("#detail-id").textContent = id;
+  $("#detail-body").textContent = JSON.stringify(a, null, 2);
+  $("#alert-detail").hidden = false;
+}
+
+function connectStream() {
+  const source = new EventSource("/api/alerts/stream");
+  source.addEventListener("alert", (m) => addAlert(JSON.parse(m.data), true));
+  source.onopen = () => { $("#connection").textContent = "live"; };
+  source.onerror = () => { $("#connection").textContent = "reconnecting…"; };  // EventSource retries itself
+}
+
+// --- polling loop ---
+
+let timelineDone = false;
+async function poll() {
+  try {
+    renderHealth(await getJson("/health/detailed"));
+    renderStatus(await getJson("/api/status"));
+    if (!timelineDone) {
+      const t = await getJson("/debug/startup");
+      renderTimeline(t);
+      timelineDone = t.running_ms !== null && t.running_ms !== undefined;
+    }
+  } catch (e) {
+    const badge = $("#service-state");
+    badge.textContent = "offline";
+    badge.dataset.state = "offline";
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+$("#filters").addEventListener("input", reloadAlerts);
+$("#filters").addEventListener("reset", () => setTimeout(reloadAlerts, 0));
+$("#detail-close").addEventListener("click", () => { $("#alert-detail").hidden = true; });
+poll();
+reloadAlerts();
+connectStream();

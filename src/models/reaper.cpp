@@ -1,0 +1,120 @@
+// Handles, slots and the reaper: the only code on request threads, and the thread that unloads.
+#include <malloc.h>
+
+#include <chrono>
+#include <thread>
+
+#include "state.hpp"
+
+namespace lifespan::models {
+namespace detail {
+
+void version_stats::record(std::size_t n_rows, std::int64_t micros, bool failed) noexcept {
+  requests.fetch_add(1, std::memory_order_relaxed);
+  rows.fetch_add(n_rows, std::memory_order_relaxed);
+  if (failed) errors.fetch_add(1, std::memory_order_relaxed);
+  std::size_t b = 0;
+  for (auto m = static_cast<std::uint64_t>(micros < 0 ? 0 : micros); m != 0 && b + 1 < buckets; m >>= 1) ++b;
+  latency[b].fetch_add(1, std::memory_order_relaxed);
+}
+
+double version_stats::quantile(double q) const noexcept {
+  std::uint64_t total = 0;
+  for (const auto& c : latency) total += c.load(std::memory_order_relaxed);
+  if (total == 0) return 0;
+  auto target = static_cast<std::uint64_t>(q * static_cast<double>(total));
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < buckets; ++i) {
+    seen += latency[i].load(std::memory_order_relaxed);
+    if (seen > target) return static_cast<double>(std::uint64_t{1} << i);
+  }
+  return static_cast<double>(std::uint64_t{1} << (buckets - 1));
+}
+
+void loaded_version::touch() noexcept {
+  auto now = owner->coarse_now.load(std::memory_order_relaxed);
+  if (stats->last_access.load(std::memory_order_relaxed) != now) stats->last_access.store(now, std::memory_order_relaxed);
+}
+
+void loaded_version::retire() noexcept { owner->push(this); }
+
+void hub::push(loaded_version* v) {
+  {
+    std::lock_guard lock(mu);
+    if (running) {
+      queue.push_back(v);
+      cv.notify_one();
+      return;
+    }
+  }
+  destroyed.fetch_add(1, std::memory_order_relaxed);
+  delete v;  // the manager is gone: nobody else can unload it
+}
+
+loaded_version* slot::exchange(loaded_version* next) noexcept {
+  if (next) next->add_ref();
+  loaded_version* old = current_.exchange(next, std::memory_order_seq_cst);
+  unsigned e = epoch_.fetch_add(1, std::memory_order_seq_cst) & 1u;
+  // Readers that entered on the old epoch may have read `old` without counting it yet: wait for them
+  // (a few instructions each). Readers on the new epoch read the new pointer.
+  while (readers_[e].value.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  return old;
+}
+
+}  // namespace detail
+
+void handle::predict(std::span<const float> rows, std::size_t n_rows, std::vector<float>& scores) const {
+  auto begin = std::chrono::steady_clock::now();
+  bool failed = true;
+  struct record_on_exit {
+    const handle& h;
+    std::chrono::steady_clock::time_point begin;
+    std::size_t n;
+    bool& failed;
+    ~record_on_exit() {
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - begin);
+      h.v_->stats->record(n, micros.count(), failed);
+    }
+  } recorder{*this, begin, n_rows, failed};
+  v_->instance->predict(rows, n_rows, scores);
+  failed = false;
+}
+
+void manager::impl::reap_loop(std::stop_token stop) {
+  auto last_trim = std::chrono::steady_clock::now() - opts.trim_interval;
+  bool trim_owed = false;
+  std::unique_lock lock(hub->mu);
+  for (;;) {
+    if (hub->queue.empty()) {
+      if (stop.stop_requested()) break;
+      if (trim_owed) {
+        hub->cv.wait_for(lock, opts.trim_interval);
+      } else {
+        hub->cv.wait(lock, [&] { return !hub->queue.empty() || stop.stop_requested(); });
+      }
+    }
+    std::deque<detail::loaded_version*> batch;
+    batch.swap(hub->queue);
+    lock.unlock();
+    for (auto* v : batch) {
+      v->instance.reset();  // unload: XGBoosterFree, ...
+      hub->destroyed.fetch_add(1, std::memory_order_relaxed);
+      on_reaped(*v);        // then say so: state unloaded, bytes back in the budget
+      delete v;
+    }
+    trim_owed = trim_owed || !batch.empty();
+    auto now = std::chrono::steady_clock::now();
+    if (trim_owed && now - last_trim >= opts.trim_interval) {
+      malloc_trim(0);  // glibc keeps freed pages otherwise: boosters freed, RSS unchanged
+      last_trim = now;
+      trim_owed = false;
+    }
+    {
+      std::lock_guard g(mu);
+      cv.notify_all();
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace lifespan::models

@@ -1,6 +1,0 @@
-#include "child_modes.hpp"
-namespace lifespan::test {
-void telemetry_sigterm_mode() {}
-void telemetry_durable_mode() {}
-void telemetry_spool_full_mode() {}
-}  // namespace lifespan::test
