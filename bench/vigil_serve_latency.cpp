@@ -59,7 +59,8 @@ void BM_line_to_alert_latency(benchmark::State& state) {
     o.read_environment = false;
     o.install_logger = false;
     o.config_overrides = {"db.url=sqlite://" + (dir / "vigil.db").string(), "tailer.paths=[" + log.string() + "]",
-                          "http.port=0", "http.address=127.0.0.1", "http.threads=1", "shutdown.readiness_delay=0s"};
+                          "http.port=0", "http.address=127.0.0.1", "http.threads=1", "shutdown.readiness_delay=0s",
+                          "models.root=" + (dir / "models").string()};
     lifespan::service svc("vigil", o);
     vigil::service::assemble(svc);
     std::atomic<vigil::service::pipeline*> pipeline{nullptr};

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -166,9 +167,11 @@ class grab_all : public lifespan::component {
 // loopback port, following `logs`. Extra overrides come last and win.
 class service_under_test {
  public:
-  service_under_test(const temp_dir& dir, std::vector<std::string> logs, std::vector<std::string> extra = {})
+  service_under_test(const temp_dir& dir, std::vector<std::string> logs, std::vector<std::string> extra = {},
+                     const std::function<void(lifespan::service&)>& add = {})
       : db_file(dir / "vigil.db"), svc("vigil", quiet(overrides(dir, logs, extra))) {
     service::assemble(svc);
+    if (add) add(svc);
     svc.add<grab_all>("grab", parts).ready_gating()
         .depends_on<service::pipeline>().depends_on<service::tailer>()
         .depends_on<service::alert_store>().depends_on<service::rules_component>();
@@ -202,7 +205,8 @@ class service_under_test {
     paths += "]";
     std::vector<std::string> out = {"db.url=sqlite://" + (dir / "vigil.db").string(), "tailer.paths=" + paths,
                                     "tailer.poll_interval=100ms", "tailer.rotate_grace=300ms", "shutdown.readiness_delay=0s",
-                                    "http.port=0", "http.address=127.0.0.1", "http.threads=1"};
+                                    "http.port=0", "http.address=127.0.0.1", "http.threads=1",
+                                    "models.root=" + (dir / "models").string()};
     out.insert(out.end(), extra.begin(), extra.end());
     return out;
   }

@@ -82,7 +82,8 @@ std::vector<std::string> serve_args(const temp_dir& dir, const std::filesystem::
                                    "--set", "tailer.paths=[" + log.string() + "]",
                                    "--set", "http.port=0",
                                    "--set", "http.address_file=" + (dir / "http.address").string(),
-                                   "--set", "shutdown.readiness_delay=0s"};
+                                   "--set", "shutdown.readiness_delay=0s",
+                                   "--set", "models.root=" + (dir / "models").string()};
   for (auto& e : extra) {
     args.push_back("--set");
     args.push_back(std::move(e));

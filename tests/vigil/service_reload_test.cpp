@@ -99,7 +99,8 @@ TEST(vigil_serve_reload, an_invalid_rules_file_fails_validation_naming_the_rule)
   temp_dir dir;
   const auto rules = dir / "rules.yaml";
   { std::ofstream(rules) << broken_rules; }
-  lifespan::service svc("vigil", quiet({"db.url=sqlite://" + (dir / "v.db").string(), "rules.path=" + rules.string()}));
+  lifespan::service svc("vigil", quiet({"db.url=sqlite://" + (dir / "v.db").string(), "rules.path=" + rules.string(),
+                                    "models.root=" + (dir / "models").string()}));
   service::assemble(svc);
   const auto problems = svc.check();
   ASSERT_EQ(problems.size(), 1u);

@@ -123,7 +123,10 @@ bool pipeline::submit(raw_batch batch, std::stop_token stop) {
 
 void pipeline::set_scorer(std::shared_ptr<scorer> s) { scorer_.store(std::move(s)); }
 
-std::string pipeline::mode() const { return scorer_.load() ? "hybrid" : "rules"; }
+std::string pipeline::mode() const {
+  const auto s = scorer_.load();
+  return s && s->available() ? "hybrid" : "rules";
+}
 
 void pipeline::analyze_loop() {
   line_parser parser(options_.parser);
@@ -137,7 +140,8 @@ void pipeline::analyze_loop() {
     if (metrics_) metrics_->raw_depth.Set(static_cast<double>(raw_->depth()));
     matcher.refresh();  // between batches: a line is matched against exactly one rule set
     const auto& rules = matcher.matcher().rules();
-    const bool hybrid = scorer_.load() != nullptr;
+    const auto model = scorer_.load();
+    const bool hybrid = model && model->available();
     const std::string mode = hybrid ? "hybrid" : "rules";
     analyzed_batch out;
     out.mark = {batch->file, batch->end, batch->retire};
@@ -218,22 +222,30 @@ void pipeline::analyze_loop() {
 }
 
 void pipeline::score_loop() {
+  std::vector<feature_vector> rows;
+  std::vector<double> scores;
   while (auto batch = analyzed_->pop()) {
     if (metrics_) metrics_->analyzed_depth.Set(static_cast<double>(analyzed_->depth()));
     if (!batch->candidates.empty()) {
-      if (auto model = scorer_.load()) {
-        for (auto& c : batch->candidates) {
-          const auto score = model->score(c.features);
-          if (!score) continue;
+      auto model = scorer_.load();
+      rows.clear();
+      for (const auto& c : batch->candidates) rows.push_back(c.features);
+      scores.clear();
+      if (model && model->score(rows, scores) && scores.size() == rows.size()) {
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          auto& c = batch->candidates[i];
+          const double score = scores[i];
           if (c.alert_index >= 0) {
-            batch->alerts[static_cast<std::size_t>(c.alert_index)].model_score = *score;
-          } else if (*score >= options_.model_threshold) {
-            c.prototype.model_score = *score;
-            c.prototype.level = *score >= 0.98 ? severity::high : severity::medium;
+            batch->alerts[static_cast<std::size_t>(c.alert_index)].model_score = score;
+          } else if (score >= options_.model_threshold) {
+            c.prototype.model_score = score;
+            c.prototype.level = score >= 0.98 ? severity::high : severity::medium;
             c.prototype.categories = {"model"};
             batch->alerts.push_back(std::move(c.prototype));
           }
         }
+      } else {
+        for (auto& a : batch->alerts) a.mode = "rules";  // the model went away after the batch was analysed
       }
       batch->candidates.clear();
     }

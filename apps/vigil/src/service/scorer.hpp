@@ -1,10 +1,10 @@
 #pragma once
-// The seam for the threat model: something that scores one request's feature vector. The pipeline
-// holds at most one scorer (pipeline::set_scorer); with none it runs in "rules" mode, with one in
-// "hybrid" mode. A scorer is shared with the pipeline's scoring thread and must be thread-safe; it
-// may return nullopt when it cannot score right now (its model is being replaced, say), and the line
-// is then judged by the rules alone.
-#include <optional>
+// The seam for the threat model: something that scores requests' feature vectors. The pipeline holds
+// at most one scorer (pipeline::set_scorer). The service runs in "hybrid" mode while a scorer is set
+// and available(), in "rules" mode otherwise, and switches per batch as a model disappears or returns.
+// A scorer is shared with the pipeline's threads and must be thread-safe.
+#include <span>
+#include <vector>
 
 #include "features/features.hpp"
 
@@ -13,8 +13,11 @@ namespace vigil::service {
 class scorer {
  public:
   virtual ~scorer() = default;
-  // Probability-like score in [0, 1] that the request is an attack.
-  virtual std::optional<double> score(const feature_vector& features) = 0;
+  // Whether score() can work now (a model version is being served). Cheap: checked once per batch.
+  virtual bool available() const = 0;
+  // Probability-like scores in [0, 1] that each request is an attack, one per row, into `scores`.
+  // False when it cannot score right now: the batch is then judged by the rules alone.
+  virtual bool score(std::span<const feature_vector> rows, std::vector<double>& scores) = 0;
 };
 
 }  // namespace vigil::service

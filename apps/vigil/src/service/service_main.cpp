@@ -10,10 +10,12 @@
 #include "lifespan/data/database.hpp"
 #include "lifespan/data/url.hpp"
 #include "lifespan/http/server.hpp"
+#include "lifespan/models/component.hpp"
 #include "service/alert_store.hpp"
 #include "service/pipeline.hpp"
 #include "service/rules_component.hpp"
 #include "service/tailer.hpp"
+#include "service/threat_model.hpp"
 
 extern char** environ;
 
@@ -131,6 +133,12 @@ void assemble(lifespan::service& svc) {
       .depends_on<alert_store>()
       .stop_timeout(std::chrono::seconds(20));
   svc.add<tailer>("tailer").ready_gating().depends_on<pipeline>().depends_on<lifespan::data::database>();
+  // The model manager and the threat model are optional: without a model the service runs in rules mode.
+  svc.add<lifespan::models::models_component>("models").background();
+  svc.add<threat_model>("threat_model")
+      .background()
+      .depends_on<lifespan::models::models_component>()
+      .depends_on<pipeline>();
 
   lifespan::http::router routes;
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
@@ -138,6 +146,7 @@ void assemble(lifespan::service& svc) {
       .optional<pipeline>("pipeline")
       .optional<tailer>("tailer")
       .optional<rules_component>("rules");
+  lifespan::models::add_routes(routes, "models");  // /models/...: versions, load/unload, labels, predict
   lifespan::http::add_server(svc, std::move(routes));
 }
 

@@ -5,6 +5,7 @@
 //     ▲                                    ├── pipeline (ready) ◄── tailer (ready)
 //     │          rules (critical) ◄────────┘                          │
 //     └────────────────────────────────────────────────────────────────┘
+//   models (background) ◄── threat_model (background) ──► pipeline: hybrid mode while a model is served
 //   http (critical, starts at once): probes, /metrics, /api/status, /api/alerts
 //
 // Configuration: one YAML file (apps/vigil/config/vigil.yaml is the bundled default), one section per
