@@ -65,6 +65,7 @@ void tailer::start(lifespan::context& ctx) {
     if (stop.stop_requested()) throw std::runtime_error("tailer: start cancelled");
     f->restore(load_positions(db, f->path()));
   }
+  publish_status();  // before the thread runs: status() and check_health() are meaningful from start on
   thread_ = std::thread([this] { run(stop_source_.get_token()); });
 }
 
@@ -93,12 +94,7 @@ void tailer::run(std::stop_token stop) {
         break;
       }
     }
-    {
-      std::vector<follower_status> snapshot;
-      for (const auto& f : followers_) snapshot.push_back(f->status());
-      std::lock_guard lock(status_mutex_);
-      status_ = std::move(snapshot);
-    }
+    publish_status();
     if (refused || stop.stop_requested()) break;
     if (watched_.size() < followers_.size()) watch_directories();
     pollfd fds[2] = {{wake_, POLLIN, 0}, {inotify_, POLLIN, 0}};
@@ -108,6 +104,13 @@ void tailer::run(std::stop_token stop) {
       }  // which file changed does not matter: every follower checks its own
     }
   }
+}
+
+void tailer::publish_status() {
+  std::vector<follower_status> snapshot;
+  for (const auto& f : followers_) snapshot.push_back(f->status());
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(snapshot);
 }
 
 void tailer::halt() {

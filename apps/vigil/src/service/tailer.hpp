@@ -60,6 +60,7 @@ class tailer : public lifespan::component {
   void run(std::stop_token stop);
   void watch_directories();
   void halt();
+  void publish_status();
 
   options options_;
   pipeline* pipeline_ = nullptr;
