@@ -79,12 +79,23 @@ TEST(vigil_serve_http, alerts_and_status_routes_answer_from_the_store_and_the_pi
   EXPECT_EQ(code, 400);
   EXPECT_NE(body.find("critical"), std::string::npos) << body;
 
+  // Bytes that are not UTF-8 (JSON log formats pass them through) are stored escaped; the API still answers.
+  append(log, std::string("10.9.9.9 - - [28/Nov/2026:12:00:00 +0000] \"GET /a\xc3\x28?q=<script>x \xff HTTP/1.1\" 200 1 "
+                          "\"-\" \"ua\x01\xe2\x82\xac\"\n"));
+  ASSERT_TRUE(s.wait_stored(101));
+  std::tie(code, body) = get(*port, "/api/alerts?client=10.9.9.9");
+  ASSERT_EQ(code, 200) << body;
+  const auto odd = nlohmann::json::parse(body);
+  ASSERT_EQ(odd["alerts"].size(), 1u);
+  EXPECT_EQ(odd["alerts"][0]["path"], "/a\\xc3(?q=<script>x \\xff");
+  EXPECT_EQ(odd["alerts"][0]["user_agent"], "ua\\x01\u20ac");
+
   std::tie(code, body) = get(*port, "/api/status");
   ASSERT_EQ(code, 200) << body;
   const auto status = nlohmann::json::parse(body);
   EXPECT_EQ(status["mode"], "rules");
-  EXPECT_EQ(status["pipeline"]["lines_stored"], 100);
-  EXPECT_EQ(status["pipeline"]["alerts_stored"], 25);
+  EXPECT_EQ(status["pipeline"]["lines_stored"], 101);
+  EXPECT_EQ(status["pipeline"]["alerts_stored"], 26);
   EXPECT_EQ(status["files"][0]["path"], log.string());
   EXPECT_TRUE(status["files"][0]["exists"].get<bool>());
   EXPECT_EQ(status["rules"]["count"], s.rules().engine().current()->rules().size());

@@ -58,6 +58,49 @@ struct pipeline::metrics {
   prometheus::Histogram& commit_latency;
 };
 
+// Alert text goes to databases (PostgreSQL rejects invalid UTF-8 and NUL) and to JSON: bytes that are
+// not valid UTF-8, and control characters, become \xHH, so a hostile line cannot make a write fail
+// forever (which would stall the pipeline) nor an API answer fail.
+namespace {
+std::string utf8_text(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  auto escape = [&](unsigned char c) { out += fmt::format("\\x{:02x}", c); };
+  for (std::size_t i = 0; i < in.size();) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c < 0x20 || c == 0x7f) {
+      escape(c);
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    bool ok = n > 0 && i + n <= in.size();
+    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xc0) == 0x80;
+    if (ok && n == 3) {
+      const auto c1 = static_cast<unsigned char>(in[i + 1]);
+      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);  // overlong, surrogates
+    }
+    if (ok && n == 4) {
+      const auto c1 = static_cast<unsigned char>(in[i + 1]);
+      ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);  // overlong, beyond U+10FFFF
+    }
+    if (!ok) {
+      escape(c);
+      ++i;
+      continue;
+    }
+    out.append(in.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+}  // namespace
+
 pipeline::options pipeline::read_options(lifespan::config::section& s) {
   options o;
   o.parser.format = s.get<std::string>("format", o.parser.format);
@@ -164,11 +207,11 @@ void pipeline::analyze_loop() {
         a.key = line_key + ":" + kind;
         a.kind = std::move(kind);
         a.time = record.epoch;
-        a.client = record.remote_addr;
-        a.method = record.method;
-        a.path = record.target;
+        a.client = utf8_text(record.remote_addr);
+        a.method = utf8_text(record.method);
+        a.path = utf8_text(record.target);
         a.status = record.status;
-        a.user_agent = record.user_agent;
+        a.user_agent = utf8_text(record.user_agent);
         a.mode = mode;
         a.file = batch->file->path;
         a.offset = offset;
@@ -193,7 +236,7 @@ void pipeline::analyze_loop() {
                         record.target.substr(0, record.target.find('?')), behaviour);
         for (const auto& b : behaviour) {
           alert a = make(std::string(behaviour_name(b.kind)));
-          a.client = b.client;
+          a.client = utf8_text(b.client);
           a.level = severity::medium;
           a.categories = {a.kind};
           out.alerts.push_back(std::move(a));
