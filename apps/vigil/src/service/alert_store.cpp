@@ -132,7 +132,8 @@ alert_page alert_store::query(const alert_query& q) {
   std::string client = q.client.value_or(""), category = q.category ? "%," + *q.category + ",%" : "";
   sql += " AND (:client_a = '' OR client = :client_b)";
   sql += " AND (:category_a = '' OR categories LIKE :category_b)";
-  sql += " ORDER BY seq DESC LIMIT " + std::to_string(limit + 1);
+  // Qualified: PostgreSQL would otherwise sort by the output column "seq", which is the text cast.
+  sql += " ORDER BY vigil_alerts.seq DESC LIMIT " + std::to_string(limit + 1);
 
   const std::size_t n = static_cast<std::size_t>(limit) + 1;
   std::vector<std::string> seq(n), at(n), offset(n);
