@@ -153,6 +153,11 @@ TEST(VigilScan, CommandLineExitCodesAndGenReproducibility) {
   EXPECT_EQ(run("cat " + clean + " | " + vigil + " scan - > /dev/null"), 0);
   EXPECT_EQ(run(vigil + " scan /nonexistent/file.log 2> /dev/null"), 2);
   EXPECT_EQ(run(vigil + " scan --rules /nonexistent.yaml " + clean + " 2> /dev/null"), 2);
+  EXPECT_EQ(run(vigil + " check-rules > /dev/null"), 0);
+  const auto bad = temp_path("bad.yaml");
+  std::ofstream(bad) << "rules:\n  - {id: x1, category: c, severity: low, field: target, pattern: '(('}\n";
+  EXPECT_EQ(run(vigil + " check-rules " + bad + " 2> /dev/null"), 2);
+  std::filesystem::remove(bad);
   for (const auto& p : {a, b, labels, clean}) std::filesystem::remove(p);
 }
 
