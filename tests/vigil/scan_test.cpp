@@ -100,6 +100,7 @@ TEST(VigilScan, HostileFileIsCountedNotFatal) {
   EXPECT_GE(s.malformed.count(), 2u);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_NE(alerts[0].find("xss-script-tag"), std::string::npos);
+  EXPECT_NE(alerts[0].find(R"("decoded_target":"/?q=<script>")"), std::string::npos) << alerts[0];
   std::filesystem::remove(path);
 }
 
