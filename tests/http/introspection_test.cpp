@@ -119,12 +119,16 @@ TEST(DebugStartup, SvgIsAGanttChartWithOneBarPerComponent) {
 
 TEST(DebugStartup, SvgMarksTheCriticalPathAndReadiness) {
   auto g = std::make_shared<gate>();
+  auto early = std::make_shared<gate>();
   served s;
   s.svc.add<gated>("db", g);
   s.svc.add<gated>("index", g).depends_on("db");
-  s.svc.add<gated>("warmer", g).background();
+  s.svc.add<gated>("warmer", early).background();
   s.add_server({});
   s.start();
+  // The warmer comes up first, so that db -> index is what the last component waited on.
+  early->open();
+  ASSERT_TRUE(s.h->wait_for_event(event_kind::component_up, "warmer"));
   g->open();
   ASSERT_TRUE(s.h->wait_for_state(service_state::running));
   const auto body = fetch(s.port, "/debug/startup").json();
