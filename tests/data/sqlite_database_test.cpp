@@ -24,13 +24,15 @@ TEST(data_sqlite, starts_in_wal_with_a_writer_and_query_only_readers) {
     *w << "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)";
     *w << "INSERT INTO t (id, name) VALUES (1, 'one')";
   }
-  auto r = s.db()->reader();
-  std::string mode, name;
-  *r << "PRAGMA journal_mode", soci::into(mode);
-  EXPECT_EQ(mode, "wal");
-  *r << "SELECT name FROM t WHERE id = 1", soci::into(name);
-  EXPECT_EQ(name, "one");
-  EXPECT_THROW(*r << "INSERT INTO t (id, name) VALUES (2, 'two')", soci::soci_error);
+  {
+    auto r = s.db()->reader();
+    std::string mode, name;
+    *r << "PRAGMA journal_mode", soci::into(mode);
+    EXPECT_EQ(mode, "wal");
+    *r << "SELECT name FROM t WHERE id = 1", soci::into(name);
+    EXPECT_EQ(name, "one");
+    EXPECT_THROW(*r << "INSERT INTO t (id, name) VALUES (2, 'two')", soci::soci_error);
+  }
   auto health = s.db()->check_health({});
   ASSERT_TRUE(health.has_value());
   EXPECT_EQ(health->status, health_status::ok);
