@@ -26,7 +26,7 @@ bool eventually(F f, std::chrono::milliseconds timeout = 10s) {
   return true;
 }
 
-struct HttpTest : ::testing::Test {
+struct ModelsHttp : ::testing::Test {
   testing::temp_dir root;
   std::unique_ptr<served> s;
 
@@ -42,7 +42,7 @@ struct HttpTest : ::testing::Test {
   }
 };
 
-TEST_F(HttpTest, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
+TEST_F(ModelsHttp, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   testing::publish_xgboost(root.path, "scorer", 1);
   start({"models.models.scorer.required=true"});
   ASSERT_TRUE(s->h->wait_for_event(event_kind::component_up, "models"));
@@ -81,7 +81,7 @@ TEST_F(HttpTest, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   EXPECT_EQ(by_label.json()["version"], 1);
 }
 
-TEST_F(HttpTest, BadInputGets4xxWithReasons) {
+TEST_F(ModelsHttp, BadInputGets4xxWithReasons) {
   testing::publish_xgboost(root.path, "scorer", 1);
   start({"models.models.scorer.required=true"});
   ASSERT_TRUE(s->h->wait_for_event(event_kind::component_up, "models"));
@@ -106,7 +106,7 @@ TEST_F(HttpTest, BadInputGets4xxWithReasons) {
   check("DELETE", "/models/scorer/labels/none", "", 404, "no label");
 }
 
-TEST_F(HttpTest, AnOptionalModelThatCannotLoadLeavesTheServiceReadyButDegraded) {
+TEST_F(ModelsHttp, AnOptionalModelThatCannotLoadLeavesTheServiceReadyButDegraded) {
   testing::publish_xgboost(root.path, "scorer", 1);
   auto dir = root.path / "extra" / "1";
   std::filesystem::create_directories(dir);
@@ -128,7 +128,7 @@ TEST_F(HttpTest, AnOptionalModelThatCannotLoadLeavesTheServiceReadyButDegraded) 
       << show.dump();
 }
 
-TEST_F(HttpTest, ARequiredModelThatCannotLoadFailsTheStartWithTheReason) {
+TEST_F(ModelsHttp, ARequiredModelThatCannotLoadFailsTheStartWithTheReason) {
   auto dir = root.path / "scorer" / "1";
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "model.ubj") << "garbage";
@@ -143,7 +143,7 @@ TEST_F(HttpTest, ARequiredModelThatCannotLoadFailsTheStartWithTheReason) {
   EXPECT_TRUE(named);
 }
 
-TEST_F(HttpTest, LoadersBeyondXgboostAreRegisteredThroughTheComponent) {
+TEST_F(ModelsHttp, LoadersBeyondXgboostAreRegisteredThroughTheComponent) {
   auto script = std::make_shared<testing::fake_script>();
   testing::publish_fake(root.path, "custom", 4);
   s = std::make_unique<served>(std::vector<std::string>{"models.root=" + root.path.string(), "models.watch=false",
