@@ -62,10 +62,18 @@ TEST_F(ModelsHttp, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   EXPECT_EQ(p.json()["version"], 1);
   EXPECT_EQ(p.json()["scores"].size(), 2u);
 
+  // Rows by feature name (the manifest's schema f0..f3); an absent feature is missing.
+  auto named = c.request("POST", "/models/scorer/predict", R"({"rows": [{"f0": 0.5, "f1": -0.2, "f3": 1}]})");
+  ASSERT_EQ(named.status, 200) << named.body;
+  EXPECT_EQ(named.json()["scores"].size(), 1u);
+  auto stray = c.request("POST", "/models/scorer/predict", R"({"rows": [{"f9": 1}]})");
+  EXPECT_EQ(stray.status, 422);
+  EXPECT_NE(stray.body.find("unknown feature 'f9'"), std::string::npos) << stray.body;
+
   auto show = c.get("/models/scorer");
   ASSERT_EQ(show.status, 200);
-  EXPECT_EQ(show.json()["versions"][0]["requests"], 1);
-  EXPECT_EQ(show.json()["versions"][0]["rows"], 2);
+  EXPECT_EQ(show.json()["versions"][0]["requests"], 2);
+  EXPECT_EQ(show.json()["versions"][0]["rows"], 3);
   EXPECT_EQ(c.get("/models/scorer/transitions").json()["transitions"].back()["reason"], "published");
 
   // A label pins v1 while v2 takes over serving; then a forced reload of v1.
