@@ -83,6 +83,21 @@ TEST(SimServe, InjectedFaultsTurnRoutes503NamingTheComponentAndRecover) {
   EXPECT_EQ(s.p->wait(), 0) << s.p->err();
 }
 
+TEST(SimServe, ASecondSigtermSkipsTheDefaultReadinessDelay) {
+  served_sim s("second", "db: {start: 5ms}\n");  // no shutdown section: add_server's 5 s readiness delay
+  ASSERT_TRUE(s.await("/readyz", 200));
+  const auto first = steady::now();
+  s.p->signal(SIGTERM);
+  ASSERT_TRUE(s.await("/readyz", 503, 5s));
+  EXPECT_EQ(fetch(s.port, "/work").status, 200);  // still serving: the delay is under way
+  s.p->signal(SIGTERM);
+  const auto code = s.p->wait(10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << s.p->err();
+  EXPECT_LT(steady::now() - first, 4s);
+  EXPECT_NE(s.p->err().find("second shutdown request"), std::string::npos) << s.p->err();
+}
+
 struct outcome {
   steady::time_point sent;
   int status = 0;  // 0: no response (the connection closed or timed out)
