@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <thread>
 
 #include "fixture.hpp"
 
@@ -72,8 +73,15 @@ TEST(Metrics, ReadErrorsCountAsUnmatched) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->status, 400);
   }
-  const auto t = fetch(s.port, "/metrics").body;
-  EXPECT_TRUE(has_line(t, R"x(lifespan_http_requests_total{method="",route="(unmatched)",status="400"} 1)x")) << t;
+  // Counted when the server's write completes, which the client may see before the server does: await it.
+  const std::string line = R"x(lifespan_http_requests_total{method="",route="(unmatched)",status="400"} 1)x";
+  std::string t;
+  for (const auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    t = fetch(s.port, "/metrics").body;
+    if (has_line(t, line)) break;
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(has_line(t, line)) << t;
 }
 
 TEST(DebugStartup, TimelineJsonNamesTheCriticalPath) {
