@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev
   prometheus-cpp-dev
   # data: SQLite embedded, PostgreSQL for deployments (the server runs the tests), through SOCI
-  libsoci-dev libsqlite3-dev libpq-dev postgresql
+  libsoci-dev libsqlite3-dev libpq-dev postgresql zlib1g-dev
   # models and detection
   libxgboost-dev libhyperscan-dev
   libssl-dev  # models: SHA-256 of model files (OpenSSL EVP)

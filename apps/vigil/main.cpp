@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "eval/quality.hpp"
@@ -116,6 +117,25 @@ int run_gen(const vigil::gen_options& options, const std::string& output, const 
   return 0;
 }
 
+int run_check_rules(const std::string& rules_path) {
+  try {
+    const auto rules = vigil::rule_set::load(rules_path);
+    std::map<std::string, int> per_category;
+    std::map<std::string, int> per_field;
+    for (const auto& r : rules->rules()) {
+      ++per_category[r.category];
+      ++per_field[std::string(vigil::rule_field_names[static_cast<std::size_t>(r.field)])];
+    }
+    fmt::print("{}: {} rules compiled\n", rules_path, rules->rules().size());
+    for (const auto& [c, n] : per_category) fmt::print("  category {}: {}\n", c, n);
+    for (const auto& [f, n] : per_field) fmt::print("  field {}: {}\n", f, n);
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vigil check-rules: {}\n", e.what());
+    return 2;
+  }
+}
+
 int run_eval(const std::string& path, const std::string& rules_path) {
   std::shared_ptr<const vigil::rule_set> rules;
   try {
@@ -189,6 +209,9 @@ int main(int argc, char** argv) {
   eval->add_option("file", eval_path, "label<TAB>line file, - for standard input")->required();
   eval->add_option("--rules", rules_path, "rules YAML file")->capture_default_str();
 
+  auto* check_rules = app.add_subcommand("check-rules", "validate and compile a rules file (exit 2 naming the bad rule)");
+  check_rules->add_option("file", rules_path, "rules YAML file")->capture_default_str();
+
   auto* serve = app.add_subcommand("serve", "run the service: tail the logs, detect, store alerts (the default)");
   lifespan::command_line serve_options;
   lifespan::add_command_line(*serve, serve_options);
@@ -200,6 +223,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
+  if (*check_rules) return run_check_rules(rules_path);
   if (*eval) return run_eval(eval_path, rules_path);
   if (*check) {
     check_options.check_config = true;

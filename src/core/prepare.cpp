@@ -13,6 +13,13 @@ std::shared_ptr<config::document> load_document(const config_source& source, con
   if (!source.file.empty()) *doc = config::document::from_file(source.file, errors);
   if (source.read_environment) doc->apply_environment(source.app, environ, errors);
   for (const auto& assignment : source.overrides) doc->apply_set(assignment, errors);
+  for (const auto& assignment : source.defaults) {  // validated by config_default(): "section.key=value"
+    const auto dot = assignment.find('.'), equals = assignment.find('=');
+    config::error_list ignored;
+    const auto keys = doc->get(assignment.substr(0, dot), ignored).keys();
+    if (std::find(keys.begin(), keys.end(), assignment.substr(dot + 1, equals - dot - 1)) == keys.end())
+      doc->apply_set(assignment, errors);
+  }
   return doc;
 }
 

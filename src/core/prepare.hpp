@@ -19,6 +19,7 @@ struct config_source {
   std::filesystem::path file;           // may be empty
   std::vector<std::string> overrides;   // --set section.key=value
   bool read_environment = true;
+  std::vector<std::string> defaults;    // section.key=value, applied only where nothing above set the key
 };
 
 struct prepared {

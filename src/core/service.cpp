@@ -39,8 +39,10 @@ struct service::impl {
   std::atomic<int> early_shutdown{-1};   // a shutdown requested before run(): its exit code
   std::atomic<int> signals_seen{0};
 
+  std::vector<std::string> config_defaults;
+
   detail::config_source source() const {
-    return {name, options.config_file, options.config_overrides, options.read_environment};
+    return {name, options.config_file, options.config_overrides, options.read_environment, config_defaults};
   }
   void reload();
   void on_signal(int signo);
@@ -69,6 +71,14 @@ std::shared_ptr<void> service::attachment(const void* key, const std::function<s
 }
 
 bool service::running() const noexcept { return impl_->started.load(); }
+
+void service::config_default(std::string assignment) {
+  if (impl_->started) throw std::logic_error(fmt::format("service::config_default(\"{}\") after run()", assignment));
+  const auto dot = assignment.find('.'), equals = assignment.find('=');
+  if (dot == 0 || dot == std::string::npos || equals == std::string::npos || equals < dot + 2)
+    throw std::invalid_argument(fmt::format("service::config_default(\"{}\"): expected section.key=value", assignment));
+  impl_->config_defaults.push_back(std::move(assignment));
+}
 
 detail::registration& service::add_registration(std::string name, const void* type, std::string type_name,
                                                 detail::factory make, detail::options_reader reader) {

@@ -24,12 +24,12 @@ void check_positive(config::section& s, std::string_view key, duration d) {
 // ---- leases ----
 
 session_lease::session_lease(session_lease&& other) noexcept
-    : pool_(std::exchange(other.pool_, nullptr)), position_(other.position_), session_(std::exchange(other.session_, nullptr)) {}
+    : pool_(std::move(other.pool_)), position_(other.position_), session_(std::exchange(other.session_, nullptr)) {}
 
 session_lease& session_lease::operator=(session_lease&& other) noexcept {
   if (this != &other) {
     if (pool_) pool_->give_back(position_);
-    pool_ = std::exchange(other.pool_, nullptr);
+    pool_ = std::move(other.pool_);
     position_ = other.position_;
     session_ = std::exchange(other.session_, nullptr);
   }
@@ -95,13 +95,10 @@ void database::start(context& ctx) {
 }
 
 void database::stop(time_point deadline) {
-  std::unique_lock lock(health_mutex_, std::defer_lock);
-  if (!lock.try_lock_until(deadline)) {
-    // A health check is still inside a connection: leak the pools rather than free them under it.
-    (void)readers_.release();
-    (void)writers_.release();
-    return;
-  }
+  // Let a running health check finish; one that overruns the deadline keeps its pool alive through its
+  // lease, so the pools can be dropped either way.
+  std::unique_lock lock(health_mutex_);
+  health_idle_.wait_until(lock, deadline, [&] { return !health_running_; });
   readers_.reset();
   writers_.reset();
 }
@@ -130,23 +127,23 @@ int database::schema_version(const std::string& owner) {
 // ---- connections ----
 
 session_lease database::reader() {
-  if (readers_) return lease(*readers_, options_.lease_timeout);
-  if (writers_) return lease(*writers_, options_.lease_timeout);  // in-memory SQLite: one private connection
+  if (readers_) return lease(readers_, options_.lease_timeout);
+  if (writers_) return lease(writers_, options_.lease_timeout);  // in-memory SQLite: one private connection
   throw database_unavailable(fmt::format("database '{}' is not started", name_));
 }
 
 session_lease database::writer() {
-  if (writers_) return lease(*writers_, options_.lease_timeout);
+  if (writers_) return lease(writers_, options_.lease_timeout);
   return reader();
 }
 
-session_lease database::lease(session_pool& pool, duration wait) {
-  const auto leased = pool.try_lease(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+session_lease database::lease(const std::shared_ptr<session_pool>& pool, duration wait) {
+  const auto leased = pool->try_lease(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
   if (!leased)
     throw database_unavailable(fmt::format(
         "database '{}': no free connection within {} ms (all {} busy); raise pool_size or shorten transactions",
-        name_, whole_ms(wait), pool.size()));
-  session_lease out(&pool, *leased, &pool.at(*leased));
+        name_, whole_ms(wait), pool->size()));
+  session_lease out(pool, *leased, &pool->at(*leased));
   ensure_connected(*out);
   return out;
 }
@@ -177,15 +174,18 @@ void database::ensure_connected(soci::session& session) {
 // ---- health ----
 
 std::optional<health_report> database::check_health(std::stop_token) {
-  std::lock_guard lock(health_mutex_);
+  std::unique_lock lock(health_mutex_);
+  health_idle_.wait(lock, [&] { return !health_running_; });
   const auto now = std::chrono::steady_clock::now();
+  if (health_cached_ && now - health_checked_ < options_.health_cache) return health_cached_;
+  health_running_ = true;
+  lock.unlock();
   // A busy pool means the database is being used, not that it is down: wait briefly, keep checks short.
   const duration wait = std::min<duration>(options_.lease_timeout, std::chrono::milliseconds(500));
-  if (health_cached_ && now - health_checked_ < options_.health_cache) return health_cached_;
   std::string failure;
   for (int attempt = 0; attempt < 2; ++attempt) {  // an idle connection may be stale: one fresh retry
     try {
-      session_lease s = readers_ ? lease(*readers_, wait) : writer();
+      session_lease s = readers_ ? lease(readers_, wait) : writer();
       int one = 0;
       *s << "SELECT 1", soci::into(one);
       failure.clear();
@@ -197,9 +197,12 @@ std::optional<health_report> database::check_health(std::stop_token) {
       failure = fmt::format("database '{}' ({}): SELECT 1 failed: {}", name_, url_.redacted(), url_.scrub(e.what()));
     }
   }
+  lock.lock();
   health_cached_ = failure.empty() ? health_report::ok() : health_report::degraded(failure);
   health_checked_ = now;
   available_.store(failure.empty(), std::memory_order_release);
+  health_running_ = false;
+  health_idle_.notify_all();
   return health_cached_;
 }
 

@@ -55,6 +55,7 @@ struct telemetry_store::state {
   std::atomic<std::uint64_t> written{0}, spooled{0}, replayed{0}, dropped{0}, rejected{0}, failed{0}, batches{0};
   std::atomic<std::uint64_t> latency_last{0}, latency_max{0}, latency_sum{0};
   std::atomic<bool> database_down{false};
+  std::atomic<bool> spool_failing{false};  // the last spool append failed (disk full, size limit)
 
   mutable std::mutex error_mutex;
   std::string last_error;

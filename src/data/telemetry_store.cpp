@@ -97,6 +97,8 @@ void telemetry_store::stop(time_point deadline) {
 
 std::optional<health_report> telemetry_store::check_health(std::stop_token) {
   auto& s = *state_;
+  if (s.spool_failing.load())
+    return health_report::degraded(fmt::format("telemetry '{}': the spool refuses writes: {}", s.name, last_error()));
   if (s.database_down.load())
     return health_report::degraded(fmt::format("telemetry '{}': database unavailable, events go to the spool in {} "
                                                "and are replayed on recovery: {}",
@@ -119,9 +121,11 @@ ack telemetry_store::record(event e) {
     } catch (const spool_error& error) {
       s.failed.fetch_add(1, std::memory_order_relaxed);
       s.set_error(error.what());
+      s.spool_failing.store(true, std::memory_order_relaxed);
       return ack::failed;
     }
     s.spooled.fetch_add(1, std::memory_order_relaxed);
+    if (s.spool_failing.load(std::memory_order_relaxed)) s.spool_failing.store(false, std::memory_order_relaxed);
   }
 
   auto stamp = [durable = options_.durable](telemetry_item& cell, std::uint64_t position) {
@@ -173,9 +177,11 @@ ack telemetry_store::record(event e) {
   } catch (const spool_error& error) {
     s.failed.fetch_add(1, std::memory_order_relaxed);
     s.set_error(error.what());
+    s.spool_failing.store(true, std::memory_order_relaxed);
     return ack::failed;
   }
   s.spooled.fetch_add(1, std::memory_order_relaxed);
+  if (s.spool_failing.load(std::memory_order_relaxed)) s.spool_failing.store(false, std::memory_order_relaxed);
   return ack::accepted;
 }
 

@@ -135,9 +135,11 @@ class writer {
       s_.spill->append(batch, sync || durable_items);
     } catch (const spool_error& e) {
       s_.set_error(e.what());
+      s_.spool_failing.store(true, std::memory_order_relaxed);
       spdlog::error("telemetry '{}': {}", s_.name, e.what());
       return false;
     }
+    s_.spool_failing.store(false, std::memory_order_relaxed);
     s_.spooled.fetch_add(batch.size(), std::memory_order_relaxed);
     account_durable(batch);
     return true;

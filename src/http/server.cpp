@@ -195,6 +195,7 @@ component_builder add_server(service& svc, router routes, std::string name) {
   auto needed = routes.dependencies();
   auto shared = std::make_shared<const router>(std::move(routes));
   metrics::install(svc);
+  svc.config_default("shutdown.readiness_delay=5s");  // graceful by default: load balancers get time to notice
   systemd::install(svc);  // a no-op unless $NOTIFY_SOCKET is set
   component_builder b = svc.add<server>(std::move(name), std::ref(svc), std::move(shared));
   b.critical();

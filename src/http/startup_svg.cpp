@@ -38,6 +38,7 @@ std::string_view colour(criticality c) {
 }
 
 std::string human_ms(double v) {
+  if (v == 0) return "0";
   if (v >= 1000) return fmt::format("{:.2f} s", v / 1000);
   if (v >= 10) return fmt::format("{:.0f} ms", v);
   return fmt::format("{:.1f} ms", v);

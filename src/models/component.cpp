@@ -87,7 +87,11 @@ void models_component::start(context& ctx) {
   manager_->start();  // throws std::invalid_argument naming the model and key
   auto stop = ctx.stop_token();
   while (!manager_->wait_ready(std::chrono::milliseconds(100), stop)) {
-    if (stop.stop_requested()) return;  // the runtime cancelled this start
+    if (stop.stop_requested()) {  // start timeout, or the service is stopping
+      std::string why;
+      for (const auto& r : manager_->not_ready()) why += "; " + r;
+      throw std::runtime_error("cancelled while waiting for required models" + why);
+    }
     if (auto why = manager_->blocked()) throw std::runtime_error(*why);
   }
 }

@@ -1,5 +1,6 @@
 // The model manager's HTTP API (see component.hpp for the routes). Handlers run on the server's I/O
 // threads: none waits for a load; predictions are as long as the model takes.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -72,8 +73,25 @@ http::response predict(http::request& req, models::manager& m) {
   const std::size_t width = h->num_features();
   std::vector<float> values;
   values.reserve(rows.size() * width);
+  const auto& names = h.manifest().features;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& row = rows[i];
+    if (row.is_object()) {  // by feature name, per the manifest's schema; absent features are missing (NaN)
+      if (names.size() != width)
+        throw bad("row " + std::to_string(i) + ": model '" + name + "' v" + std::to_string(h.version()) +
+                  " has no feature names in its manifest; send rows as arrays of " + std::to_string(width) + " values");
+      for (const auto& [key, v] : row.items())
+        if (std::find(names.begin(), names.end(), key) == names.end())
+          throw bad("row " + std::to_string(i) + ": unknown feature '" + key + "' (the schema of v" +
+                    std::to_string(h.version()) + " has " + std::to_string(width) + " features)");
+      for (const auto& feature : names) {
+        auto v = row.find(feature);
+        if (v == row.end() || v->is_null()) values.push_back(std::numeric_limits<float>::quiet_NaN());
+        else if (v->is_number()) values.push_back(v->get<float>());
+        else throw bad("row " + std::to_string(i) + ": feature '" + feature + "' must be a number or null");
+      }
+      continue;
+    }
     if (!row.is_array() || row.size() != width)
       throw bad("row " + std::to_string(i) + " must be an array of " + std::to_string(width) + " values (model '" +
                 name + "' v" + std::to_string(h.version()) + " has " + std::to_string(width) + " features)");

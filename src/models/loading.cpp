@@ -176,6 +176,7 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version) {
     lv->version = version;
     lv->instance = std::move(instance);
     lv->stats = std::make_shared<detail::version_stats>();
+    lv->manifest = source.manifest;
     lv->owner = hub;
     hub->created.fetch_add(1, std::memory_order_relaxed);
 

@@ -161,7 +161,10 @@ class notifier {
         lock.lock();
         next_watchdog = now + watchdog_every;
       }
-      auto wake = watchdog ? next_watchdog : clock::time_point::max();
+      // The phase may have changed while the lock was released to send (to `done`, even): compare
+      // with what it is now, not with what it was at the top of the loop.
+      if (phase_ == phase::done) break;
+      auto wake = watchdog ? next_watchdog : now + std::chrono::hours(1);
       if (phase_ == phase::extending) wake = std::min(wake, next_extend);
       const auto before = phase_;
       changed_.wait_until(lock, wake, [&] { return phase_ != before; });

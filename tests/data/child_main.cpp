@@ -2,6 +2,8 @@
 // what the parent checks and exits through GoogleTest (a failed assertion fails the child).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -26,11 +28,22 @@ void migrate_mode() {
   std::printf("migrated to %d\n", s.db()->schema_version("race"));
 }
 
+// Opens a database file this user may only read (root drops to nobody first: root ignores modes).
+void read_only_mode() {
+  if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+    std::printf("cannot drop privileges\n");
+    std::exit(10);
+  }
+  db_service s(db_options(env_or("LIFESPAN_DATA_URL")));
+  std::printf("failure: %s\n", s.failure().c_str());
+}
+
 }  // namespace
 
 TEST(data_child, DISABLED_main) {
   const std::map<std::string, std::function<void()>> modes = {
       {"migrate", migrate_mode},
+      {"read_only", read_only_mode},
       {"telemetry_sigterm", telemetry_sigterm_mode},
       {"telemetry_durable", telemetry_durable_mode},
       {"telemetry_spool_full", telemetry_spool_full_mode},

@@ -28,14 +28,16 @@ TEST(data_postgresql, connects_with_statement_timeout_and_migrates) {
   EXPECT_EQ(s.db()->schema_version("alerts"), 2);
   EXPECT_EQ(s.db()->redacted_url().find(data::test_server::password), std::string::npos);
   *s.db()->writer() << "INSERT INTO alerts (id, what) VALUES (1, 'scan')";
-  auto r = s.db()->reader();
-  std::string timeout;
-  int severity = -1;
-  *r << "SHOW statement_timeout", soci::into(timeout);
-  EXPECT_EQ(timeout, "1500ms");
-  *r << "SELECT severity FROM alerts WHERE id = 1", soci::into(severity);
-  EXPECT_EQ(severity, 0);
-  EXPECT_THROW(*r << "SELECT pg_sleep(3)", soci::soci_error);  // cancelled by the statement timeout
+  {
+    auto r = s.db()->reader();
+    std::string timeout;
+    int severity = -1;
+    *r << "SHOW statement_timeout", soci::into(timeout);
+    EXPECT_EQ(timeout, "1500ms");
+    *r << "SELECT severity FROM alerts WHERE id = 1", soci::into(severity);
+    EXPECT_EQ(severity, 0);
+    EXPECT_THROW(*r << "SELECT pg_sleep(3)", soci::soci_error);  // cancelled by the statement timeout
+  }
   EXPECT_EQ(s.h.stop(), 0);
 }
 

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "child.hpp"
 #include "fixture.hpp"
 
 namespace lifespan::test {
@@ -24,13 +25,15 @@ TEST(data_sqlite, starts_in_wal_with_a_writer_and_query_only_readers) {
     *w << "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)";
     *w << "INSERT INTO t (id, name) VALUES (1, 'one')";
   }
-  auto r = s.db()->reader();
-  std::string mode, name;
-  *r << "PRAGMA journal_mode", soci::into(mode);
-  EXPECT_EQ(mode, "wal");
-  *r << "SELECT name FROM t WHERE id = 1", soci::into(name);
-  EXPECT_EQ(name, "one");
-  EXPECT_THROW(*r << "INSERT INTO t (id, name) VALUES (2, 'two')", soci::soci_error);
+  {
+    auto r = s.db()->reader();
+    std::string mode, name;
+    *r << "PRAGMA journal_mode", soci::into(mode);
+    EXPECT_EQ(mode, "wal");
+    *r << "SELECT name FROM t WHERE id = 1", soci::into(name);
+    EXPECT_EQ(name, "one");
+    EXPECT_THROW(*r << "INSERT INTO t (id, name) VALUES (2, 'two')", soci::soci_error);
+  }
   auto health = s.db()->check_health({});
   ASSERT_TRUE(health.has_value());
   EXPECT_EQ(health->status, health_status::ok);
@@ -73,7 +76,7 @@ TEST(data_sqlite, malformed_url_is_a_configuration_error_without_the_password) {
   EXPECT_EQ(errors[0].find("hunter2"), std::string::npos) << errors[0];
 }
 
-// Root ignores file permissions, so the read-only case runs in a child that drops to nobody.
+// Root ignores file modes, so the read-only case runs in a child process that drops to nobody.
 TEST(data_sqlite, read_only_file_is_a_clear_startup_error) {
   temp_dir dir;
   const auto file = dir / "ro.db";
@@ -84,29 +87,10 @@ TEST(data_sqlite, read_only_file_is_a_clear_startup_error) {
   }
   ::chmod(file.c_str(), 0444);
   ::chmod(dir.path().c_str(), 0755);
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::close(fds[0]);
-    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
-    std::string why;
-    {
-      db_service s(db_options("sqlite://" + file.string()));
-      why = s.failure();
-    }
-    (void)!::write(fds[1], why.data(), why.size());
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string why;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) why.append(buffer, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  child_process child("read_only", {{"LIFESPAN_DATA_URL", "sqlite://" + file.string()}}, dir / "out");
+  const int status = child.wait();
+  const std::string why = child.output();
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << why;
   EXPECT_NE(why.find("read-only"), std::string::npos) << why;
   EXPECT_NE(why.find("write access"), std::string::npos) << why;
 }

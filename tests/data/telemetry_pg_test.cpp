@@ -67,9 +67,9 @@ TEST(data_telemetry_postgresql, an_outage_mid_stream_loses_nothing_acknowledged_
         << store->last_error();
     done = true;
     producer.join();
-    EXPECT_EQ(s.h.stop(), 0) << dump(s.h);
-    const auto m = store->metrics();
+    const auto m = store->metrics();  // the instance is destroyed by the stop
     EXPECT_EQ(m.dropped + m.rejected + m.failed, 0u);
+    EXPECT_EQ(s.h.stop(), 0) << dump(s.h);
   }
   EXPECT_EQ(count_present(url, acked), static_cast<long long>(acked.size()));
   const auto c = count_events(url);

@@ -106,7 +106,7 @@ void telemetry_spool_full_mode() {
     std::printf("failed: %s\n", s.failure().c_str());
     std::exit(1);
   }
-  const rlimit limit{64 * 1024, 64 * 1024};  // the spool segment grows with every durable event
+  const rlimit limit{16 * 1024, 16 * 1024};  // the spool segment grows with every durable event
   ::setrlimit(RLIMIT_FSIZE, &limit);
   std::string acked;
   int failures = 0;
@@ -116,6 +116,8 @@ void telemetry_spool_full_mode() {
     if (a == ack::failed) ++failures;
   }
   std::printf("failures %d\nerror: %s\n", failures, s.store()->last_error().c_str());
+  const auto health = s.store()->check_health({});
+  std::printf("health %s\n", health && health->status == health_status::degraded ? "degraded" : "ok");
   const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
   ::setrlimit(RLIMIT_FSIZE, &unlimited);
   std::ofstream(env_or("LIFESPAN_DATA_ACKS")) << acked;
@@ -191,6 +193,7 @@ TEST(data_telemetry_process, a_full_spool_disk_is_a_clear_error_and_loses_nothin
   EXPECT_NE(out.find("File too large"), std::string::npos) << out;
   EXPECT_NE(out.find("file-size limit"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("health degraded"), std::string::npos) << out;
   const auto acked = read_lines(dir / "acks");
   ASSERT_GT(acked.size(), 100u);
   EXPECT_EQ(count_present(url, acked), static_cast<long long>(acked.size()));

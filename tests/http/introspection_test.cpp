@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <regex>
+#include <thread>
 
 #include "fixture.hpp"
 
@@ -73,12 +74,14 @@ TEST(Metrics, ReadErrorsCountAsUnmatched) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->status, 400);
   }
-  // Counted once the answer is written, which the client may see first: scrape until it shows.
+  // Counted when the server's write completes, which the client may see before the server does: await it.
   const std::string line = R"x(lifespan_http_requests_total{method="",route="(unmatched)",status="400"} 1)x";
   std::string t;
-  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-       !has_line(t, line) && std::chrono::steady_clock::now() < until;)
+  for (const auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
     t = fetch(s.port, "/metrics").body;
+    if (has_line(t, line)) break;
+    std::this_thread::sleep_for(1ms);
+  }
   EXPECT_TRUE(has_line(t, line)) << t;
 }
 
@@ -119,12 +122,16 @@ TEST(DebugStartup, SvgIsAGanttChartWithOneBarPerComponent) {
 
 TEST(DebugStartup, SvgMarksTheCriticalPathAndReadiness) {
   auto g = std::make_shared<gate>();
+  auto early = std::make_shared<gate>();
   served s;
   s.svc.add<gated>("db", g);
   s.svc.add<gated>("index", g).depends_on("db");
-  s.svc.add<gated>("warmer", g).background();
+  s.svc.add<gated>("warmer", early).background();
   s.add_server({});
   s.start();
+  // The warmer comes up first, so that db -> index is what the last component waited on.
+  early->open();
+  ASSERT_TRUE(s.h->wait_for_event(event_kind::component_up, "warmer"));
   g->open();
   ASSERT_TRUE(s.h->wait_for_state(service_state::running));
   const auto body = fetch(s.port, "/debug/startup").json();

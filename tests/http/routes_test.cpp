@@ -154,7 +154,8 @@ TEST(AddServer, RefusesARouteThatShadowsABuiltInEndpoint) {
 TEST(AddServer, ReadsItsSectionAndWritesTheBoundAddressToAFile) {
   const auto file = std::filesystem::temp_directory_path() / ("lifespan-http-" + std::to_string(::getpid()) + ".address");
   std::filesystem::remove(file);
-  service svc{"t", quiet({"http.address=127.0.0.1", "http.port=0", "http.threads=1", "http.address_file=" + file.string()})};
+  service svc{"t", quiet({"http.address=127.0.0.1", "http.port=0", "http.threads=1", "http.address_file=" + file.string(),
+                          "shutdown.readiness_delay=0s"})};
   http::router routes;
   routes.get("/hello", [](http::request&) { return http::response::text("hi"); });
   http::add_server(svc, std::move(routes));

@@ -26,7 +26,7 @@ bool eventually(F f, std::chrono::milliseconds timeout = 10s) {
   return true;
 }
 
-struct HttpTest : ::testing::Test {
+struct ModelsHttp : ::testing::Test {
   testing::temp_dir root;
   std::unique_ptr<served> s;
 
@@ -42,7 +42,7 @@ struct HttpTest : ::testing::Test {
   }
 };
 
-TEST_F(HttpTest, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
+TEST_F(ModelsHttp, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   testing::publish_xgboost(root.path, "scorer", 1);
   start({"models.models.scorer.required=true"});
   ASSERT_TRUE(s->h->wait_for_event(event_kind::component_up, "models"));
@@ -62,10 +62,18 @@ TEST_F(HttpTest, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   EXPECT_EQ(p.json()["version"], 1);
   EXPECT_EQ(p.json()["scores"].size(), 2u);
 
+  // Rows by feature name (the manifest's schema f0..f3); an absent feature is missing.
+  auto named = c.request("POST", "/models/scorer/predict", R"({"rows": [{"f0": 0.5, "f1": -0.2, "f3": 1}]})");
+  ASSERT_EQ(named.status, 200) << named.body;
+  EXPECT_EQ(named.json()["scores"].size(), 1u);
+  auto stray = c.request("POST", "/models/scorer/predict", R"({"rows": [{"f9": 1}]})");
+  EXPECT_EQ(stray.status, 422);
+  EXPECT_NE(stray.body.find("unknown feature 'f9'"), std::string::npos) << stray.body;
+
   auto show = c.get("/models/scorer");
   ASSERT_EQ(show.status, 200);
-  EXPECT_EQ(show.json()["versions"][0]["requests"], 1);
-  EXPECT_EQ(show.json()["versions"][0]["rows"], 2);
+  EXPECT_EQ(show.json()["versions"][0]["requests"], 2);
+  EXPECT_EQ(show.json()["versions"][0]["rows"], 3);
   EXPECT_EQ(c.get("/models/scorer/transitions").json()["transitions"].back()["reason"], "published");
 
   // A label pins v1 while v2 takes over serving; then a forced reload of v1.
@@ -81,7 +89,7 @@ TEST_F(HttpTest, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   EXPECT_EQ(by_label.json()["version"], 1);
 }
 
-TEST_F(HttpTest, BadInputGets4xxWithReasons) {
+TEST_F(ModelsHttp, BadInputGets4xxWithReasons) {
   testing::publish_xgboost(root.path, "scorer", 1);
   start({"models.models.scorer.required=true"});
   ASSERT_TRUE(s->h->wait_for_event(event_kind::component_up, "models"));
@@ -106,7 +114,7 @@ TEST_F(HttpTest, BadInputGets4xxWithReasons) {
   check("DELETE", "/models/scorer/labels/none", "", 404, "no label");
 }
 
-TEST_F(HttpTest, AnOptionalModelThatCannotLoadLeavesTheServiceReadyButDegraded) {
+TEST_F(ModelsHttp, AnOptionalModelThatCannotLoadLeavesTheServiceReadyButDegraded) {
   testing::publish_xgboost(root.path, "scorer", 1);
   auto dir = root.path / "extra" / "1";
   std::filesystem::create_directories(dir);
@@ -128,7 +136,7 @@ TEST_F(HttpTest, AnOptionalModelThatCannotLoadLeavesTheServiceReadyButDegraded) 
       << show.dump();
 }
 
-TEST_F(HttpTest, ARequiredModelThatCannotLoadFailsTheStartWithTheReason) {
+TEST_F(ModelsHttp, ARequiredModelThatCannotLoadFailsTheStartWithTheReason) {
   auto dir = root.path / "scorer" / "1";
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "model.ubj") << "garbage";
@@ -143,7 +151,7 @@ TEST_F(HttpTest, ARequiredModelThatCannotLoadFailsTheStartWithTheReason) {
   EXPECT_TRUE(named);
 }
 
-TEST_F(HttpTest, LoadersBeyondXgboostAreRegisteredThroughTheComponent) {
+TEST_F(ModelsHttp, LoadersBeyondXgboostAreRegisteredThroughTheComponent) {
   auto script = std::make_shared<testing::fake_script>();
   testing::publish_fake(root.path, "custom", 4);
   s = std::make_unique<served>(std::vector<std::string>{"models.root=" + root.path.string(), "models.watch=false",

@@ -14,13 +14,13 @@ using testing::publish_fake;
 
 constexpr auto wait = 10000ms;  // generous: a loaded 2-core machine
 
-struct ManagerTest : ::testing::Test {
+struct ModelsManager : ::testing::Test {
   testing::temp_dir root;
   std::shared_ptr<testing::fake_script> script = std::make_shared<testing::fake_script>();
   manager_options opts;
   std::unique_ptr<manager> m;
 
-  ManagerTest() {
+  ModelsManager() {
     opts.root = root.path;
     opts.watch = false;
     opts.rescan_interval = 1h;

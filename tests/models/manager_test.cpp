@@ -9,7 +9,7 @@ namespace lifespan::models {
 namespace {
 namespace fs = std::filesystem;
 
-TEST_F(ManagerTest, LatestOnePublishesNewestAndOldVersionFinishesInFlightRequests) {
+TEST_F(ModelsManager, LatestOnePublishesNewestAndOldVersionFinishesInFlightRequests) {
   publish_fake(root.path, "m", 1);
   start();
   ASSERT_TRUE(m->wait_for_state("m", 1, version_state::ready, wait)) << m->reason("m", 1);
@@ -32,7 +32,7 @@ TEST_F(ManagerTest, LatestOnePublishesNewestAndOldVersionFinishesInFlightRequest
   EXPECT_EQ(m->live_versions(), 1u);
 }
 
-TEST_F(ManagerTest, LatestTwoAndSpecificPolicies) {
+TEST_F(ModelsManager, LatestTwoAndSpecificPolicies) {
   for (int v = 1; v <= 3; ++v) {
     publish_fake(root.path, "two", v);
     publish_fake(root.path, "pick", v);
@@ -51,7 +51,7 @@ TEST_F(ManagerTest, LatestTwoAndSpecificPolicies) {
   EXPECT_FALSE(m->acquire_version("two", 1));
 }
 
-TEST_F(ManagerTest, DeterministicFailureKeepsCurrentVersionAndIsNotRetried) {
+TEST_F(ModelsManager, DeterministicFailureKeepsCurrentVersionAndIsNotRetried) {
   publish_fake(root.path, "m", 1);
   start();
   ASSERT_TRUE(m->wait_for_state("m", 1, version_state::ready, wait));
@@ -69,7 +69,7 @@ TEST_F(ManagerTest, DeterministicFailureKeepsCurrentVersionAndIsNotRetried) {
   EXPECT_EQ(script->loads_of("m", 2), 1);
 }
 
-TEST_F(ManagerTest, TransientFailureIsRetriedWithBackoffOnTheInjectedClock) {
+TEST_F(ModelsManager, TransientFailureIsRetriedWithBackoffOnTheInjectedClock) {
   auto clk = std::make_shared<manual_clock>();
   opts.clock = clk;
   opts.defaults.retry_initial = 10s;
@@ -92,7 +92,7 @@ TEST_F(ManagerTest, TransientFailureIsRetriedWithBackoffOnTheInjectedClock) {
   EXPECT_EQ(script->loads_of("m", 1), 3);
 }
 
-TEST_F(ManagerTest, RequiredModelGatesReadinessOptionalNever) {
+TEST_F(ModelsManager, RequiredModelGatesReadinessOptionalNever) {
   opts.models["req"].required = true;
   opts.models["opt"];
   start();
@@ -106,7 +106,7 @@ TEST_F(ManagerTest, RequiredModelGatesReadinessOptionalNever) {
   EXPECT_TRUE(m->ready());
 }
 
-TEST_F(ManagerTest, RequiredModelsLastVersionCannotBeUnloaded) {
+TEST_F(ModelsManager, RequiredModelsLastVersionCannotBeUnloaded) {
   opts.models["req"].required = true;
   publish_fake(root.path, "req", 1);
   start();
@@ -119,7 +119,7 @@ TEST_F(ManagerTest, RequiredModelsLastVersionCannotBeUnloaded) {
   EXPECT_EQ(m->unload("req", 9).code, 404);
 }
 
-TEST_F(ManagerTest, InvalidOptionsAreRejectedWithTheModelAndTheFix) {
+TEST_F(ModelsManager, InvalidOptionsAreRejectedWithTheModelAndTheFix) {
   opts.models["fraud"].required = true;
   opts.models["fraud"].idle_ttl = 10s;
   m = std::make_unique<manager>(opts, testing::fake_registry(script));
@@ -132,7 +132,7 @@ TEST_F(ManagerTest, InvalidOptionsAreRejectedWithTheModelAndTheFix) {
   }
 }
 
-TEST_F(ManagerTest, LabelsMoveOnlyToReadyVersionsAndPinThem) {
+TEST_F(ModelsManager, LabelsMoveOnlyToReadyVersionsAndPinThem) {
   publish_fake(root.path, "m", 1);
   start();
   ASSERT_TRUE(m->wait_for_state("m", 1, version_state::ready, wait));
@@ -157,7 +157,7 @@ TEST_F(ManagerTest, LabelsMoveOnlyToReadyVersionsAndPinThem) {
   EXPECT_FALSE(m->acquire("m", "stable"));
 }
 
-TEST_F(ManagerTest, ResourcePreservingUnloadsTheOldVersionBeforeLoadingTheNew) {
+TEST_F(ModelsManager, ResourcePreservingUnloadsTheOldVersionBeforeLoadingTheNew) {
   opts.models["big"].mode = swap_mode::resource_preserving;
   publish_fake(root.path, "big", 1);
   start();
@@ -177,7 +177,7 @@ TEST_F(ManagerTest, ResourcePreservingUnloadsTheOldVersionBeforeLoadingTheNew) {
   EXPECT_LT(unloaded_at, loading_at);
 }
 
-TEST_F(ManagerTest, HalfWrittenAndCorruptedVersionsAreNeverLoaded) {
+TEST_F(ModelsManager, HalfWrittenAndCorruptedVersionsAreNeverLoaded) {
   publish_fake(root.path, "m", 1);
   start();
   ASSERT_TRUE(m->wait_for_state("m", 1, version_state::ready, wait));
@@ -196,7 +196,7 @@ TEST_F(ManagerTest, HalfWrittenAndCorruptedVersionsAreNeverLoaded) {
   EXPECT_EQ(serving("m"), 2u);
 }
 
-TEST_F(ManagerTest, DeletedServingVersionKeepsServingUntilAReplacementIsReady) {
+TEST_F(ModelsManager, DeletedServingVersionKeepsServingUntilAReplacementIsReady) {
   opts.models["m"].required = true;
   auto v1 = publish_fake(root.path, "m", 1);
   start();
@@ -210,7 +210,7 @@ TEST_F(ManagerTest, DeletedServingVersionKeepsServingUntilAReplacementIsReady) {
   EXPECT_EQ(serving("m"), 2u);
 }
 
-TEST_F(ManagerTest, ConcurrentControlCallsStayConsistent) {
+TEST_F(ModelsManager, ConcurrentControlCallsStayConsistent) {
   opts.models["m"].policy = version_policy::all_versions();
   for (int v = 1; v <= 3; ++v) publish_fake(root.path, "m", v);
   start();
@@ -248,7 +248,7 @@ TEST_F(ManagerTest, ConcurrentControlCallsStayConsistent) {
   EXPECT_EQ(script->alive.load(), 3);
 }
 
-TEST_F(ManagerTest, InotifyPicksUpANewVersionWithoutARescanCall) {
+TEST_F(ModelsManager, InotifyPicksUpANewVersionWithoutARescanCall) {
   opts.watch = true;
   publish_fake(root.path, "m", 1);
   start();
@@ -258,7 +258,7 @@ TEST_F(ManagerTest, InotifyPicksUpANewVersionWithoutARescanCall) {
   EXPECT_EQ(serving("m"), 2u);
 }
 
-TEST_F(ManagerTest, StatusShowsStatesReasonsStatsAndTransitions) {
+TEST_F(ModelsManager, StatusShowsStatesReasonsStatsAndTransitions) {
   publish_fake(root.path, "m", 1);
   start();
   ASSERT_TRUE(m->wait_for_state("m", 1, version_state::ready, wait));

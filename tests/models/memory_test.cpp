@@ -6,7 +6,7 @@
 namespace lifespan::models {
 namespace {
 
-TEST_F(ManagerTest, BudgetEvictsLeastRecentlyUsedNeverInUseAndRefusesWithReason) {
+TEST_F(ModelsManager, BudgetEvictsLeastRecentlyUsedNeverInUseAndRefusesWithReason) {
   auto clk = std::make_shared<manual_clock>();
   opts.clock = clk;
   opts.memory_budget = 2500;  // two 1000-byte fakes fit, a third does not
@@ -43,7 +43,7 @@ TEST_F(ManagerTest, BudgetEvictsLeastRecentlyUsedNeverInUseAndRefusesWithReason)
 }
 
 
-TEST_F(ManagerTest, IdleTtlUnloadsOnTheInjectedClockAndTheNextUseReloads) {
+TEST_F(ModelsManager, IdleTtlUnloadsOnTheInjectedClockAndTheNextUseReloads) {
   auto clk = std::make_shared<manual_clock>();
   opts.clock = clk;
   opts.models["m"].idle_ttl = 60s;
@@ -75,7 +75,7 @@ TEST_F(ManagerTest, IdleTtlUnloadsOnTheInjectedClockAndTheNextUseReloads) {
 }
 
 
-TEST_F(ManagerTest, LazyLoadIsSingleFlightAndNotNowReturnsAtOnce) {
+TEST_F(ModelsManager, LazyLoadIsSingleFlightAndNotNowReturnsAtOnce) {
   opts.models["lazy"].lazy = true;
   script->set("lazy", 1, {.latency = 300ms});
   publish_fake(root.path, "lazy", 1);
@@ -96,7 +96,7 @@ TEST_F(ManagerTest, LazyLoadIsSingleFlightAndNotNowReturnsAtOnce) {
 }
 
 
-TEST_F(ManagerTest, HungLoadTimesOutAndDestructionCancelsAHang) {
+TEST_F(ModelsManager, HungLoadTimesOutAndDestructionCancelsAHang) {
   opts.models["m"].load_timeout = 200ms;
   opts.models["m"].max_attempts = 1;
   script->set("m", 1, {.hang = true});

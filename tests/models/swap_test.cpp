@@ -20,10 +20,10 @@ void publish_copy(const fs::path& root, const std::string& model, std::uint64_t 
   write_manifest(dir, "xgboost", "ubj", {"model.ubj"}, {"f0", "f1", "f2", "f3"});
 }
 
-struct SwapTest : ::testing::Test {
+struct ModelsSwap : ::testing::Test {
   testing::temp_dir root, scratch;
   manager_options opts;
-  SwapTest() {
+  ModelsSwap() {
     opts.root = root.path;
     opts.watch = false;
     opts.rescan_interval = 1h;
@@ -31,7 +31,7 @@ struct SwapTest : ::testing::Test {
   }
 };
 
-TEST_F(SwapTest, ManagerPredictionsMatchTheModelAndReadinessFollowsTheRequiredModel) {
+TEST_F(ModelsSwap, ManagerPredictionsMatchTheModelAndReadinessFollowsTheRequiredModel) {
   testing::publish_xgboost(root.path, "scorer", 1, "ubj", 10);
   loader_registry loaders;
   add_xgboost_loader(loaders);
@@ -55,7 +55,7 @@ TEST_F(SwapTest, ManagerPredictionsMatchTheModelAndReadinessFollowsTheRequiredMo
 
 // Readers predict continuously on a required model while a writer publishes a new version every
 // 20 ms: no reader ever sees an empty handle or an error, and every replaced version is unloaded.
-TEST_F(SwapTest, SwapEvery20msUnderLoadDropsNothingAndUnloadsEveryReplacedVersion) {
+TEST_F(ModelsSwap, SwapEvery20msUnderLoadDropsNothingAndUnloadsEveryReplacedVersion) {
   fs::path trained[2] = {scratch.path / "a.ubj", scratch.path / "b.ubj"};
   testing::train_xgboost(trained[0], 10, 0.0f);
   testing::train_xgboost(trained[1], 10, 0.3f);

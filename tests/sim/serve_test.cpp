@@ -83,6 +83,41 @@ TEST(SimServe, InjectedFaultsTurnRoutes503NamingTheComponentAndRecover) {
   EXPECT_EQ(s.p->wait(), 0) << s.p->err();
 }
 
+TEST(SimServe, ProbesAnswerWithinMillisecondsOfExecWhileACriticalComponentTakesSeconds) {
+  const auto exec = steady::now();
+  served_sim s("early", "shutdown: {readiness_delay: 0s}\ndb: {start: 3s}\napi: {requires: [db]}\n");
+  ASSERT_TRUE(s.await("/livez", 200, 10s));
+  const auto first_200 = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - exec);
+  std::cout << "[ measured ] first 200 on /livez " << first_200.count() << " us after exec\n";
+  EXPECT_LT(first_200, 1s);  // the target is 10 ms; the bound leaves room for a loaded machine
+  const auto startup = fetch(s.port, "/startupz");
+  EXPECT_EQ(startup.status, 503);
+  EXPECT_NE(startup.json()["reason"].get<std::string>().find("db (starting)"), std::string::npos) << startup.body;
+  const auto ready = fetch(s.port, "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  const auto work = fetch(s.port, "/work?needs=api");
+  EXPECT_EQ(work.status, 503);
+  EXPECT_EQ(work.json()["component"], "api");
+  EXPECT_LT(steady::now() - exec, 3s);  // all of this while db was still starting
+  s.p->signal(SIGTERM);
+  EXPECT_TRUE(s.p->wait(10s).has_value());  // the start is cancelled; the process exits
+}
+
+TEST(SimServe, ASecondSigtermSkipsTheDefaultReadinessDelay) {
+  served_sim s("second", "db: {start: 5ms}\n");  // no shutdown section: add_server's 5 s readiness delay
+  ASSERT_TRUE(s.await("/readyz", 200));
+  const auto first = steady::now();
+  s.p->signal(SIGTERM);
+  ASSERT_TRUE(s.await("/readyz", 503, 5s));
+  EXPECT_EQ(fetch(s.port, "/work").status, 200);  // still serving: the delay is under way
+  s.p->signal(SIGTERM);
+  const auto code = s.p->wait(10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << s.p->err();
+  EXPECT_LT(steady::now() - first, 4s);
+  EXPECT_NE(s.p->err().find("second shutdown request"), std::string::npos) << s.p->err();
+}
+
 struct outcome {
   steady::time_point sent;
   int status = 0;  // 0: no response (the connection closed or timed out)

@@ -1,6 +1,7 @@
 // The access-log parser: nginx combined, custom log_format strings, JSON lines, and hostile input.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 #include <string>
 
@@ -166,6 +167,49 @@ TEST(VigilParser, TimeParsing) {
   EXPECT_TRUE(parse_time_iso8601("2024-02-29T23:59:59.123Z", t));
   EXPECT_EQ(t, 1709251199);
   EXPECT_FALSE(parse_time_iso8601("2024-02-29T23:59:59+0x:00", t));
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// Random format strings either compile or throw invalid_argument; compiled ones never crash on
+// random lines built from the same alphabet.
+TEST(VigilParser, RandomFormatsAndLinesNeverCrash) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "$${}\"[] -:/abcdefghijklmnopqrstuvwxyz_019\\";
+  const std::vector<std::string> names{"remote_addr", "time_local", "request", "status", "body_bytes_sent",
+                                       "http_user_agent", "request_time", "msec", "time_iso8601", "unknown_var"};
+  log_record r;
+  std::size_t compiled = 0, parsed = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string spec;
+    const auto parts = rng() % 8;
+    for (unsigned p = 0; p < parts; ++p) {
+      if (rng() % 2) spec += (rng() % 4 ? "$" : "${") + names[rng() % names.size()] + (rng() % 4 ? "" : "}");
+      const auto junk = rng() % 4;
+      for (unsigned k = 0; k < junk; ++k) spec += alphabet[rng() % alphabet.size()];
+    }
+    parser_options o;
+    o.format = spec;
+    std::unique_ptr<line_parser> parser;
+    try {
+      parser = std::make_unique<line_parser>(o);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++compiled;
+    for (int j = 0; j < 20; ++j) {
+      std::string line;
+      const auto length = rng() % 80;
+      for (unsigned k = 0; k < length; ++k) line += alphabet[rng() % alphabet.size()];
+      parsed += parser->parse(line, r);
+    }
+  }
+  EXPECT_GT(compiled, 500u);
+  EXPECT_GT(parsed, 0u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "parse/line_parser.hpp"
@@ -253,6 +254,27 @@ rules:
   reader.join();
   std::filesystem::remove(a);
   std::filesystem::remove(b);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(VigilRules, NormalisationOfRandomEscapesNeverCrashesAndIsBounded) {
+  std::mt19937 rng(3);
+  const std::string alphabet = "%uU25xX\\+?0123456789abcdefABCDEF/.<>'";
+  std::string in, out, scratch;
+  for (int i = 0; i < 20000; ++i) {
+    in.clear();
+    const auto length = rng() % 64;
+    for (unsigned k = 0; k < length; ++k) in += alphabet[rng() % alphabet.size()];
+    const int depth = normalize_target(in, out, scratch);
+    ASSERT_GE(depth, 0);
+    ASSERT_LE(depth, max_decode_depth);
+    ASSERT_LE(out.size(), in.size() * 3 / 2 + 1) << in;  // decoding never grows the text much (%uXXXX -> <= 3 bytes)
+  }
 }
 
 }  // namespace

@@ -100,6 +100,7 @@ TEST(VigilScan, HostileFileIsCountedNotFatal) {
   EXPECT_GE(s.malformed.count(), 2u);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_NE(alerts[0].find("xss-script-tag"), std::string::npos);
+  EXPECT_NE(alerts[0].find(R"("decoded_target":"/?q=<script>")"), std::string::npos) << alerts[0];
   std::filesystem::remove(path);
 }
 
@@ -153,6 +154,11 @@ TEST(VigilScan, CommandLineExitCodesAndGenReproducibility) {
   EXPECT_EQ(run("cat " + clean + " | " + vigil + " scan - > /dev/null"), 0);
   EXPECT_EQ(run(vigil + " scan /nonexistent/file.log 2> /dev/null"), 2);
   EXPECT_EQ(run(vigil + " scan --rules /nonexistent.yaml " + clean + " 2> /dev/null"), 2);
+  EXPECT_EQ(run(vigil + " check-rules > /dev/null"), 0);
+  const auto bad = temp_path("bad.yaml");
+  std::ofstream(bad) << "rules:\n  - {id: x1, category: c, severity: low, field: target, pattern: '(('}\n";
+  EXPECT_EQ(run(vigil + " check-rules " + bad + " 2> /dev/null"), 2);
+  std::filesystem::remove(bad);
   for (const auto& p : {a, b, labels, clean}) std::filesystem::remove(p);
 }
 

@@ -5,6 +5,8 @@
 //   lifespan-sim --config graph.yaml --check-config    validate only
 //   lifespan-sim --config graph.yaml --print-graph dot
 //   lifespan-sim --config graph.yaml --serve            also serve HTTP (section "http:"; see serve.hpp)
+//
+// Sections named database, telemetry and models register the real components (batteries.hpp).
 #include <iostream>
 #include <mutex>
 
@@ -14,6 +16,7 @@
 #include "lifespan/core/service.hpp"
 #include "lifespan/http/server.hpp"
 #include "lifespan/sim/synthetic.hpp"
+#include "batteries.hpp"
 #include "serve.hpp"
 
 namespace {
@@ -55,11 +58,16 @@ int main(int argc, char** argv) {
   const auto doc = lifespan::config::document::from_file(options.config, errors);
   lifespan::service svc{"lifespan-sim"};
   lifespan::sim::faults faults;
+  auto skip = lifespan::sim::battery_sections();
   if (serve) {
-    lifespan::sim::register_components(svc, doc, &faults, {"http"});
-    lifespan::http::add_server(svc, lifespan::sim::serving_routes(svc, faults));
+    skip.push_back("http");
+    lifespan::sim::register_components(svc, doc, &faults, skip);
+    auto routes = lifespan::sim::serving_routes(svc, faults);
+    lifespan::sim::register_batteries(svc, doc, &routes);
+    lifespan::http::add_server(svc, std::move(routes));
   } else {
-    lifespan::sim::register_components(svc, doc);
+    lifespan::sim::register_components(svc, doc, nullptr, skip);
+    lifespan::sim::register_batteries(svc, doc, nullptr);
   }
 
   // With --once: the states as they were when startup settled (RUNNING) or was abandoned (ERROR).

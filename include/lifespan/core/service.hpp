@@ -138,6 +138,10 @@ class service {
   // destroyed with the service after its runtime. `make` may itself call attachment() (another key).
   // Any thread.
   std::shared_ptr<void> attachment(const void* key, const std::function<std::shared_ptr<void>()>& make);
+  // A default for one configuration key, "section.key=value" (add_server sets
+  // "shutdown.readiness_delay=5s"): used only when neither the file, the environment nor an override
+  // sets the key. Registration only. Throws std::invalid_argument for another shape.
+  void config_default(std::string assignment);
   // run() has begun: registration (add, on_event) is over.
   bool running() const noexcept;
 

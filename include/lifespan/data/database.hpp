@@ -13,9 +13,11 @@
 // - Passwords never leave this component: every message uses the redacted URL and scrubs driver text.
 //
 // Thread-safety: reader(), writer(), migrate(), available() and the accessors may be called from any
-// thread between start() and stop(). A lease must be released before stop() returns.
+// thread between start() and stop(). A lease outliving stop() keeps its connection open until it is
+// released (release it first: the database is meant to be stopped after its users).
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -59,9 +61,9 @@ class session_lease {
 
  private:
   friend class database;
-  session_lease(session_pool* pool, std::size_t position, soci::session* session)
-      : pool_(pool), position_(position), session_(session) {}
-  session_pool* pool_ = nullptr;
+  session_lease(std::shared_ptr<session_pool> pool, std::size_t position, soci::session* session)
+      : pool_(std::move(pool)), position_(position), session_(session) {}
+  std::shared_ptr<session_pool> pool_;  // a lease keeps its pool (and connection) alive
   std::size_t position_ = 0;
   soci::session* session_ = nullptr;
 };
@@ -112,7 +114,7 @@ class database : public component {
   bool available() const noexcept { return available_.load(std::memory_order_acquire); }
 
  private:
-  session_lease lease(session_pool& pool, duration wait);
+  session_lease lease(const std::shared_ptr<session_pool>& pool, duration wait);
   void ensure_connected(soci::session& session);
   void open_sqlite();
   void open_postgresql();
@@ -123,8 +125,8 @@ class database : public component {
   std::shared_ptr<data::schema> schema_;
   std::function<void()> on_migrate_only_;
   std::string name_ = "database";
-  std::unique_ptr<session_pool> readers_;
-  std::unique_ptr<session_pool> writers_;  // SQLite: one connection; PostgreSQL: == readers_
+  std::shared_ptr<session_pool> readers_;
+  std::shared_ptr<session_pool> writers_;  // SQLite: one connection; PostgreSQL: == readers_
   std::atomic<bool> available_{true};
 
   std::mutex reconnect_mutex_;
@@ -132,7 +134,11 @@ class database : public component {
   duration backoff_{};
   std::string last_error_;
 
-  std::timed_mutex health_mutex_;  // held by a running check; stop() waits for it
+  // One check at a time; stop() waits for a running one. (Not std::timed_mutex: ThreadSanitizer in
+  // GCC 12 does not see pthread_mutex_clocklock and reports its unlock as an error.)
+  std::mutex health_mutex_;
+  std::condition_variable health_idle_;
+  bool health_running_ = false;
   time_point health_checked_{};
   std::optional<health_report> health_cached_;
 };

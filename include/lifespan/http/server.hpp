@@ -99,6 +99,7 @@ class server final : public component {
 };
 
 // Registers the server as component `name` (its configuration section has the same name), critical,
+// makes shutdown.readiness_delay default to 5 s (the file, the environment or --set may say otherwise),
 // installs the service's metrics (metrics::install) and, when $NOTIFY_SOCKET is set, the systemd notify
 // protocol (systemd::install; the server's I/O-loop heartbeat gates WATCHDOG=1),
 // with no required dependency: it starts at time zero. Every component a route needs is declared an

@@ -71,7 +71,7 @@ class models_component final : public component {
 //   POST   /models/{model}/reload           {"version": N}? -> 202, forced, beside the loaded copy
 //   PUT    /models/{model}/labels/{label}   {"version": N} -> 200, 409 unless that version is ready
 //   DELETE /models/{model}/labels/{label}
-//   POST   /models/{model}/predict          {"rows": [[...], ...], "label"?: "...", "version"?: N}
+//   POST   /models/{model}/predict          {"rows": [[...] or {"feature": value}, ...], "label"?, "version"?}
 //                                           -> {"model", "version", "scores"}; 503 while no version
 //   POST   /models/rescan                   reads the repository now
 // Every route needs `component` (503 until it is up).

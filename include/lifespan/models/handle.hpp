@@ -51,6 +51,7 @@ struct loaded_version {
   std::uint64_t bytes = 0;            // counted against the memory budget until the reaper unloads it
   std::unique_ptr<servable> instance;
   std::shared_ptr<version_stats> stats;
+  std::shared_ptr<const models::manifest> manifest;  // the verified manifest it was loaded from
   std::shared_ptr<hub> owner;
 
   void add_ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
@@ -121,6 +122,8 @@ class handle {
   const servable* operator->() const noexcept { return v_->instance.get(); }
   const std::string& model() const noexcept { return v_->model; }
   std::uint64_t version() const noexcept { return v_->version; }
+  // The version's manifest: feature names in column order (may be empty), metadata.
+  const models::manifest& manifest() const noexcept { return *v_->manifest; }
 
   // Predicts on the pinned version and records requests, rows, errors and latency for it. Throws
   // std::invalid_argument for rows of the wrong width, std::runtime_error when the model fails.

@@ -160,7 +160,7 @@ class manager {
   // Readiness: every required model has a published, warmed version.
   bool ready() const;
   std::vector<std::string> not_ready() const;  // one reason per required model that is not ready
-  // Waits until `pred` holds for the version's state, or `timeout` passes. For tests and startup.
+  // Waits until the version is in state `s`, or `timeout` passes (real time). For tests and tools.
   bool wait_for_state(std::string_view model, std::uint64_t version, version_state s, std::chrono::milliseconds timeout);
   bool wait_ready(std::chrono::milliseconds timeout, std::stop_token stop = {});
   // A required model failed deterministically with nothing serving: readiness cannot come by waiting.

@@ -1,5 +1,7 @@
 #include "rules/rule_set.hpp"
 
+#include <exception>
+#include <future>
 #include <new>
 
 namespace vigil {
@@ -21,37 +23,62 @@ std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::
     if (index == set->categories_.size()) set->categories_.push_back(r.category);
     set->rule_category_.push_back(index);
   }
-  for (std::size_t f = 0; f < rule_field_count; ++f) {
+  // Each field's database compiles on its own thread (Hyperscan compilation is reentrant); the
+  // target database dominates, so this mostly hides the small ones behind it.
+  struct field_result {
+    hs_database_t* db = nullptr;
+    std::string error;
+  };
+  const rule_set& view = *set;
+  auto compile_field = [&view, origin](std::size_t f) {
+    field_result result;
     std::vector<const char*> patterns;
     std::vector<unsigned> flags;
     std::vector<unsigned> ids;
-    for (std::size_t i = 0; i < set->rules_.size(); ++i) {
-      const auto& r = set->rules_[i];
+    for (std::size_t i = 0; i < view.rules_.size(); ++i) {
+      const auto& r = view.rules_[i];
       if (static_cast<std::size_t>(r.field) != f) continue;
       patterns.push_back(r.pattern.c_str());
       flags.push_back(HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL | (r.case_sensitive ? 0u : HS_FLAG_CASELESS));
       ids.push_back(static_cast<unsigned>(i));
     }
-    if (patterns.empty()) continue;
+    if (patterns.empty()) return result;
     hs_compile_error_t* error = nullptr;
-    hs_database_t* db = nullptr;
     const auto rc = hs_compile_multi(patterns.data(), flags.data(), ids.data(), static_cast<unsigned>(patterns.size()),
-                                     HS_MODE_BLOCK, nullptr, &db, &error);
+                                     HS_MODE_BLOCK, nullptr, &result.db, &error);
     if (rc != HS_SUCCESS) {
-      std::string message = "rules file " + std::string(origin) + ": ";
+      result.db = nullptr;
+      result.error = "rules file " + std::string(origin) + ": ";
       if (error && error->expression >= 0) {
-        const auto& r = set->rules_[ids[static_cast<std::size_t>(error->expression)]];
-        message += "rule '" + r.id + "' (field " + std::string(rule_field_names[f]) + ", pattern '" + r.pattern +
-                   "'): Hyperscan: " + error->message + "; fix or remove the pattern";
+        const auto& r = view.rules_[ids[static_cast<std::size_t>(error->expression)]];
+        result.error += "rule '" + r.id + "' (field " + std::string(rule_field_names[f]) + ", pattern '" + r.pattern +
+                        "'): Hyperscan: " + error->message + "; fix or remove the pattern";
       } else {
-        message += "field " + std::string(rule_field_names[f]) + ": Hyperscan: " +
-                   (error ? error->message : "compile failed");
+        result.error += "field " + std::string(rule_field_names[f]) + ": Hyperscan: " +
+                        (error ? error->message : "compile failed");
       }
       hs_free_compile_error(error);
-      throw rule_error(message);
     }
-    set->databases_[f] = db;
-    if (hs_alloc_scratch(db, &set->scratch_) != HS_SUCCESS) throw std::bad_alloc();
+    return result;
+  };
+  std::array<std::future<field_result>, rule_field_count> pending;
+  for (std::size_t f = 0; f < rule_field_count; ++f)
+    pending[f] = std::async(std::launch::async | std::launch::deferred, compile_field, f);
+  std::string first_error;
+  std::exception_ptr failure;  // collect every field before throwing, so no database leaks
+  for (std::size_t f = 0; f < rule_field_count; ++f) {
+    try {
+      auto result = pending[f].get();
+      set->databases_[f] = result.db;  // owned by the set from here (freed with it, also on error)
+      if (first_error.empty()) first_error = std::move(result.error);
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  if (!first_error.empty()) throw rule_error(first_error);
+  for (auto* db : set->databases_) {
+    if (db && hs_alloc_scratch(db, &set->scratch_) != HS_SUCCESS) throw std::bad_alloc();
   }
   return set;
 }

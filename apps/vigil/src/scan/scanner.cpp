@@ -104,6 +104,7 @@ class worker_state {
     body += ",\"client\":" + json_text(record_.remote_addr);
     body += ",\"method\":" + json_text(record_.method);
     body += ",\"target\":" + json_text(record_.target);
+    if (analysis_.target != record_.target) body += ",\"decoded_target\":" + json_text(analysis_.target);
     body += ",\"status\":" + std::to_string(record_.status);
     body += ",\"user_agent\":" + json_text(record_.user_agent);
     body += ",\"severity\":\"" + std::string(severity_name(analysis_.level)) + "\"";
