@@ -14,9 +14,10 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: until vigil exists, lifespan-sim on the bundled example graph, printing its timeline.
+# The main job: vigil on its bundled configuration (SQLite under ./var/), with demo traffic appended to
+# the log it tails; the dashboard is at http://127.0.0.1:8080/ui. Ctrl-C stops it gracefully.
 run: build
-	$(BUILD)/tools/lifespan-sim/lifespan-sim --config examples/sim/shop.yaml --once
+	$(BUILD)/apps/vigil/vigil serve --set demo.enabled=true
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300

@@ -62,7 +62,8 @@ std::size_t add_static_files(router& routes, const std::string& prefix, const st
     files->emplace(entry.path().filename().string(), std::move(a));
   }
   const std::string base = prefix.empty() || prefix.back() != '/' ? prefix + "/" : prefix;
-  routes.get(base == "/" ? "/" : base.substr(0, base.size() - 1),
+  if (base == "/") throw std::invalid_argument("static files: the prefix must not be \"/\" (it would shadow /livez and the other built-in endpoints); use \"/ui\", say");
+  routes.get(base.substr(0, base.size() - 1),
              [files](request& req) { return answer(*files, "index.html", req); });
   routes.get(base + "{file}", [files](request& req) { return answer(*files, req.param("file"), req); });
   return files->size();

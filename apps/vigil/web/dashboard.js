@@ -1,10 +1,12 @@
 // vigil's dashboard: plain JavaScript, no framework, no CDN. It reads only public endpoints:
 //   /health/detailed   service state and every component (polled every second)
-//   /api/status        mode, models, rates and queue depths (polled every second)
+//   /api/status        mode, pipeline counters and queue depths (polled every second)
+//   /models            model versions being served (polled every second)
 //   /debug/startup     the startup timeline (fetched until the service is RUNNING)
 //   /api/alerts        the latest alerts matching the filters
-//   /api/alerts/stream server-sent events: `alert` (one alert, id = alert id), resumed by the
-//                      browser with Last-Event-ID after a disconnect
+//   /api/alerts/{id}   one stored alert
+//   /api/alerts/stream server-sent events: `alert` (one alert; the event id is the alert's key),
+//                      resumed by the browser with Last-Event-ID after a disconnect
 "use strict";
 
 const POLL_MS = 1000;
@@ -57,13 +59,19 @@ function renderHealth(h) {
 }
 const waiting = (c) => (c.waiting_on && c.waiting_on.length ? `waiting on ${c.waiting_on.join(", ")}` : "");
 
-function renderStatus(s) {
+function renderStatus(s, m) {
   const mode = $("#mode");
   mode.textContent = `mode: ${s.mode || "–"}`;
   mode.dataset.mode = s.mode || "";
-  const models = (s.models || []).map((m) => `${m.name} v${m.version} (${m.state})`);
-  $("#models").textContent = models.length ? `models: ${models.join(", ")}` : "models: none loaded";
-  history.push({ lines: s.rates ? s.rates.lines_per_second || 0 : 0, queues: s.queues || {} });
+  const serving = ((m && m.models) || []).filter((x) => x.serving !== null && x.serving !== undefined);
+  $("#models").textContent = serving.length
+    ? `models: ${serving.map((x) => `${x.name} version ${x.serving}`).join(", ")}`
+    : "models: none serving (rules only)";
+  // Lines per second from the pipeline's counter between two polls.
+  const now = performance.now(), read = s.pipeline ? s.pipeline.lines_read : 0;
+  const rate = lastRead ? (1000 * Math.max(0, read - lastRead.read)) / Math.max(1, now - lastRead.at) : 0;
+  lastRead = { read, at: now };
+  history.push({ lines: rate, queues: (s.pipeline && s.pipeline.queues) || {} });
   if (history.length > HISTORY) history.shift();
   drawLines($("#lines-chart"), [{ label: "lines/s", values: history.map((p) => p.lines), color: "#58a6ff" }]);
   const names = Object.keys(s.queues || {});
@@ -73,6 +81,7 @@ function renderStatus(s) {
   })));
 }
 const history = [];
+let lastRead = null;
 
 function drawLines(canvas, series) {
   const ctx = canvas.getContext("2d");
@@ -141,19 +150,21 @@ function renderTimeline(t) {
 // --- alerts: initial page through /api/alerts, then live through the stream ---
 
 const filters = () => Object.fromEntries(new FormData($("#filters")).entries());
+const SEVERITIES = ["none", "low", "medium", "high", "critical"];
+// The same filters as /api/alerts: severity is a minimum, category and client exact.
 const matches = (a, f) =>
-  (!f.severity || a.severity === f.severity) &&
-  (!f.category || (a.category || "").includes(f.category)) &&
-  (!f.client || (a.client || "").startsWith(f.client));
+  (!f.severity || SEVERITIES.indexOf(a.severity) >= SEVERITIES.indexOf(f.severity)) &&
+  (!f.category || (a.categories || []).includes(f.category)) &&
+  (!f.client || a.client === f.client);
 
 function alertRow(a, fresh) {
-  const tr = el("tr", { "data-id": a.id, class: fresh ? "fresh" : "" });
-  const time = a.time ? new Date(a.time).toLocaleTimeString() : "";
-  tr.append(el("td", {}, time), el("td", {}, ""), el("td", {}, a.category || ""), el("td", {}, a.client || ""),
+  const tr = el("tr", { "data-key": a.key, class: fresh ? "fresh" : "" });
+  const time = a.time ? new Date(a.time * 1000).toLocaleTimeString() : "";
+  tr.append(el("td", {}, time), el("td", {}, ""), el("td", {}, (a.categories || []).join(", ")), el("td", {}, a.client || ""),
     el("td", { class: "wrap" }, `${a.method || ""} ${a.path || ""}`), el("td", {}, String(a.status ?? "")),
-    el("td", {}, a.score === null || a.score === undefined ? "–" : Number(a.score).toFixed(2)));
+    el("td", {}, a.model_score === null || a.model_score === undefined ? "–" : Number(a.model_score).toFixed(2)));
   tr.children[1].append(el("span", { class: `sev-${a.severity}` }, a.severity));
-  tr.addEventListener("click", () => showAlert(a.id));
+  tr.addEventListener("click", () => showAlert(a));
   return tr;
 }
 
@@ -178,11 +189,18 @@ async function reloadAlerts() {
   }
 }
 
-async function showAlert(id) {
-  const a = await getJson(`/api/alerts/${encodeURIComponent(id)}`);
-  $("#detail-id").textContent = id;
-  $("#detail-body").textContent = JSON.stringify(a, null, 2);
+// Stored alerts are fetched by id; a live one not yet read back from the store shows as received.
+async function showAlert(a) {
+  const full = a.id ? await getJson(`/api/alerts/${a.id}`).catch(() => a) : a;
+  $("#detail-id").textContent = full.id || full.key;
+  $("#detail-body").textContent = JSON.stringify(full, null, 2);
   $("#alert-detail").hidden = false;
+}
+
+// Without the stream (?live=poll, for proxies that buffer server-sent events, and for headless
+// renderers that wait for every request to finish), new alerts come from polling /api/alerts.
+function pollAlerts() {
+  reloadAlerts().finally(() => setTimeout(pollAlerts, 2 * POLL_MS));
 }
 
 function connectStream() {
@@ -198,7 +216,7 @@ let timelineDone = false;
 async function poll() {
   try {
     renderHealth(await getJson("/health/detailed"));
-    renderStatus(await getJson("/api/status"));
+    renderStatus(await getJson("/api/status"), await getJson("/models").catch(() => null));
     if (!timelineDone) {
       const t = await getJson("/debug/startup");
       renderTimeline(t);
@@ -212,9 +230,20 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
+// Filters can be given in the page's address (/ui?severity=high&category=sqli), for links to a view.
+for (const [k, v] of new URLSearchParams(location.search)) {
+  if (k === "live") continue;
+  const field = $("#filters").elements.namedItem(k);
+  if (field) field.value = v;
+}
 $("#filters").addEventListener("input", reloadAlerts);
 $("#filters").addEventListener("reset", () => setTimeout(reloadAlerts, 0));
 $("#detail-close").addEventListener("click", () => { $("#alert-detail").hidden = true; });
 poll();
-reloadAlerts();
-connectStream();
+if (new URLSearchParams(location.search).get("live") === "poll") {
+  $("#connection").textContent = "polling";
+  pollAlerts();
+} else {
+  reloadAlerts();
+  connectStream();
+}

@@ -11,7 +11,10 @@
 #include "lifespan/data/url.hpp"
 #include "lifespan/http/server.hpp"
 #include "lifespan/models/component.hpp"
+#include "lifespan/http/static_files.hpp"
 #include "service/alert_store.hpp"
+#include "service/demo_traffic.hpp"
+#include "service/live_feed.hpp"
 #include "service/pipeline.hpp"
 #include "service/rules_component.hpp"
 #include "service/tailer.hpp"
@@ -21,16 +24,6 @@ extern char** environ;
 
 namespace vigil::service {
 namespace {
-
-nlohmann::json to_json(const alert& a) {
-  nlohmann::json j{{"id", a.seq},        {"key", a.key},       {"time", a.time},         {"client", a.client},
-                   {"country", a.country}, {"method", a.method}, {"path", a.path},         {"status", a.status},
-                   {"user_agent", a.user_agent}, {"rules", a.rule_ids}, {"categories", a.categories},
-                   {"severity", severity_name(a.level)}, {"mode", a.mode}, {"kind", a.kind}, {"file", a.file},
-                   {"offset", a.offset}};
-  j["model_score"] = a.model_score ? nlohmann::json(*a.model_score) : nlohmann::json(nullptr);
-  return j;
-}
 
 std::optional<std::int64_t> number_param(lifespan::http::request& req, std::string_view name) {
   const auto text = req.query(name);
@@ -63,9 +56,37 @@ lifespan::http::response list_alerts(lifespan::http::request& req) {
   q.client = req.query("client");
   auto page = req.get<alert_store>("alerts").query(q);
   nlohmann::json body{{"alerts", nlohmann::json::array()}};
-  for (const auto& a : page.alerts) body["alerts"].push_back(to_json(a));
+  for (const auto& a : page.alerts) body["alerts"].push_back(alert_json(a));
   body["next_cursor"] = page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr);
   return lifespan::http::response::json(body);
+}
+
+lifespan::http::response one_alert(lifespan::http::request& req) {
+  const auto& text = req.param("id");
+  std::int64_t id = 0;
+  try {
+    std::size_t used = 0;
+    id = std::stoll(text, &used);
+    if (used != text.size() || id <= 0) throw std::invalid_argument(text);
+  } catch (const std::exception&) {
+    throw lifespan::http::error(lifespan::http::status::bad_request, "invalid_parameter",
+                                fmt::format("alert id must be a positive integer, got '{}'", text));
+  }
+  alert_query q;
+  q.before = id + 1;
+  q.limit = 1;
+  auto page = req.get<alert_store>("alerts").query(q);
+  if (page.alerts.empty() || page.alerts.front().seq != id)
+    return lifespan::http::response::error(lifespan::http::status::not_found, "not found", fmt::format("no alert has id {}", id));
+  return lifespan::http::response::json(alert_json(page.alerts.front()));
+}
+
+lifespan::http::response alert_stream(lifespan::http::request& req) {
+  auto stream = lifespan::http::event_stream::open();
+  std::optional<std::string> last;
+  if (auto h = req.header("last-event-id")) last = std::string(*h);
+  req.get<live_feed>("live").subscribe(stream, std::move(last));
+  return lifespan::http::response::events(stream);
 }
 
 lifespan::http::response status(lifespan::http::request& req) {
@@ -140,8 +161,17 @@ void assemble(lifespan::service& svc) {
       .depends_on<lifespan::models::models_component>()
       .depends_on<pipeline>();
 
+  svc.add<live_feed>("live").background().depends_on<pipeline>();
+  svc.add<demo_traffic>("demo").background();
+
   lifespan::http::router routes;
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
+  routes.get("/api/alerts/stream", alert_stream).needs<live_feed>("live");
+  routes.get("/api/alerts/{id}", one_alert).needs<alert_store>("alerts");
+  lifespan::http::add_static_files(routes, "/ui", VIGIL_WEB_DIR);  // the dashboard
+  routes.get("/", [](lifespan::http::request&) {
+    return lifespan::http::response::text("the dashboard is at /ui\n", static_cast<lifespan::http::status>(302)).set("Location", "/ui");
+  });
   routes.get("/api/status", status)
       .optional<pipeline>("pipeline")
       .optional<tailer>("tailer")
