@@ -41,6 +41,7 @@ struct ScorerTest : ::testing::Test {
     data = read_labelled(in, rule_set::load(VIGIL_DEFAULT_RULES), 0.3, 33);
     train_options t;
     t.rounds = 15;
+    t.threads = 1;
     model.emplace(train_model(data.train, t));
   }
   void TearDown() override {

@@ -56,6 +56,7 @@ TEST(VigilTrain, TrainedVersionLoadsThroughTheManagerAndRanksAttacksAboveBenign)
   const auto data = read_labelled(in, rule_set::load(VIGIL_DEFAULT_RULES), 0.3, 21);
   train_options o;
   o.rounds = 20;
+  o.threads = 1;  // OpenMP spin-waits badly on a loaded 2-core machine
   o.seed = 21;
   const auto model = train_model(data.train, o);
   const auto q = evaluate(model, data.test, 0.5);
@@ -97,6 +98,22 @@ TEST(VigilTrain, TrainedVersionLoadsThroughTheManagerAndRanksAttacksAboveBenign)
   }
   EXPECT_GT(attack_sum / attacks, 0.9);
   EXPECT_LT(benign_sum / (double(served.size()) - attacks), 0.1);
+}
+
+TEST(VigilTrain, WithoutRuleFeaturesTheModelStillSeparatesByShape) {
+  std::istringstream in(labelled_set(5, 12'000));
+  auto data = read_labelled(in, rule_set::load(VIGIL_DEFAULT_RULES), 0.3, 5);
+  mask_rule_features(data.train);
+  mask_rule_features(data.test);
+  for (std::size_t r = 0; r < data.train.rows(); ++r) {
+    for (std::size_t i = 29; i < feature_count; ++i) ASSERT_EQ(data.train.row(r)[i], 0.0f) << feature_names[i];
+  }
+  train_options o;
+  o.rounds = 20;
+  o.threads = 1;  // OpenMP spin-waits badly on a loaded 2-core machine
+  const auto q = evaluate(train_model(data.train, o), data.test, 0.5);
+  EXPECT_GE(q.auc, 0.95) << q.to_json().dump();
+  EXPECT_GE(q.overall.recall(), 0.8) << q.to_json().dump();
 }
 
 TEST(VigilTrain, OneClassDataIsRefusedWithTheFix) {

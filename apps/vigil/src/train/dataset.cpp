@@ -28,6 +28,14 @@ std::uint16_t label_index(dataset& d, std::string_view label) {
 
 }  // namespace
 
+void mask_rule_features(dataset& d) {
+  const auto first = static_cast<std::size_t>(
+      std::find(feature_names.begin(), feature_names.end(), "rule_hits") - feature_names.begin());
+  for (std::size_t r = 0; r < d.rows(); ++r)
+    std::fill(d.x.begin() + static_cast<std::ptrdiff_t>(r * feature_count + first),
+              d.x.begin() + static_cast<std::ptrdiff_t>((r + 1) * feature_count), 0.0f);
+}
+
 bool attack_label(std::string_view label) {
   const auto& c = attack_categories();
   return std::find(c.begin(), c.end(), label) != c.end();

@@ -42,6 +42,11 @@ struct split_dataset {
 split_dataset read_labelled(std::istream& in, std::shared_ptr<const rule_set> rules, double test_share,
                             std::uint64_t seed);
 
+// Zeroes the rule-hit slots (rule_hits, max_severity, hits_*) of every row: a model trained so never
+// splits on them (constant columns), so it judges the request's shape alone even when served full
+// vectors. For measuring what the model adds beyond the rules.
+void mask_rule_features(dataset& d);
+
 // True for labels the model learns as attacks (the generator's signature categories).
 bool attack_label(std::string_view label);
 

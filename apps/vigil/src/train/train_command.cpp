@@ -25,6 +25,8 @@ void add_train_command(CLI::App& app, train_command& c, const std::string& defau
   t->add_option("--max-depth", c.options.max_depth, "tree depth")->capture_default_str()->check(CLI::Range(1, 16));
   t->add_option("--eta", c.options.eta, "learning rate")->capture_default_str()->check(CLI::Range(0.001, 1.0));
   t->add_option("--threads", c.options.threads, "XGBoost threads")->capture_default_str()->check(CLI::Range(1, 64));
+  t->add_flag("--without-rule-features", c.without_rule_features,
+              "train on the request's shape alone (rule-hit slots zeroed), to measure what the model adds");
   t->add_option("--warmup-rows", c.warmup_rows, "held-out rows stored in the manifest as warm-up")->capture_default_str();
 }
 
@@ -42,7 +44,11 @@ int train_command::run() const {
       }
     }
     std::istream& in = input == "-" ? std::cin : file;
-    const auto data = read_labelled(in, rule_set, test_share, options.seed);
+    auto data = read_labelled(in, rule_set, test_share, options.seed);
+    if (without_rule_features) {
+      mask_rule_features(data.train);
+      mask_rule_features(data.test);
+    }
     const double read_s = seconds();
     const auto trained = train_model(data.train, options);
     const double train_s = seconds() - read_s;
@@ -53,6 +59,7 @@ int train_command::run() const {
         {"xgboost", lifespan::models::xgboost_version()},
         {"objective", "binary:logistic"},
         {"threshold", options.threshold},
+        {"rule_features", !without_rule_features},
         {"params", {{"rounds", options.rounds}, {"max_depth", options.max_depth}, {"eta", options.eta},
                     {"seed", options.seed}, {"tree_method", "hist"}}},
         {"data", {{"file", std::filesystem::path(input).filename().string()}, {"lines", data.stats.lines},

@@ -23,6 +23,7 @@ struct train_command {
   std::uint64_t version = 0;
   double test_share = 0.2;
   std::size_t warmup_rows = 8;
+  bool without_rule_features = false;
   train_options options;
 
   int run() const;
