@@ -175,6 +175,7 @@ TEST(ThreatScorerDecision, CombinesRuleSeverityAndModelScore) {
   EXPECT_FALSE(s.decide(severity::none, 0.6f).alert);
   EXPECT_TRUE(s.decide(severity::none, 0.9f).alert);
   EXPECT_EQ(s.decide(severity::none, 0.9f).level, severity::medium);  // round(4 * 0.45) = 2
+  EXPECT_EQ(s.decide(severity::none, 0.72f).level, severity::low);    // round(4 * 0.36) = 1
   // A low rule hit the model calls benign is suppressed; a medium one needs p >= 0.2.
   EXPECT_FALSE(s.decide(severity::low, 0.05f).alert);
   EXPECT_FALSE(s.decide(severity::medium, 0.1f).alert);
