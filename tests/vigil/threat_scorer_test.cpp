@@ -4,15 +4,19 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
 
 #include "gen/traffic_gen.hpp"
 #include "lifespan/models/manager.hpp"
+#include "model/hybrid_eval.hpp"
 #include "model/threat_scorer.hpp"
 #include "train/dataset.hpp"
 #include "train/trainer.hpp"
+
+#include <yaml-cpp/yaml.h>
 
 namespace vigil {
 namespace {
@@ -164,6 +168,44 @@ TEST_F(ScorerTest, ManyThreadsScoreWhileVersionsSwap) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(mismatches.load(), 0);
   EXPECT_EQ(scorer.errors(), 0u);
+}
+
+TEST_F(ScorerTest, ShapeOnlyModelCoversACategoryTheRulesLack) {
+  // Rules without the xss category, and a model trained on the request's shape (rule slots zeroed):
+  // rules alone miss every xss line, hybrid finds them from the model score.
+  YAML::Node all = YAML::LoadFile(VIGIL_DEFAULT_RULES), kept;
+  for (const auto& r : all["rules"]) {
+    if (r["category"].as<std::string>() != "xss") kept["rules"].push_back(r);
+  }
+  fs::create_directories(root);
+  const auto rules_file = root / "no-xss.yaml";
+  std::ofstream(rules_file) << kept;
+  mask_rule_features(data.train);
+  train_options t;
+  t.rounds = 20;
+  t.threads = 1;
+  publish_model(train_model(data.train, t), root, "threat", 1, {});
+  start();
+  ASSERT_TRUE(manager->wait_for_state("threat", 1, version_state::ready, 60s));
+  threat_scorer scorer(*manager, "threat");
+  gen_options o;
+  o.seed = 34;  // not the training seed
+  o.lines = 8'000;
+  o.attack_share = 0.1;
+  traffic_generator g(o);
+  gen_line line;
+  std::string text;
+  while (g.next(line)) text += line.label + "\t" + line.text + "\n";
+  std::istringstream in(text);
+  const auto report = evaluate_hybrid(in, rule_set::load(rules_file.string()), scorer);
+  EXPECT_EQ(report.unscored, 0u);
+  const auto& rules_xss = report.rules.categories.at("xss");
+  const auto& hybrid_xss = report.hybrid.categories.at("xss");
+  ASSERT_GT(rules_xss.tp + rules_xss.fn, 30u);
+  EXPECT_EQ(rules_xss.tp, 0u);
+  EXPECT_GE(hybrid_xss.recall(), 0.9) << report.to_json().dump();
+  EXPECT_GE(report.hybrid.overall.precision(), 0.98) << report.to_json().dump();
+  EXPECT_GE(report.hybrid.overall.recall(), report.rules.overall.recall());
 }
 
 TEST(ThreatScorerDecision, CombinesRuleSeverityAndModelScore) {

@@ -53,7 +53,11 @@ hybrid_report evaluate_hybrid(std::istream& in, std::shared_ptr<const rule_set> 
   line_parser parser;
   log_record record;
   analysis result;
-  const auto& names = matcher.rules().categories();
+  // The rules' categories (indexed like category_index), then generated categories the rules lack.
+  std::vector<std::string> names = matcher.rules().categories();
+  for (auto c : attack_categories()) {
+    if (std::find(names.begin(), names.end(), c) == names.end()) names.emplace_back(c);
+  }
   std::vector<bool> hit_category(names.size());
   const auto& behaviour = behaviour_labels();
   std::string line;
