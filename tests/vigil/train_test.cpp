@@ -116,6 +116,20 @@ TEST(VigilTrain, WithoutRuleFeaturesTheModelStillSeparatesByShape) {
   EXPECT_GE(q.overall.recall(), 0.8) << q.to_json().dump();
 }
 
+TEST(VigilTrain, RuleDropoutZeroesAboutThatShareOfRows) {
+  std::istringstream in(labelled_set(6, 4000));
+  auto data = read_labelled(in, rule_set::load(VIGIL_DEFAULT_RULES), 0.0, 6);
+  drop_rule_features(data.train, 0.5, 6);
+  std::size_t attacks = 0, dropped = 0;
+  for (std::size_t r = 0; r < data.train.rows(); ++r) {
+    if (data.train.y[r] < 0.5f) continue;
+    ++attacks;  // every generated attack hits a rule, so a zero rule_hits slot means dropped
+    dropped += data.train.row(r)[29] == 0.0f;
+  }
+  ASSERT_GT(attacks, 100u);
+  EXPECT_NEAR(double(dropped) / double(attacks), 0.5, 0.1);
+}
+
 TEST(VigilTrain, OneClassDataIsRefusedWithTheFix) {
   dataset d;
   d.x.assign(feature_count * 3, 0.0f);

@@ -28,13 +28,19 @@ std::uint16_t label_index(dataset& d, std::string_view label) {
 
 }  // namespace
 
-void mask_rule_features(dataset& d) {
+void drop_rule_features(dataset& d, double share, std::uint64_t seed) {
   const auto first = static_cast<std::size_t>(
       std::find(feature_names.begin(), feature_names.end(), "rule_hits") - feature_names.begin());
-  for (std::size_t r = 0; r < d.rows(); ++r)
+  const auto cut = static_cast<std::uint64_t>(std::clamp(share, 0.0, 1.0) * 18446744073709551615.0);
+  const std::uint64_t salt = mix(seed ^ 0x5275'6c65'446f'7000ULL);
+  for (std::size_t r = 0; r < d.rows(); ++r) {
+    if (share < 1.0 && mix(salt ^ r) >= cut) continue;
     std::fill(d.x.begin() + static_cast<std::ptrdiff_t>(r * feature_count + first),
               d.x.begin() + static_cast<std::ptrdiff_t>((r + 1) * feature_count), 0.0f);
+  }
 }
+
+void mask_rule_features(dataset& d) { drop_rule_features(d, 1.0, 0); }
 
 bool attack_label(std::string_view label) {
   const auto& c = attack_categories();

@@ -46,6 +46,9 @@ split_dataset read_labelled(std::istream& in, std::shared_ptr<const rule_set> ru
 // splits on them (constant columns), so it judges the request's shape alone even when served full
 // vectors. For measuring what the model adds beyond the rules.
 void mask_rule_features(dataset& d);
+// Zeroes the rule-hit slots of a share of the rows (chosen by a hash of seed and row): the model learns
+// from rule hits AND from the request's shape, so it still scores attacks the rules miss.
+void drop_rule_features(dataset& d, double share, std::uint64_t seed);
 
 // True for labels the model learns as attacks (the generator's signature categories).
 bool attack_label(std::string_view label);

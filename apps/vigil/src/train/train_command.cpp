@@ -27,6 +27,9 @@ void add_train_command(CLI::App& app, train_command& c, const std::string& defau
   t->add_option("--threads", c.options.threads, "XGBoost threads")->capture_default_str()->check(CLI::Range(1, 64));
   t->add_flag("--without-rule-features", c.without_rule_features,
               "train on the request's shape alone (rule-hit slots zeroed), to measure what the model adds");
+  t->add_option("--rule-dropout", c.rule_dropout,
+                 "share of training rows with the rule-hit slots zeroed (the model also learns the shape)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   t->add_option("--warmup-rows", c.warmup_rows, "held-out rows stored in the manifest as warm-up")->capture_default_str();
 }
 
@@ -49,6 +52,7 @@ int train_command::run() const {
       mask_rule_features(data.train);
       mask_rule_features(data.test);
     }
+    if (rule_dropout > 0) drop_rule_features(data.train, rule_dropout, options.seed);
     const double read_s = seconds();
     const auto trained = train_model(data.train, options);
     const double train_s = seconds() - read_s;
@@ -60,6 +64,7 @@ int train_command::run() const {
         {"objective", "binary:logistic"},
         {"threshold", options.threshold},
         {"rule_features", !without_rule_features},
+        {"rule_dropout", rule_dropout},
         {"params", {{"rounds", options.rounds}, {"max_depth", options.max_depth}, {"eta", options.eta},
                     {"seed", options.seed}, {"tree_method", "hist"}}},
         {"data", {{"file", std::filesystem::path(input).filename().string()}, {"lines", data.stats.lines},

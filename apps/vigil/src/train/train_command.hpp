@@ -24,6 +24,7 @@ struct train_command {
   double test_share = 0.2;
   std::size_t warmup_rows = 8;
   bool without_rule_features = false;
+  double rule_dropout = 0;
   train_options options;
 
   int run() const;
