@@ -3,7 +3,7 @@ PRESET ?= release
 JOBS   ?= $(shell nproc)
 BUILD   = build/$(PRESET)
 
-.PHONY: setup configure build run test asan tsan bench clean
+.PHONY: setup configure build run test asan tsan bench clean vigil-model
 
 setup:
 	@bash scripts/setup.sh
@@ -31,6 +31,10 @@ tsan:
 bench: PRESET = release
 bench: build
 	@bash bench/run-core
+
+# The bundled threat model (apps/vigil/models/threat/1), regenerated reproducibly from fixed seeds.
+vigil-model: configure
+	@BUILD=$(CURDIR)/$(BUILD) bash apps/vigil/models/regenerate
 
 clean:
 	rm -rf build

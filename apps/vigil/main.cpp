@@ -1,6 +1,6 @@
-// vigil: the reference service's command line. This build has the batch parts: `scan` (signatures
-// and behaviour windows over log files) and `gen` (labelled synthetic traffic); `serve` and
-// `train` arrive with the tailer, data and model components.
+// vigil: the reference service's command line: `serve` (the default: the service), `check-config`,
+// and the batch tools `scan` (signatures and behaviour windows over log files), `gen` (labelled
+// synthetic traffic), `eval` (detection quality), `train` (the threat model) and `check-rules`.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,9 +14,11 @@
 
 #include "eval/quality.hpp"
 #include "gen/traffic_gen.hpp"
+#include "model/hybrid_eval.hpp"
 #include "rules/rule_engine.hpp"
 #include "scan/scanner.hpp"
 #include "service/service_main.hpp"
+#include "train/train_command.hpp"
 
 namespace {
 
@@ -208,9 +210,14 @@ int main(int argc, char** argv) {
   std::string eval_path;
   eval->add_option("file", eval_path, "label<TAB>line file, - for standard input")->required();
   eval->add_option("--rules", rules_path, "rules YAML file")->capture_default_str();
+  std::string eval_models;
+  eval->add_option("--model", eval_models, "models root: rules alone vs hybrid with its 'threat' model");
 
   auto* check_rules = app.add_subcommand("check-rules", "validate and compile a rules file (exit 2 naming the bad rule)");
   check_rules->add_option("file", rules_path, "rules YAML file")->capture_default_str();
+
+  vigil::train_command train;
+  vigil::add_train_command(app, train, VIGIL_DEFAULT_RULES);
 
   auto* serve = app.add_subcommand("serve", "run the service: tail the logs, detect, store alerts (the default)");
   lifespan::command_line serve_options;
@@ -224,7 +231,9 @@ int main(int argc, char** argv) {
   if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
   if (*check_rules) return run_check_rules(rules_path);
+  if (*eval && !eval_models.empty()) return vigil::run_hybrid_eval(eval_path, rules_path, eval_models, "threat");
   if (*eval) return run_eval(eval_path, rules_path);
+  if (*train.command) return train.run();
   if (*check) {
     check_options.check_config = true;
     return vigil::service::serve(check_options);
