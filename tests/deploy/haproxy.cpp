@@ -69,6 +69,8 @@ std::string generate_config(std::uint16_t port, std::uint16_t stats_port, const 
 }  // namespace
 
 haproxy::haproxy(const std::vector<std::uint16_t>& backend_ports, options o) {
+  if (::access("/usr/sbin/haproxy", X_OK) != 0)
+    throw std::runtime_error("/usr/sbin/haproxy is missing: the deployment tests need Debian's haproxy (bash scripts/setup.sh)");
   port_ = free_port();
   stats_port_ = free_port();
   config_ = generate_config(port_, stats_port_, backend_ports, o);
