@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "lifespan/config/duration.hpp"
+#include "sim/process.hpp"
 
 namespace lifespan::test {
 namespace {
@@ -94,6 +95,28 @@ TEST(Manifests, TheConfigMapCarriesTheSampleProductionConfigVerbatim) {
   const auto config = vigil_config();
   for (const char* section : {"shutdown", "startup", "http", "database"})
     EXPECT_TRUE(config[section].IsMap()) << "the vigil config has no '" << section << ":' section";
+}
+
+// The runtime itself reads the config's runtime sections and every component's stop_timeout: a typo
+// (drain_timout) or a malformed duration fails here, not in production. vigil's app keys are provisional
+// until `vigil serve` lands, so app sections are reduced to their stop_timeout and checked by
+// lifespan-sim (which serves the same http: section) with --check-config.
+TEST(Manifests, TheRuntimeAcceptsTheConfigsRuntimeSectionsAndStopTimeouts) {
+  const auto config = vigil_config();
+  YAML::Node reduced;
+  for (const auto& section : config) {
+    const auto name = section.first.as<std::string>();
+    if (name == "shutdown" || name == "startup" || name == "logging" || name == "http") {
+      reduced[name] = section.second;
+    } else if (section.second["stop_timeout"]) {
+      reduced[name]["stop_timeout"] = section.second["stop_timeout"];
+    }
+  }
+  YAML::Emitter out;
+  out << reduced;
+  const auto path = write_temp_file("vigil-runtime-sections.yaml", out.c_str());
+  process check({LIFESPAN_SIM_BINARY, "--config", path, "--serve", "--check-config"});
+  EXPECT_EQ(check.wait(), 0) << check.out() << check.err() << "\nchecked:\n" << out.c_str();
 }
 
 TEST(Manifests, ProbesUseTheRuntimesEndpointsOnTheNamedContainerPort) {
