@@ -19,6 +19,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # HTTP benchmarks (bench/run-http): load generator and the FastAPI peer
   wrk python3-fastapi python3-uvicorn
+  # deployment tests (tests/deploy): the load balancer in front of the replicas; systemd-analyze verify
+  haproxy systemd
   # peers measured against in the same run (vigil scan vs fail2ban-regex)
   fail2ban
   # vigil's end-to-end test: a real nginx writing the access log vigil tails
