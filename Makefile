@@ -17,7 +17,7 @@ build: configure
 # The main job: vigil on its bundled configuration (SQLite under ./var/), with demo traffic appended to
 # the log it tails; the dashboard is at http://127.0.0.1:8080/ui. Ctrl-C stops it gracefully.
 run: build
-	$(BUILD)/apps/vigil/vigil serve --set demo.enabled=true
+	$(BUILD)/apps/vigil/vigil serve --set demo.enabled=true --set models.root=apps/vigil/models
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300

@@ -114,7 +114,7 @@ TEST(vigil_serve_process, sigkill_mid_file_then_restart_loses_no_line_and_duplic
   append(log, text);
   const long long size = static_cast<long long>(text.size());
   // A slow store stage (fault injection) so that the kill lands mid-file.
-  const std::vector<std::string> slow = {"pipeline.commit_delay=30ms", "pipeline.max_commit_lines=200",
+  const std::vector<std::string> slow = {"pipeline.commit_delay=60ms", "pipeline.max_commit_lines=200",
                                          "tailer.read_bytes=8192"};
   {
     vigil_process first(serve_args(dir, log, slow), dir / "first.out");
