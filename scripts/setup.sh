@@ -25,6 +25,8 @@ packages=(
   fail2ban
   # vigil's end-to-end test: a real nginx writing the access log vigil tails
   nginx
+  # the dashboard test: a real headless browser
+  chromium
 )
 
 missing=()
