@@ -176,3 +176,18 @@ TEST(vigil_serve_process, check_config_reports_a_bad_key_and_accepts_the_bundled
 
 }  // namespace
 }  // namespace vigil::test
+
+namespace vigil::test {
+namespace {
+
+// The production sample in deploy/ (also the Kubernetes ConfigMap) is a configuration vigil accepts.
+TEST(vigil_serve_process, the_deploy_sample_configuration_passes_check_config) {
+  temp_dir dir;
+  vigil_process p({"check-config", "--config", std::string(LIFESPAN_SOURCE_DIR) + "/deploy/config/vigil.yaml"},
+                  dir / "check.out");
+  const int status = p.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << p.output();
+}
+
+}  // namespace
+}  // namespace vigil::test
