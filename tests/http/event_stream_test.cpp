@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "client.hpp"
@@ -41,16 +42,27 @@ struct streams {
   }
 };
 
-TEST(EventStream, EventsSentFromAnotherThreadArriveInOrderAndCloseEndsTheResponse) {
+// A running server with the route above, one client that asked for the stream, and the stream.
+struct one_stream {
+  explicit one_stream(std::vector<std::string> overrides = {}, const std::string& headers = {}) : s(std::move(overrides)) {
+    s.add_server(st.routes());
+    s.start();
+    c.emplace(s.port);
+    c->send("GET /events HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
+    stream = st.await(0);
+  }
   streams st;
   served s;
-  s.add_server(st.routes());
-  s.start();
-  client c(s.port);
-  c.send("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n");
-  auto stream = st.await(0);
+  std::optional<client> c;
+  std::shared_ptr<http::event_stream> stream;
+};
+
+TEST(EventStream, EventsSentFromAnotherThreadArriveInOrderAndCloseEndsTheResponse) {
+  one_stream o({}, "Last-Event-ID: 41\r\n");
+  auto& c = *o.c;
+  auto stream = o.stream;
   ASSERT_TRUE(stream);
-  EXPECT_EQ(st.last_event_ids[0], "41");
+  EXPECT_EQ(o.st.last_event_ids[0], "41");
   ASSERT_TRUE(c.receive_until("data: first\n\n"));
   EXPECT_NE(c.received().find("HTTP/1.1 200 OK\r\n"), std::string::npos) << c.received();
   EXPECT_NE(c.received().find("Content-Type: text/event-stream\r\n"), std::string::npos) << c.received();
@@ -75,17 +87,11 @@ TEST(EventStream, EventsSentFromAnotherThreadArriveInOrderAndCloseEndsTheRespons
 }
 
 TEST(EventStream, AClientGoingAwayEndsTheStreamForTheProducer) {
-  streams st;
-  served s;
-  s.add_server(st.routes());
-  s.start();
-  {
-    client c(s.port);
-    c.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
-    ASSERT_TRUE(c.receive_until("data: first\n\n"));
-  }  // disconnects
-  auto stream = st.await(0);
+  one_stream o;
+  auto stream = o.stream;
   ASSERT_TRUE(stream);
+  ASSERT_TRUE(o.c->receive_until("data: first\n\n"));
+  o.c.reset();  // disconnects
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (!stream->ended() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
   EXPECT_TRUE(stream->ended());
@@ -93,13 +99,9 @@ TEST(EventStream, AClientGoingAwayEndsTheStreamForTheProducer) {
 }
 
 TEST(EventStream, AReaderTooSlowForTheBufferIsCutOff) {
-  streams st;
-  served s;
-  s.add_server(st.routes());
-  s.start();
-  client c(s.port);
-  c.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
-  auto stream = st.await(0);
+  one_stream o;
+  auto& c = *o.c;
+  auto stream = o.stream;
   ASSERT_TRUE(stream);
   // The client reads nothing: the kernel buffers fill, then the stream's 4 KiB bound is exceeded.
   const std::string chunk(1000, 'x');
@@ -110,20 +112,16 @@ TEST(EventStream, AReaderTooSlowForTheBufferIsCutOff) {
 }
 
 TEST(EventStream, DrainEndsOpenStreamsAfterWhatIsQueued) {
-  streams st;
-  served s({"shutdown.readiness_delay=0s"});
-  s.add_server(st.routes());
-  s.start();
-  client c(s.port);
-  c.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
-  auto stream = st.await(0);
+  one_stream o({"shutdown.readiness_delay=0s"});
+  auto& c = *o.c;
+  auto stream = o.stream;
   ASSERT_TRUE(stream);
   ASSERT_TRUE(c.receive_until("data: first\n\n"));
   ASSERT_TRUE(stream->send("last", "before the drain"));
-  s.svc.request_shutdown();
+  o.s.svc.request_shutdown();
   ASSERT_TRUE(c.closed_by_server()) << "a stream never holds the drain up";
   EXPECT_NE(c.received().find("data: before the drain\n\n"), std::string::npos) << c.received();
-  ASSERT_TRUE(s.wait_for_phase_end("drain"));
+  ASSERT_TRUE(o.s.wait_for_phase_end("drain"));
   EXPECT_TRUE(stream->ended());
 }
 

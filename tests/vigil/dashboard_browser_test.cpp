@@ -1,18 +1,13 @@
 // The dashboard in a real headless browser (Debian's chromium): vigil serves it with demo traffic
 // flowing, the page renders every component and live alerts, a filter given in the address narrows
 // the alerts, and a screenshot is kept as a test artifact (build/<preset>/artifacts/dashboard.png).
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <fstream>
 #include <regex>
 #include <thread>
 
 #include "service_fixture.hpp"
-
-extern char** environ;
+#include "vigil_process.hpp"
 
 namespace vigil::test {
 namespace {
@@ -30,27 +25,6 @@ std::string run(const std::string& command) {
   return out;
 }
 
-struct child {
-  pid_t pid = -1;
-  explicit child(std::vector<std::string> args, const std::filesystem::path& output) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (::posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
 // The page's DOM after its scripts ran (virtual time lets the first polls and the stream complete).
 std::string rendered(const std::string& url, const std::string& extra = {}) {
   return run("timeout 60 chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
@@ -61,19 +35,9 @@ TEST(VigilDashboard, ShowsComponentsAndLiveAlertsAndFiltersInARealBrowser) {
   temp_dir dir;
   const auto log = dir / "access.log";
   const auto address_file = dir / "http.address";
-  child vigil({VIGIL_BINARY, "serve",
-               "--set", "db.url=sqlite://" + (dir / "vigil.db").string(),
-               "--set", "tailer.paths=[" + log.string() + "]",
-               "--set", "http.port=0",
-               "--set", "http.address_file=" + address_file.string(),
-               "--set", "shutdown.readiness_delay=0s",
-               "--set", "models.root=" + (dir / "models").string(),
-               "--set", "demo.enabled=true",
-               "--set", "demo.path=" + log.string(),
-               "--set", "demo.rate=200",
-               "--set", "demo.attack_share=0.3"},
-              dir / "vigil.out");
-  ASSERT_GT(vigil.pid, 0);
+  vigil_process vigil(serve_args(dir, log, {"demo.enabled=true", "demo.path=" + log.string(), "demo.rate=200",
+                                             "demo.attack_share=0.3"}),
+                      dir / "vigil.out");
   std::string address;
   for (const auto until = std::chrono::steady_clock::now() + 60s; address.empty() && std::chrono::steady_clock::now() < until;) {
     std::ifstream in(address_file);
