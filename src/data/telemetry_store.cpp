@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <random>
 
 #include "lifespan/data/database.hpp"
@@ -15,6 +16,23 @@ namespace {
 std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Appends one item to `to` and keeps the counters. nullopt (the error recorded, the spool marked
+// failing) when the spool cannot take it; otherwise the segment it went to.
+std::optional<std::uint32_t> spool_one(telemetry_store::state& s, spool& to, const telemetry_item& item, bool sync) {
+  std::uint32_t segment = 0;
+  try {
+    segment = to.append({&item, 1}, sync);
+  } catch (const spool_error& error) {
+    s.failed.fetch_add(1, std::memory_order_relaxed);
+    s.set_error(error.what());
+    s.spool_failing.store(true, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  s.spooled.fetch_add(1, std::memory_order_relaxed);
+  if (s.spool_failing.load(std::memory_order_relaxed)) s.spool_failing.store(false, std::memory_order_relaxed);
+  return segment;
 }
 
 }  // namespace
@@ -116,16 +134,9 @@ ack telemetry_store::record(event e) {
 
   if (options_.durable) {
     item.seq = s.durable_seq.fetch_add(1, std::memory_order_relaxed);
-    try {
-      item.segment = s.durable->append({&item, 1}, true);
-    } catch (const spool_error& error) {
-      s.failed.fetch_add(1, std::memory_order_relaxed);
-      s.set_error(error.what());
-      s.spool_failing.store(true, std::memory_order_relaxed);
-      return ack::failed;
-    }
-    s.spooled.fetch_add(1, std::memory_order_relaxed);
-    if (s.spool_failing.load(std::memory_order_relaxed)) s.spool_failing.store(false, std::memory_order_relaxed);
+    const auto segment = spool_one(s, *s.durable, item, true);
+    if (!segment) return ack::failed;
+    item.segment = *segment;
   }
 
   auto stamp = [durable = options_.durable](telemetry_item& cell, std::uint64_t position) {
@@ -172,17 +183,7 @@ ack telemetry_store::record(event e) {
     return ack::timed_out;
   }
   item.seq = s.spill_seq.fetch_add(1, std::memory_order_relaxed);
-  try {
-    s.spill->append({&item, 1}, false);
-  } catch (const spool_error& error) {
-    s.failed.fetch_add(1, std::memory_order_relaxed);
-    s.set_error(error.what());
-    s.spool_failing.store(true, std::memory_order_relaxed);
-    return ack::failed;
-  }
-  s.spooled.fetch_add(1, std::memory_order_relaxed);
-  if (s.spool_failing.load(std::memory_order_relaxed)) s.spool_failing.store(false, std::memory_order_relaxed);
-  return ack::accepted;
+  return spool_one(s, *s.spill, item, false) ? ack::accepted : ack::failed;
 }
 
 telemetry_metrics telemetry_store::metrics() const {
