@@ -2,76 +2,29 @@
 // `vigil` as a real child process for end-to-end tests: argv after the binary, stdout and stderr
 // appended to one file, SIGKILLed by the destructor if it is still running; and the arguments of a
 // `vigil serve` confined to a temporary directory (database, tailed log, address file, models).
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "common/spawned_process.hpp"
 #include "service_fixture.hpp"
-
-extern char** environ;
 
 namespace vigil::test {
 
 using namespace std::chrono_literals;
 
-class vigil_process {
+class vigil_process : public lifespan::test::spawned_process {
  public:
-  explicit vigil_process(std::vector<std::string> args, const std::filesystem::path& output) : output_(output) {
-    args.insert(args.begin(), VIGIL_BINARY);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    const int rc = ::posix_spawn(&pid_, VIGIL_BINARY, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("posix_spawn failed");
-  }
-  ~vigil_process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
-  // The wait status, or -1 after `timeout` (the process is then killed).
-  int wait(std::chrono::seconds timeout = 60s) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > until) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return -1;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    pid_ = -1;
-    return status;
-  }
-  std::string output() const {
-    std::ifstream in(output_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  vigil_process(std::vector<std::string> args, const std::filesystem::path& output)
+      : spawned_process(with_binary(std::move(args)), inherited_environment(), output, true) {}
 
  private:
-  pid_t pid_ = -1;
-  std::filesystem::path output_;
+  static std::vector<std::string> with_binary(std::vector<std::string> args) {
+    args.insert(args.begin(), VIGIL_BINARY);
+    return args;
+  }
 };
 
 // `extra`: more section.key=value overrides.
