@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build make pkg-config
+  g++ cmake ninja-build make pkg-config ccache
   # libraries
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libboost1.81-dev libboost-url1.81-dev
@@ -27,6 +27,12 @@ packages=(
   nginx
   # the dashboard test: a real headless browser
   chromium
+  # vigil's GeoIP component (MaxMind DB reader); tests write their own small database with the Perl writer
+  libmaxminddb-dev libmaxmind-db-writer-perl
+  # alert delivery: Redis streams (a real redis-server in the tests) and webhooks through libcurl
+  libhiredis-dev redis-server libcurl4-openssl-dev
+  # the comparison report's charts (bench/run-all)
+  python3-matplotlib
 )
 
 missing=()
