@@ -49,6 +49,11 @@ http::response call(server_state& s, const http::handler& handler, exchange& x) 
     auto res = e.to_response();
     if (e.status() == status::service_unavailable) res.set("Retry-After", s.retry_after);
     return res;
+  } catch (const component_unavailable& e) {  // up, but cannot serve now (a database outage, say)
+    auto res = json_response({{"error", "unavailable"}, {"reason", e.what()}, {"component", e.component()}},
+                             status::service_unavailable);
+    res.set("Retry-After", s.retry_after);
+    return res;
   } catch (const std::exception& e) {
     s.log->error("{}: {} {} failed: {}", s.name, to_string(x.method), x.route->decl->pattern(), e.what());
   } catch (...) {

@@ -155,7 +155,7 @@ void assemble(lifespan::service& svc) {
       .stop_timeout(std::chrono::seconds(20));
   svc.add<tailer>("tailer").ready_gating().depends_on<pipeline>().depends_on<lifespan::data::database>();
   // The model manager and the threat model are optional: without a model the service runs in rules mode.
-  svc.add<lifespan::models::models_component>("models").background();
+  svc.add<lifespan::models::models_component>("models", &svc).background();
   svc.add<threat_model>("threat_model")
       .background()
       .depends_on<lifespan::models::models_component>()
