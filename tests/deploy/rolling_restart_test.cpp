@@ -169,7 +169,8 @@ void roll_three_replicas_under_load(replica_kind kind) {
   const long during_roll = l.served - before_roll;
   l.stop();
 
-  std::cout << "[ measured ] roll of " << replicas << " replicas: "
+  std::cout << "[ measured ] roll of " << replicas << (kind == replica_kind::vigil ? " vigil" : " lifespan-sim")
+            << " replicas: "
             << std::chrono::duration_cast<std::chrono::milliseconds>(roll).count() << " ms, " << during_roll
             << " requests served during the roll, " << l.failed << " failed (" << l.served << " in all)\n";
   EXPECT_EQ(l.failed, 0) << [&] {

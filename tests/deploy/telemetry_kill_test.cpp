@@ -119,7 +119,8 @@ std::map<long, int> stored_ids(const std::filesystem::path& db) {
 
 // Every acknowledged id stored exactly once; nothing stored that was not sent; the stored ids beyond the
 // acknowledged ones were in flight when the replica went away.
-void expect_every_acknowledged_event_stored(const event_load& l, const std::map<long, int>& stored) {
+void expect_every_acknowledged_event_stored(const std::string& signal, const event_load& l,
+                                           const std::map<long, int>& stored) {
   long missing = 0, duplicated = 0, unknown = 0, unacknowledged = 0;
   for (long id : l.acknowledged)
     if (!stored.count(id)) ++missing;
@@ -131,7 +132,7 @@ void expect_every_acknowledged_event_stored(const event_load& l, const std::map<
       EXPECT_TRUE(l.in_flight_at_end.count(id)) << "event " << id << " stored, but it was neither acknowledged nor in flight";
     }
   }
-  std::cout << "[ measured ] " << l.sent.size() << " sent, " << l.acknowledged.size() << " acknowledged, "
+  std::cout << "[ measured ] " << signal << " mid-load: " << l.sent.size() << " sent, " << l.acknowledged.size() << " acknowledged, "
             << stored.size() << " stored (" << unacknowledged << " in flight at the end), " << missing << " lost\n";
   EXPECT_EQ(missing, 0) << "acknowledged events missing from the database";
   EXPECT_EQ(duplicated, 0);
@@ -160,7 +161,7 @@ TEST(TelemetryUnderKill, SigkillMidLoadLosesNoAcknowledgedEventAfterTheRestart) 
   EXPECT_TRUE(data::spool_files(dir / "spool").empty()) << "the restarted replica did not replay its spool";
   again.signal(SIGTERM);
   ASSERT_EQ(again.wait(30s), 0) << again.err();
-  expect_every_acknowledged_event_stored(l, stored_ids(dir / "telemetry.db"));
+  expect_every_acknowledged_event_stored("SIGKILL", l, stored_ids(dir / "telemetry.db"));
 }
 
 TEST(TelemetryUnderKill, SigtermMidLoadLosesNoAcknowledgedEvent) {
@@ -176,7 +177,7 @@ TEST(TelemetryUnderKill, SigtermMidLoadLosesNoAcknowledgedEvent) {
   l.stop();
   EXPECT_TRUE(replica.err().find("service STOPPED") != std::string::npos) << replica.err();
   EXPECT_TRUE(data::spool_files(dir / "spool").empty()) << "the queue was not flushed into the database at the stop";
-  expect_every_acknowledged_event_stored(l, stored_ids(dir / "telemetry.db"));
+  expect_every_acknowledged_event_stored("SIGTERM", l, stored_ids(dir / "telemetry.db"));
 }
 
 }  // namespace
