@@ -7,6 +7,8 @@ Inputs (any may be missing: a stage that did not run or failed is reported, not 
   raw/data_telemetry.json                                                         (bench/run-data)
   http.log   wrk lines and exec-to-first-200 lines                                (bench/run-http)
   scan.log   the vigil scan / fail2ban-regex table                                (bench/run-scan)
+  raw/models_acquire.json, raw/models_predict.json, raw/models_swap.json        (bench/run-models)
+  raw/vigil_serve_latency.json, raw/vigil_scorer.json                             (bench/run-vigil)
   deploy.log the deployment tests' "[ measured ]" lines                           (tests/deploy)
   machine.txt, stages.txt                                                         (bench/run-all)
 
@@ -42,6 +44,14 @@ def ms(b):
 
 def ns(b):
     return ms(b) * 1e6
+
+
+def cpu_ns(b):
+    return b["cpu_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]]
+
+
+def first(rows, prefix):
+    return next((v for k, v in rows.items() if k == prefix or k.startswith(prefix + "/")), None)
 
 
 def latency_ms(text):
@@ -109,6 +119,47 @@ def collect(results):
         subject = {"vigil-t1": "vigil scan, 1 thread", "vigil-t2": "vigil scan, 2 threads"}.get(m.group(1), "fail2ban-regex")
         add("scan", "scan throughput (wall)", m.group(4).replace(",", ""), "lines/s", subject, "same log, same run")
         add("scan", "scan wall time", m.group(2), "s", subject, "same log, same run")
+
+    models = {}
+    for f in ("models_acquire", "models_predict", "models_swap"):
+        models.update(load_benchmarks(os.path.join(raw, f + ".json")))
+    for name, subject in (("BM_acquire_model_ref", "lifespan model_ref::acquire"),
+                          ("BM_peer_atomic_shared_ptr", "atomic<shared_ptr> load"),
+                          ("BM_peer_shared_mutex_copy", "shared_mutex + shared_ptr copy")):
+        for threads in (1, 2):
+            b = models.get(f"{name}/threads:{threads}")
+            if b:
+                add("models", f"model handle acquire + release, threads: {threads} (cpu)", cpu_ns(b), "ns", subject,
+                    "same run")
+    for batch in (1, 64, 256):
+        raw_b, ours = models.get(f"BM_predict_raw/{batch}"), models.get(f"BM_predict_manager/{batch}")
+        if raw_b:
+            add("models", f"predict, batch {batch} (cpu)", cpu_ns(raw_b) / 1e3, "us", "raw XGBoost C API", "same run")
+        if ours:
+            add("models", f"predict, batch {batch} (cpu)", cpu_ns(ours) / 1e3, "us", "lifespan models manager", "same run")
+    for swap, subject in ((0, "no swaps"), (1, "a swap every 20 ms")):
+        b = first(models, f"BM_predict_p99/swap:{swap}")
+        if b:
+            add("models", "batch-1 predict p99", b["p99_us"], "us", subject, "same run")
+            add("models", "batch-1 predict p50", b["p50_us"], "us", subject, "same run")
+    for swaps in (1000, 3000):
+        b = first(models, f"BM_rss_after_swaps/swaps:{swaps}")
+        if b:
+            add("models", f"RSS after {swaps} swaps / before", b["after_over_before"], "ratio")
+
+    vigil = {}
+    for f in ("vigil_serve_latency", "vigil_scorer"):
+        vigil.update(load_benchmarks(os.path.join(raw, f + ".json")))
+    for rate in (20000, 100000):
+        b = first(vigil, f"BM_line_to_alert_latency/{rate}")
+        if b:
+            add("vigil", f"line written -> alert stored p50, {rate:,} lines/s", b["p50_ms"], "ms", "vigil serve")
+            add("vigil", f"line written -> alert stored p99, {rate:,} lines/s", b["p99_ms"], "ms", "vigil serve")
+    for name, subject in (("BM_line_rules", "rules mode"), ("BM_line_hybrid", "hybrid, one model call per line"),
+                          ("BM_line_hybrid_batched", "hybrid, batched model calls")):
+        b = vigil.get(name)
+        if b:
+            add("vigil", "CPU per line: parse + rules (+ features + score)", cpu_ns(b) / 1e3, "us", subject, "same run")
 
     deploy = read_text(os.path.join(results, "deploy.log"))
     for m in re.finditer(r"roll of (\d+) (\S+) replicas: (\d+) ms, (\d+) requests served during the roll, (\d+) failed", deploy):
@@ -221,6 +272,23 @@ def charts(figures, out, stamp):
         ax.set_title("vigil scan vs fail2ban-regex, same generated log")
         ax.tick_params(axis="x", labelsize=8)
         finish(fig, "bench-scan.png")
+    # 5. Models: the handle against its peers, and predict latency while swapping.
+    acquire = [f for f in figures if f["stage"] == "models" and f["figure"].startswith("model handle acquire")
+               and "threads: 1" in f["figure"]]
+    swap = [f for f in figures if f["stage"] == "models" and f["figure"] == "batch-1 predict p99"]
+    panels = [p for p in ((acquire, "acquire + release, 1 thread (ns CPU)", "handle acquire vs peers", 0),
+                          (swap, "batch-1 predict p99 (µs)", "predict p99 while swapping", 1)) if p[0]]
+    if panels:
+        fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+        for ax, (rows, unit, title, ours) in zip(axes[0], panels):  # `ours`: the bar of the thing measured
+            bars = ax.bar([r["subject"].replace(" + ", "\n+ ") for r in rows], [r["value"] for r in rows],
+                          color=["#1f77b4" if i == ours else "#7f7f7f" for i in range(len(rows))])
+            ax.bar_label(bars, labels=[f"{r['value']:.1f}" for r in rows], fontsize=7, padding=2)
+            ax.set_ylabel(unit)
+            ax.set_title(title)
+            ax.tick_params(axis="x", labelsize=7)
+        fig.suptitle("Models: hot-swappable handles")
+        finish(fig, "bench-models.png")
     return drawn
 
 
