@@ -96,7 +96,8 @@ TEST(ConcurrentStart, TwoVigilReplicasOnOneFreshPostgresqlApplyEachMigrationOnce
   // The replicas' backends flush their row counters when they exit: wait for both to be gone and the
   // inserts to be counted (polling: the server gives no event for it).
   const std::string others =
-      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+      "AND backend_type = 'client backend'";
   const std::string counters = "SELECT n_tup_ins, n_tup_upd FROM pg_stat_user_tables WHERE relname = 'lifespan_schema'";
   long long inserts = 0, updates = 0;
   const auto read_counters = [&](auto done) {
