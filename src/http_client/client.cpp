@@ -1,0 +1,53 @@
+// The component: lifecycle hooks and the submission API over the engine (see client.hpp).
+#include "lifespan/http_client/client.hpp"
+
+#include "engine.hpp"
+#include "lifespan/metrics/registry.hpp"
+#include "metrics.hpp"
+
+namespace lifespan::http_client {
+
+client::client(options o, service* svc)
+    : options_(std::move(o)), svc_(svc), engine_(std::make_shared<engine>(options_)) {}
+
+client::~client() {
+  engine_->stop(time_point{});
+}
+
+void client::start(context& ctx) {
+  name_ = ctx.name();
+  engine_->start(name_);
+  if (svc_) {
+    collector_ = detail::make_collector(engine_);
+    metrics::of(*svc_).add(collector_);
+  }
+}
+
+void client::stop(time_point deadline) {
+  engine_->stop(deadline);
+}
+
+submit_status client::submit(request r, callback done) {
+  return engine_->submit(std::move(r), std::move(done), nullptr);
+}
+
+std::future<response> client::fetch(request r) {
+  auto promise = std::make_shared<std::promise<response>>();
+  auto future = promise->get_future();
+  std::string why;
+  const auto status =
+      engine_->submit(std::move(r), [promise](response out) { promise->set_value(std::move(out)); }, &why);
+  if (status != submit_status::accepted) {
+    response refused;
+    refused.outcome = outcome::rejected;
+    refused.error = std::move(why);
+    promise->set_value(std::move(refused));
+  }
+  return future;
+}
+
+struct stats client::stats() const {
+  return engine_->snapshot();
+}
+
+}  // namespace lifespan::http_client
