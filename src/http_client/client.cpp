@@ -27,6 +27,14 @@ void client::stop(time_point deadline) {
   engine_->stop(deadline);
 }
 
+std::optional<health_report> client::check_health(std::stop_token) {
+  const auto held = engine_->count.held.load(std::memory_order_relaxed);
+  if (held * 10 >= options_.queue_capacity * 9)
+    return health_report::degraded(std::to_string(held) + " of " + std::to_string(options_.queue_capacity) +
+                                   " requests held (queue_capacity): the endpoints are slower than the submissions");
+  return health_report::ok();
+}
+
 submit_status client::submit(request r, callback done) {
   return engine_->submit(std::move(r), std::move(done), nullptr);
 }

@@ -109,6 +109,11 @@ std::string transfer::prepare(const client::options& o) {
   return {};
 }
 
+bool transfer::connected() const {
+  curl_off_t pretransfer = 0;  // microseconds until the request could be sent; 0 when it never could
+  return curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) == CURLE_OK && pretransfer > 0;
+}
+
 transfer::attempt_result transfer::finish_attempt(CURLcode code) {
   attempt_result r;
   r.code = code;
@@ -120,6 +125,14 @@ transfer::attempt_result transfer::finish_attempt(CURLcode code) {
   status = r.status;
   if (body_overflow) {
     r.cause = "response body larger than max_response_bytes (" + std::to_string(body_limit) + ")";
+  } else if (code == CURLE_OPERATION_TIMEDOUT && !connected()) {
+    // curl's own text is misleading here ("Failed to resolve host ... with timeout"): the attempt
+    // either never got a connection slot or the host never accepted the connection.
+    curl_off_t spent = 0;
+    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &spent);
+    r.cause = "timed out after " + describe(std::chrono::microseconds(spent)) +
+              " without a connection (the host did not accept one within connect_timeout, or every one of "
+              "max_host_connections to it stayed busy)";
   } else if (code != CURLE_OK) {
     r.cause = error_buffer[0] != '\0' ? std::string(error_buffer.data()) : std::string(curl_easy_strerror(code));
   }

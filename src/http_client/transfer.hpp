@@ -32,6 +32,7 @@ struct transfer {
     std::string cause;  // empty when a response arrived and the body fit
   };
   attempt_result finish_attempt(CURLcode code);
+  bool connected() const;  // the last attempt got as far as sending its request
 
   request req;
   client::callback done;

@@ -115,6 +115,26 @@ TEST(HttpClientDelivery, HangingEndpointTimesOutPerAttempt) {
   EXPECT_EQ(hook.requests().size(), 2u);
 }
 
+TEST(HttpClientDelivery, RequestsQueuedBehindTheHostLimitStillEndInTime) {
+  // One connection to a hanging host, three requests: each ends by its timeout, including the two that
+  // never got the connection, whose error says so instead of curl's "Failed to resolve host".
+  receiver hook([](const received&, std::size_t) { return reply::hang(); });
+  inbox done;
+  running_client rc({"http_client.max_host_connections=1", "http_client.timeout=200ms",
+                     "http_client.connect_timeout=200ms", "http_client.max_attempts=1"});
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(rc.get().submit(request::post(hook.url(), "{}"), done.callback()), submit_status::accepted);
+  ASSERT_TRUE(done.wait_for(3));
+  int without_connection = 0;
+  for (const auto& r : done.all()) {
+    EXPECT_EQ(r.outcome, outcome::transport);
+    EXPECT_NE(r.error.find("timed out"), std::string::npos) << r.error;
+    EXPECT_EQ(r.error.find("resolve"), std::string::npos) << r.error;
+    EXPECT_LT(r.elapsed, 10s);
+    if (r.error.find("without a connection") != std::string::npos) ++without_connection;
+  }
+  EXPECT_EQ(without_connection, 2);
+}
+
 TEST(HttpClientDelivery, ClosedConnectionsAreRetriedOnAFreshConnection) {
   receiver hook([](const received&, std::size_t i) { return i == 0 ? reply::close() : reply::ok(); });
   running_client rc({"http_client.backoff_initial=10ms"});

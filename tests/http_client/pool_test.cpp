@@ -47,12 +47,17 @@ TEST(HttpClientPool, FullBacklogRejectsAtOnceAndCounts) {
   EXPECT_EQ(refused.outcome, outcome::rejected);
   EXPECT_NE(refused.error.find("queue_capacity"), std::string::npos) << refused.error;
   EXPECT_NE(refused.error.find("http_client: POST " + hook.url()), std::string::npos) << refused.error;
+  const auto health = rc.get().check_health({});
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, health_status::degraded);
+  EXPECT_NE(health->reason.find("4 of 4 requests held (queue_capacity)"), std::string::npos) << health->reason;
   auto s = rc.get().stats();
   EXPECT_EQ(s.rejected, 2u);
   EXPECT_EQ(s.submitted, 4u);
   EXPECT_EQ(s.held, 4u);
   rc.get().stop(std::chrono::steady_clock::now());  // the hung four end now, with a callback each
   ASSERT_TRUE(done.wait_for(4));
+  EXPECT_EQ(rc.get().check_health({})->status, health_status::ok);
   EXPECT_FALSE(called);
   for (const auto& r : done.all()) EXPECT_EQ(r.outcome, outcome::stopping);
 }

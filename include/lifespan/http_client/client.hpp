@@ -23,8 +23,11 @@
 //
 // Lifecycle: start() starts the thread; drain() does nothing (dependents stop first and may still
 // submit while they drain); stop(deadline) refuses new requests, fails the requests waiting for a
-// retry, lets transfers in flight finish until the deadline, and then fails the rest. Requests that
-// end that way get outcome::stopping and an error saying "client stopping".
+// retry, lets transfers in flight finish until the deadline (steady clock), and then fails the rest.
+// Requests that end that way get outcome::stopping and an error saying "client stopping".
+//
+// Timeouts count per attempt from the moment it is handed to curl, any wait for a connection slot
+// (max_host_connections busy) included, so every attempt ends within `timeout` whatever the pool does.
 //
 // Thread-safety: submit(), fetch() and stats() may be called from any thread at any time, including
 // from inside a callback. Callbacks run on the client's thread, one at a time: they must be quick and
@@ -106,6 +109,8 @@ class client : public component {
 
   void start(context& ctx) override;
   void stop(time_point deadline) override;
+  // Degraded while the backlog is 90 % full or more (the endpoints are slower than the submissions).
+  std::optional<health_report> check_health(std::stop_token cancel) override;
 
   using callback = std::function<void(response)>;
   // Never blocks. `done` is called exactly once if (and only if) the result is accepted.
