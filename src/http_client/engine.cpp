@@ -33,11 +33,9 @@ void client::engine::start(std::string component_name) {
   curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(options.max_connections));
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options.max_host_connections));
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(options.max_connections));
-  {
-    std::lock_guard lock(mutex_);
-    accepting_ = true;
-  }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] { run(); });  // if this throws, nothing was accepted
+  std::lock_guard lock(mutex_);
+  accepting_ = !stop_requested_;  // a stop() racing with start() wins
 }
 
 submit_status client::engine::submit(request r, client::callback done, std::string* why) {
