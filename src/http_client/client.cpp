@@ -2,7 +2,6 @@
 #include "lifespan/http_client/client.hpp"
 
 #include "engine.hpp"
-#include "lifespan/metrics/registry.hpp"
 #include "metrics.hpp"
 
 namespace lifespan::http_client {
@@ -17,10 +16,7 @@ client::~client() {
 void client::start(context& ctx) {
   name_ = ctx.name();
   engine_->start(name_);
-  if (svc_) {
-    collector_ = detail::make_collector(engine_);
-    metrics::of(*svc_).add(collector_);
-  }
+  if (svc_) detail::publish(*svc_, engine_);
 }
 
 void client::stop(time_point deadline) {

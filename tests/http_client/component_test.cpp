@@ -73,6 +73,28 @@ TEST(HttpClientComponent, CountersArePrometheusMetricsLabelledWithTheComponent) 
   EXPECT_NE(text.find("lifespan_http_client_connections_opened_total{client=\"http_client\"}"), std::string::npos);
 }
 
+TEST(HttpClientComponent, TwoClientsShareEachFamilyWithASeriesEach) {
+  service_options o;
+  o.own_signals = false;
+  o.read_environment = false;
+  o.install_logger = false;
+  service svc("hooks", std::move(o));
+  svc.add<client>("alerts_http", &svc);
+  svc.add<client>("audit_http", &svc);
+  lifespan::testing::harness h(svc);
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  const auto text = metrics::of(svc).text();
+  std::size_t helps = 0;
+  for (auto at = text.find("# HELP lifespan_http_client_held "); at != std::string::npos;
+       at = text.find("# HELP lifespan_http_client_held ", at + 1))
+    ++helps;
+  EXPECT_EQ(helps, 1u) << text;
+  EXPECT_NE(text.find("lifespan_http_client_held{client=\"alerts_http\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("lifespan_http_client_held{client=\"audit_http\"} 0"), std::string::npos) << text;
+  h.stop();
+}
+
 TEST(HttpClientComponent, SubmitBeforeStartIsRefused) {
   client c(client::options{});
   EXPECT_EQ(c.submit(request::get("http://127.0.0.1:1/"), [](response) {}), submit_status::not_running);

@@ -44,9 +44,6 @@
 #include "lifespan/core/component.hpp"
 #include "lifespan/http_client/request.hpp"
 
-namespace prometheus {
-class Collectable;
-}
 namespace lifespan {
 class service;
 }
@@ -101,7 +98,7 @@ class client : public component {
   static options read_options(config::section& section);
 
   // `svc` (optional) publishes the counters as lifespan_http_client_* Prometheus metrics on the
-  // service's registry (lifespan/metrics/registry.hpp), labelled with the component's name.
+  // service's registry (lifespan/metrics/registry.hpp), one series per client labelled client="<name>".
   explicit client(options o, service* svc = nullptr);
   ~client() override;  // stops with an immediate deadline if still running
   client(const client&) = delete;
@@ -128,7 +125,6 @@ class client : public component {
   service* svc_;
   std::string name_ = "http_client";
   std::shared_ptr<engine> engine_;  // shared with the metrics collector, which may outlive the client
-  std::shared_ptr<const prometheus::Collectable> collector_;  // the registry holds it weakly
 };
 
 }  // namespace lifespan::http_client
