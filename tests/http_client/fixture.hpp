@@ -36,7 +36,14 @@ class running_client {
     harness_.start();
     if (!harness_.wait_for_state(service_state::running)) throw std::runtime_error("service did not reach RUNNING");
   }
-  ~running_client() { harness_.stop(); }
+  ~running_client() {
+    if (!stopped_) harness_.stop();
+  }
+  // The runtime's own shutdown; its exit code (3 when a stop overran its stop_timeout).
+  int stop() {
+    stopped_ = true;
+    return harness_.stop();
+  }
 
   client& get() { return *client_; }
   service& svc() { return svc_; }
@@ -53,6 +60,7 @@ class running_client {
   service svc_;
   lifespan::testing::harness harness_{svc_};
   client* client_ = nullptr;
+  bool stopped_ = false;
 };
 
 // Callbacks land here (on the client's thread); the test waits for them instead of sleeping.

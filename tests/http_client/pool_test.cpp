@@ -130,6 +130,22 @@ TEST(HttpClientPool, StopLetsInFlightFinishAndFailsTheRestWithOneCallbackEach) {
   EXPECT_EQ(s.completed + s.failed, s.submitted);
 }
 
+TEST(HttpClientPool, RuntimeShutdownFailsHungRequestsWithinTheStopTimeout) {
+  receiver hook([](const received&, std::size_t) { return reply::hang(); });
+  inbox done;
+  running_client rc({"http_client.stop_timeout=1s", "http_client.timeout=30s"});
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(rc.get().submit(request::post(hook.url(), "{}"), done.callback()), submit_status::accepted);
+  ASSERT_TRUE(hook.wait_for_requests(3));
+  const auto began = std::chrono::steady_clock::now();
+  EXPECT_EQ(rc.stop(), 0);  // not 3: the client returned before its stop deadline
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 10s);
+  ASSERT_TRUE(done.wait_for(3));
+  for (const auto& r : done.all()) {
+    EXPECT_EQ(r.outcome, outcome::stopping);
+    EXPECT_NE(r.error.find("client stopping: abandoned in flight"), std::string::npos) << r.error;
+  }
+}
+
 TEST(HttpClientPool, RetryBudgetStopsARetryStorm) {
   receiver hook([](const received&, std::size_t) { return reply::status_only(503); });
   inbox done;

@@ -23,8 +23,9 @@
 //
 // Lifecycle: start() starts the thread; drain() does nothing (dependents stop first and may still
 // submit while they drain); stop(deadline) refuses new requests, fails the requests waiting for a
-// retry, lets transfers in flight finish until the deadline (steady clock), and then fails the rest.
-// Requests that end that way get outcome::stopping and an error saying "client stopping".
+// retry, lets transfers in flight finish until shortly before the deadline (steady clock; a tenth of
+// the budget, at most 200 ms, is kept for the callbacks, so stop() returns within its deadline), and
+// then fails the rest. Requests that end that way get outcome::stopping and "client stopping".
 //
 // Timeouts count per attempt from the moment it is handed to curl, any wait for a connection slot
 // (max_host_connections busy) included, so every attempt ends within `timeout` whatever the pool does.
