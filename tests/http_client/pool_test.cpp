@@ -22,6 +22,24 @@ TEST(HttpClientPool, SequentialRequestsReuseKeptAliveConnections) {
   EXPECT_EQ(s.connections_opened, hook.connections());
 }
 
+TEST(HttpClientPool, ConnectionsTheServerClosedAreNotReusedNorCountedAsFailures) {
+  // The server closes every connection after its answer (an idle keep-alive timeout), without a
+  // Connection: close header: curl finds the cached connection dead and opens another.
+  receiver hook([](const received&, std::size_t) {
+    reply r = reply::ok();
+    r.close_after = true;
+    return r;
+  });
+  running_client rc({"http_client.max_attempts=1"});
+  for (int i = 0; i < 5; ++i) {
+    const auto r = call(rc.get(), request::post(hook.url(), "{}"));
+    ASSERT_TRUE(r.ok()) << r.error;
+    ASSERT_TRUE(hook.wait_for_requests(static_cast<std::size_t>(i + 1)));
+  }
+  EXPECT_EQ(hook.connections(), 5u);
+  EXPECT_EQ(rc.get().stats().completed, 5u);
+}
+
 TEST(HttpClientPool, ConcurrentRequestsStayWithinTheHostConnectionLimit) {
   receiver hook([](const received&, std::size_t) {
     reply r = reply::ok();

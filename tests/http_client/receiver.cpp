@@ -66,6 +66,12 @@ struct receiver::impl {
       auto [write_error, written] = co_await http::async_write(socket, res, tuple_awaitable);
       (void)written;
       if (write_error || !req.keep_alive()) co_return;
+      if (plan_for.close_after) {  // what a server's idle keep-alive timeout does
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
+        co_return;
+      }
     }
   }
 

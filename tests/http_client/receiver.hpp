@@ -30,6 +30,7 @@ struct reply {
   std::string body = "ok";
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds delay{0};  // respond after this long (the connection stays open)
+  bool close_after = false;            // close the connection after answering, without saying so first
 
   static reply ok(std::string body = "ok") { return {action::respond, 200, std::move(body)}; }
   static reply status_only(int status) { return {action::respond, status, "status " + std::to_string(status)}; }
