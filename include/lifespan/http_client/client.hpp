@@ -4,7 +4,7 @@
 // clients::http).
 //
 //   svc.add<lifespan::http_client::client>("http_client", &svc).background();   // &svc: metrics
-//   svc.add<webhooks>("webhooks").depends_on<lifespan::http_client::client>();
+//   svc.add<webhooks>("webhooks").background().depends_on<lifespan::http_client::client>();
 //   ...
 //   auto accepted = ctx.get<http_client::client>().submit(http_client::request::post(url, json),
 //                                                         [](http_client::response r) { ... });
