@@ -45,6 +45,10 @@ submit_status client::engine::submit(request r, client::callback done, std::stri
     problem = r.url.empty() ? "request without a URL" : "request without a method";
   else if (shown = detail::display_url(r.url, problem); !shown)
     problem = r.method + " refused: " + problem;
+  else if (auto bad = detail::header_problem(r); !bad.empty()) {
+    problem = r.method + " " + *shown + " refused: " + bad;
+    shown.reset();
+  }
   std::unique_lock lock(mutex_);
   auto reject = [&](submit_status s, std::string reason) {
     count.rejected.fetch_add(1, std::memory_order_relaxed);

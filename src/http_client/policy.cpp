@@ -2,6 +2,7 @@
 #include "policy.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "lifespan/config/duration.hpp"
@@ -92,6 +93,25 @@ std::optional<std::string> display_url(const std::string& url, std::string& why)
     return std::nullopt;
   }
   return std::string(owned_string(raw).get());
+}
+
+namespace {
+bool token(std::string_view s) {  // RFC 9110 token
+  constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [&](unsigned char c) {
+    return std::isalnum(c) || extra.find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+}  // namespace
+
+std::string header_problem(const request& r) {
+  if (!token(r.method)) return "the method is not an HTTP token";
+  for (const auto& [name, value] : r.headers) {
+    if (!token(name)) return "header name '" + name + "' is not an HTTP token";
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+      return "header '" + name + "' has a line break or NUL in its value";
+  }
+  return {};
 }
 
 std::string describe(duration d) {

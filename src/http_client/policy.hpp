@@ -11,6 +11,8 @@
 
 #include <curl/curl.h>
 
+#include "lifespan/http_client/request.hpp"
+
 namespace lifespan::http_client::detail {
 
 using duration = std::chrono::steady_clock::duration;
@@ -34,6 +36,10 @@ bool budget_allows(std::size_t retrying, std::size_t held, double percent, int m
 // A URL as messages show it: scheme://host[:port]/path, without user, password, query or fragment.
 // nullopt when curl cannot parse it or the scheme is not http or https (then `why` says what is wrong).
 std::optional<std::string> display_url(const std::string& url, std::string& why);
+
+// What makes the method or a header unsendable (a character outside an HTTP token in the method or a
+// header name, CR/LF/NUL in a value: header injection); empty when the request is fine.
+std::string header_problem(const request& r);
 
 // "1.5s", "250ms": durations as messages show them.
 std::string describe(duration d);

@@ -206,7 +206,15 @@ TEST(HttpClientPool, InvalidRequestsAreRefusedWithTheReason) {
   const auto malformed = rc.get().fetch(request::get("http://[::1")).get();
   EXPECT_EQ(malformed.outcome, outcome::rejected);
   EXPECT_NE(malformed.error.find("malformed URL"), std::string::npos) << malformed.error;
-  EXPECT_EQ(rc.get().stats().rejected, 3u);
+  auto injected = request::post("http://127.0.0.1:1/hook", "{}");
+  injected.headers.emplace_back("X-Token", "a\r\nX-Admin: yes");
+  const auto refused = rc.get().fetch(injected).get();
+  EXPECT_EQ(refused.outcome, outcome::rejected);
+  EXPECT_NE(refused.error.find("header 'X-Token' has a line break"), std::string::npos) << refused.error;
+  auto bad_method = request::get("http://127.0.0.1:1/");
+  bad_method.method = "GET /x HTTP/1.1\r\n";
+  EXPECT_EQ(rc.get().submit(bad_method, [](response) {}), submit_status::invalid);
+  EXPECT_EQ(rc.get().stats().rejected, 5u);
 }
 
 }  // namespace

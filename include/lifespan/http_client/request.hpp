@@ -18,7 +18,9 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 struct request {
   std::string method = "GET";  // any token: GET, POST, PUT, PATCH, DELETE, HEAD ...
   std::string url;             // http:// or https://; user:password@ is allowed and never logged
-  header_list headers;         // sent as given; the client adds User-Agent unless one is given here
+  header_list headers;         // sent as given; the client adds User-Agent unless one is given here.
+                               // Names (and the method) must be HTTP tokens and values free of CR, LF
+                               // and NUL, or submit() refuses the request (invalid): no header injection.
   std::string body;            // sent as is (with Content-Length) when not empty, or for POST/PUT/PATCH
 
   // Per-request overrides of the client's options; nullopt takes the client's value.
