@@ -33,8 +33,8 @@
 // Thread-safety: submit(), fetch() and stats() may be called from any thread at any time, including
 // from inside a callback. Callbacks run on the client's thread, one at a time: they must be quick and
 // must not block (hand work to your own thread); an exception thrown by one is caught and counted as a
-// callback error. A callback may outlive nothing it captures by reference past stop(): stop() returns
-// only after the last callback has returned.
+// callback error. What a callback captures by reference must live until stop() has returned; stop()
+// returns only after the last callback has (the destructor stops at once if stop() was not called).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -54,9 +54,9 @@ namespace lifespan::http_client {
 enum class submit_status {
   accepted,
   queue_full,   // queue_capacity requests are already held
-  stopping,     // stop() has begun
-  not_running,  // before start(), or after stop()
-  invalid,      // the request has no URL or method
+  stopping,     // stop() has begun (or is over)
+  not_running,  // start() has not run yet
+  invalid,      // unsendable: no URL or method, not http(s), malformed URL, header injection
 };
 std::string_view to_string(submit_status s) noexcept;
 
