@@ -37,6 +37,8 @@ struct running {
     auto auth = http::add_bearer_auth(s.svc);
     s.add_server(guarded_routes(auth)).depends_on("auth");
     s.start();
+    // The probes answer 200 once the service is running (the server is up an instant before).
+    if (!s.h->wait_for_state(service_state::running, 60s)) throw std::runtime_error("the service did not reach RUNNING");
   }
   reply get(const std::string& target, const std::string& headers = {}) {
     client c(s.port);

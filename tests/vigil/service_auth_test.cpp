@@ -52,7 +52,7 @@ TEST(vigil_auth, every_protected_route_class_refuses_missing_and_wrong_tokens_al
   ASSERT_TRUE(v.s.wait_stored(20));
 
   const std::vector<std::pair<std::string, std::string>> protected_routes = {
-      {"GET", "/api/alerts"}, {"GET", "/api/alerts/1"}, {"GET", "/api/status"},
+      {"GET", "/api/alerts"}, {"GET", "/api/alerts/1"}, {"GET", "/api/status"}, {"GET", "/api/stats"},
       {"POST", "/models/threat/load"}, {"POST", "/models/rescan"}};
   std::string refusal;
   for (const auto& [method, target] : protected_routes) {
@@ -79,6 +79,8 @@ TEST(vigil_auth, every_protected_route_class_refuses_missing_and_wrong_tokens_al
   EXPECT_NE(open.find("HTTP/1.1 200"), std::string::npos) << open;
   EXPECT_NE(open.find("text/event-stream"), std::string::npos) << open;
   EXPECT_NE(v.stream_head("/api/alerts/stream", bearer(token)).find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_NE(v.stream_head("/api/status/stream").find("HTTP/1.1 401"), std::string::npos);
+  EXPECT_NE(v.stream_head("/api/status/stream?access_token=" + token).find("HTTP/1.1 200"), std::string::npos);
 
   // Open: probes, metrics, the dashboard's files, reading the models.
   for (const char* path : {"/livez", "/readyz", "/startupz", "/health/detailed", "/metrics", "/ui", "/ui/dashboard.js", "/models"})
