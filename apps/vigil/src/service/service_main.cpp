@@ -158,6 +158,7 @@ void assemble(lifespan::service& svc) {
       .depends_on<alert_store>()
       .stop_timeout(std::chrono::seconds(20));
   svc.add<tailer>("tailer").ready_gating().depends_on<pipeline>().depends_on<lifespan::data::database>();
+  svc.add<status_feed>("status_feed", &svc).background().optional<pipeline>();  // /api/status/stream
   // The model manager and the threat model are optional: without a model the service runs in rules mode.
   svc.add<lifespan::models::models_component>("models").background();
   svc.add<threat_model>("threat_model")
@@ -167,7 +168,6 @@ void assemble(lifespan::service& svc) {
 
   svc.add<live_feed>("live").background().depends_on<pipeline>();
   svc.add<demo_traffic>("demo").background();
-  svc.add<status_feed>("status_feed", &svc).background().optional<pipeline>();  // /api/status/stream
 
   lifespan::http::router routes;
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
