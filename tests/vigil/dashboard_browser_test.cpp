@@ -3,8 +3,8 @@
 // the alerts, and a screenshot is kept as a test artifact (build/<preset>/artifacts/dashboard.png).
 // The second test drives the live page through the DevTools protocol (cdp_client.hpp) with an API
 // token configured: components arrive over the status stream, alerts over the alert stream, filters
-// chosen in the form narrow the table, a click opens an alert's detail
-// (artifacts/dashboard_live.png).
+// chosen in the form narrow the table, a click opens an alert's detail, a click on a top client in
+// the stats panel filters by it (artifacts/dashboard_live.png).
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -169,6 +169,21 @@ TEST(VigilDashboard, LiveInAHeadlessBrowserWithATokenFiltersChosenInTheFormAndAn
   const auto detail = nlohmann::json::parse(browser.evaluate("document.querySelector('#detail-body').textContent").get<std::string>());
   EXPECT_TRUE(detail["id"].is_number()) << detail.dump();
   EXPECT_NE(std::find(detail["categories"].begin(), detail["categories"].end(), category), detail["categories"].end());
+
+  // The form's "clear" button, then a click on the top client in the stats panel: its alerts only.
+  browser.click("#filters button[type=reset]");
+  ASSERT_TRUE(browser.wait_until("document.querySelector('#filters select[name=severity]').value === '' && "
+                                 "document.querySelector('#filters input[name=category]').value === ''"));
+  ASSERT_TRUE(browser.wait_until("document.querySelectorAll('#stats-clients tbody tr').length >= 1 && "
+                                 "Number(document.querySelector('#stats-total').textContent) >= 3"))
+      << browser.evaluate("document.querySelector('#stats-panel').innerText");
+  const auto client = browser.evaluate("document.querySelector('#stats-clients tbody tr').dataset.value").get<std::string>();
+  browser.click("#stats-clients tbody tr");
+  const std::string only_client = "[...document.querySelectorAll('#alerts tbody tr td:nth-child(4)')].every(td => td.textContent === " +
+                                  nlohmann::json(client).dump() + ")";
+  ASSERT_TRUE(browser.wait_until("document.querySelector('#filters input[name=client]').value === " + nlohmann::json(client).dump() +
+                                 " && document.querySelectorAll('#alerts tbody tr').length >= 1 && " + only_client))
+      << client << ": " << browser.evaluate("document.querySelector('#alerts tbody').innerText");
 
   const auto shot = std::filesystem::path(VIGIL_ARTIFACT_DIR) / "dashboard_live.png";
   std::filesystem::create_directories(shot.parent_path());

@@ -3,6 +3,8 @@
 //                      component, the mode, the pipeline's counters and queue depths, and rates
 //   /models            model versions being served (polled every five seconds)
 //   /debug/startup     the startup timeline (fetched until the service is RUNNING)
+//   /api/stats         alerts of the last 24 hours by severity, category and client, and rates
+//                      (every ten seconds; a click on a row filters the alerts by it)
 //   /api/alerts        the latest alerts matching the filters
 //   /api/alerts/{id}   one stored alert
 //   /api/alerts/stream server-sent events: `alert` (one alert; the event id is the alert's key),
@@ -239,6 +241,36 @@ function connectStream() {
   source.onerror = () => { $("#connection").textContent = "reconnecting…"; };  // EventSource retries itself
 }
 
+// --- stats of the last 24 hours; a click on a row sets that filter ---
+
+function applyFilter(name, value) {
+  $("#filters").elements.namedItem(name).value = value;
+  reloadAlerts();
+}
+
+function statRows(selector, filter, entries) {
+  $(`${selector} tbody`).replaceChildren(...entries.map(([value, n]) => {
+    const tr = el("tr", { "data-filter": filter, "data-value": value });
+    tr.append(el("td", {}, value), el("td", {}, String(n)));
+    tr.addEventListener("click", () => applyFilter(filter, value));
+    return tr;
+  }));
+}
+
+async function pollStats() {
+  try {
+    const s = await getJson("/api/stats?window=24h&top=5");
+    $("#stats-total").textContent = String(s.total);
+    const now = s.rates && s.rates.now;
+    $("#stats-rate").textContent = now
+      ? `· now ${now.lines_per_second.toFixed(0)} lines/s, ${now.alerts_per_second.toFixed(1)} alerts/s` : "";
+    statRows("#stats-severity", "severity", ["critical", "high", "medium", "low"].map((k) => [k, s.by_severity[k] || 0]));
+    statRows("#stats-categories", "category", (s.by_category || []).slice(0, 5).map((c) => [c.category, c.alerts]));
+    statRows("#stats-clients", "client", (s.top_clients || []).map((c) => [c.client, c.alerts]));
+  } catch (e) { /* an auth refusal or an outage shows in the header */ }
+  setTimeout(pollStats, 10 * POLL_MS);
+}
+
 // --- service state: the status stream, or polling ---
 
 function offline() {
@@ -294,6 +326,7 @@ $("#filters").addEventListener("reset", () => setTimeout(reloadAlerts, 0));
 $("#detail-close").addEventListener("click", () => { $("#alert-detail").hidden = true; });
 pollModels();
 pollTimeline();
+pollStats();
 if (new URLSearchParams(location.search).get("live") === "poll") {
   $("#connection").textContent = "polling";
   poll();
