@@ -8,7 +8,7 @@
 //   routes.guard_builtins(auth.probes());                        // /livez, /metrics, /debug/...
 //   lifespan::http::add_server(svc, std::move(routes)).depends_on("auth");
 //
-// Configuration (section `auth`, every key optional; VIGIL__AUTH__TOKEN=... works as for any key):
+// Configuration (section `auth`, every key optional; <APP>__AUTH__TOKEN=... works as for any key):
 //   token / token_file                the API token, given inline or as a file holding it (trailing
 //                                     whitespace dropped). Unset: api() guards let everything through.
 //   probes_token / probes_token_file  the built-in endpoints' token. Unset: they stay open. Where it is

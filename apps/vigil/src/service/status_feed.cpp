@@ -137,9 +137,4 @@ status_feed::rates status_feed::current() const {
   return r;
 }
 
-nlohmann::json status_feed::latest() const {
-  std::lock_guard lock(mutex_);
-  return latest_;
-}
-
 }  // namespace vigil::service

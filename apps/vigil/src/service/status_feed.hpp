@@ -10,7 +10,7 @@
 //
 // Lifetime: a background component; its thread samples from start() to stop(), which ends every
 // open stream. The pipeline is optional: without it "status" says mode "rules" and rates are zero.
-// Thread-safety: subscribe(), current() and latest() may be called from any thread; one mutex guards
+// Thread-safety: subscribe() and current() may be called from any thread; one mutex guards
 // the streams, the samples and the latest event.
 #include <condition_variable>
 #include <deque>
@@ -54,7 +54,6 @@ class status_feed : public lifespan::component {
     double seconds = 0;  // the span measured; 0 until two samples exist
   };
   rates current() const;
-  nlohmann::json latest() const;  // the last event's body (null before the first)
 
  private:
   struct sample {
