@@ -292,6 +292,15 @@ void pipeline::score_loop() {
       }
       batch->candidates.clear();
     }
+    if (auto countries = countries_.load(); countries && !batch->alerts.empty()) {
+      const std::string* client = nullptr;  // a client's alerts often come together: look it up once
+      std::string country;
+      for (auto& a : batch->alerts) {
+        if (!client || *client != a.client) country = countries->country(a.client);
+        client = &a.client;
+        a.country = country;
+      }
+    }
     scored_->push(std::move(*batch));
     if (metrics_) metrics_->scored_depth.Set(static_cast<double>(scored_->depth()));
   }

@@ -10,6 +10,7 @@
 //    the feature vector.
 //  - score: with a scorer, scores every parsed line; rule alerts carry the score, and lines the rules
 //    missed but the model flags (score >= model_threshold) become "model" alerts. Without one: passes on.
+//    Then, with a country lookup (GeoIP), each alert gets its client's country (alerts only, not lines).
 //  - store: gathers what is queued (up to max_commit_lines), then writes alerts and the files'
 //    positions in one transaction. A failed write is retried with backoff and never skipped: the queues
 //    fill up and the tailer stops reading (backpressure) until the database is back.
@@ -37,6 +38,7 @@
 #include "parse/line_parser.hpp"
 #include "service/alert.hpp"
 #include "service/bounded_queue.hpp"
+#include "service/country_lookup.hpp"
 #include "service/scorer.hpp"
 #include "service/source.hpp"
 
@@ -94,6 +96,9 @@ class pipeline : public lifespan::component {
   // Hybrid mode while a scorer is set; nullptr returns to rules mode. Any thread.
   void set_scorer(std::shared_ptr<scorer> s);
   std::string mode() const;
+  // Alerts get their client's country while a lookup is set (GeoIP); nullptr: no country. Any thread;
+  // takes effect from the next batch, and a batch in progress keeps the lookup it started with.
+  void set_country_lookup(std::shared_ptr<const country_lookup> lookup) { countries_.store(std::move(lookup)); }
 
   pipeline_stats stats() const;
   // Called on the store thread after each commit with the alerts it stored (for tests and benchmarks;
@@ -122,6 +127,7 @@ class pipeline : public lifespan::component {
   std::unique_ptr<bounded_queue<analyzed_batch>> analyzed_, scored_;
   std::thread analyze_thread_, score_thread_, store_thread_;
   std::atomic<std::shared_ptr<scorer>> scorer_;
+  std::atomic<std::shared_ptr<const country_lookup>> countries_;
   std::atomic<bool> stopping_{false};
   std::atomic<lifespan::time_point::rep> give_up_at_{0};  // store retries end here once stopping
   std::atomic<std::shared_ptr<const commit_observer>> observer_;
