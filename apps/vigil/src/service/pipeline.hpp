@@ -66,6 +66,8 @@ struct pipeline_stats {
   std::uint64_t alerts_stored = 0, alerts_replayed = 0, commits = 0, store_errors = 0, backpressure_waits = 0;
   std::size_t raw_depth = 0, analyzed_depth = 0, scored_depth = 0;
   std::string mode;
+  std::size_t behaviour_clients = 0;     // clients in the behaviour windows (<= behaviour_max_clients)
+  std::uint64_t behaviour_evicted = 0;   // least recently seen clients forgotten at that bound
 };
 
 class pipeline : public lifespan::component {
@@ -134,6 +136,7 @@ class pipeline : public lifespan::component {
 
   std::atomic<std::uint64_t> lines_read_{0}, lines_analyzed_{0}, lines_stored_{0}, malformed_{0};
   std::atomic<std::uint64_t> alerts_stored_{0}, alerts_replayed_{0}, commits_{0}, store_errors_{0};
+  std::atomic<std::uint64_t> behaviour_tracked_{0}, behaviour_evicted_{0};  // after each analysed batch
   mutable std::mutex commit_mutex_;
   std::condition_variable committed_;
 };
