@@ -1,10 +1,18 @@
 // Per-client behaviour windows: thresholds, sliding, one alert per window, bounded memory.
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include "behaviour/behaviour.hpp"
 
 namespace vigil {
 namespace {
+
+std::string fmt_v4(int i) {
+  return "10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255);
+}
+std::string fmt_v6(int i) { return "2001:db8:" + std::to_string(i % 9000) + "::" + std::to_string(i / 9000); }
+// Bytes the allocator has handed out and not got back (glibc).
+std::size_t heap_in_use() { return ::mallinfo2().uordblks; }
 
 std::size_t count_kind(const std::vector<behaviour_alert>& alerts, behaviour_kind kind) {
   return static_cast<std::size_t>(std::count_if(alerts.begin(), alerts.end(), [&](const auto& a) { return a.kind == kind; }));
@@ -103,6 +111,32 @@ TEST(VigilBehaviour, MemoryIsBoundedByEvictingTheLeastRecentlySeen) {
   t.observe("lost", 3, 404, "/", alerts);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].client, "keep");
+}
+
+// A million distinct clients (a scan from a botnet, spoofed sources): the tracked set stays at its
+// bound and the heap in use stops growing once the bound is reached (nothing leaks per evicted client).
+TEST(VigilBehaviour, AMillionDistinctClientsStayWithinTheBoundAndTheHeap) {
+  behaviour_options o;
+  o.max_clients = 10'000;
+  behaviour_tracker t(o);
+  std::vector<behaviour_alert> alerts;
+  std::string client;
+  auto address = [&](int i) {  // half IPv4, half IPv6 (longer keys: heap-allocated strings)
+    client = i % 2 ? fmt_v4(i) : fmt_v6(i);
+    return std::string_view(client);
+  };
+  std::size_t heap_at_bound = 0;
+  for (int i = 0; i < 1'000'000; ++i) {
+    t.observe(address(i), 1'700'000'000 + i / 20'000, i % 7 == 0 ? 404 : 200, "/login", alerts);
+    if (t.tracked() > o.max_clients) FAIL() << "tracked " << t.tracked() << " clients after " << i + 1;
+    if (i == 2 * static_cast<int>(o.max_clients)) heap_at_bound = heap_in_use();
+  }
+  EXPECT_EQ(t.tracked(), o.max_clients);
+  EXPECT_EQ(t.evicted(), 1'000'000u - o.max_clients);
+  EXPECT_TRUE(alerts.empty()) << "no single client did anything worth an alert";
+  const auto heap_at_end = heap_in_use();
+  EXPECT_LT(heap_at_end, heap_at_bound + 256 * 1024)
+      << "heap grew from " << heap_at_bound << " to " << heap_at_end << " bytes with the client count bounded";
 }
 
 }  // namespace

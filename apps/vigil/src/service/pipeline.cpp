@@ -111,6 +111,11 @@ pipeline::options pipeline::read_options(lifespan::config::section& s) {
   }
   o.parser.max_line = static_cast<std::size_t>(s.get<std::int64_t>("max_line", static_cast<std::int64_t>(o.parser.max_line)));
   o.behaviour = s.get<bool>("behaviour", o.behaviour);
+  const auto clients = s.get<std::int64_t>("behaviour_max_clients", static_cast<std::int64_t>(o.windows.max_clients));
+  if (clients < 1 || clients > 100'000'000)
+    s.report("behaviour_max_clients", "must be between 1 and 100000000",
+             "100000 (about 20 MB); the least recently seen client is forgotten beyond it");
+  else o.windows.max_clients = static_cast<std::size_t>(clients);
   const auto capacity = s.get<std::int64_t>("queue_capacity", static_cast<std::int64_t>(o.queue_capacity));
   if (capacity < 1 || capacity > 100000) s.report("queue_capacity", "must be between 1 and 100000", "64 suits most hosts");
   else o.queue_capacity = static_cast<std::size_t>(capacity);
@@ -250,6 +255,8 @@ void pipeline::analyze_loop() {
         out.candidates.push_back(std::move(c));
       }
     }
+    behaviour_tracked_.store(tracker.tracked(), std::memory_order_relaxed);
+    behaviour_evicted_.store(tracker.evicted(), std::memory_order_relaxed);
     const auto bad = parser.malformed().count() - malformed_seen;
     malformed_seen = parser.malformed().count();
     malformed_.fetch_add(bad, std::memory_order_relaxed);
@@ -291,6 +298,15 @@ void pipeline::score_loop() {
         for (auto& a : batch->alerts) a.mode = "rules";  // the model went away after the batch was analysed
       }
       batch->candidates.clear();
+    }
+    if (auto countries = countries_.load(); countries && !batch->alerts.empty()) {
+      const std::string* client = nullptr;  // a client's alerts often come together: look it up once
+      std::string country;
+      for (auto& a : batch->alerts) {
+        if (!client || *client != a.client) country = countries->country(a.client);
+        client = &a.client;
+        a.country = country;
+      }
     }
     scored_->push(std::move(*batch));
     if (metrics_) metrics_->scored_depth.Set(static_cast<double>(scored_->depth()));
@@ -381,6 +397,8 @@ pipeline_stats pipeline::stats() const {
   s.alerts_replayed = alerts_replayed_.load();
   s.commits = commits_.load();
   s.store_errors = store_errors_.load();
+  s.behaviour_clients = behaviour_tracked_.load();
+  s.behaviour_evicted = behaviour_evicted_.load();
   if (raw_) {
     s.backpressure_waits = raw_->blocked();
     s.raw_depth = raw_->depth();

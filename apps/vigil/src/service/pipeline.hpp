@@ -10,6 +10,7 @@
 //    the feature vector.
 //  - score: with a scorer, scores every parsed line; rule alerts carry the score, and lines the rules
 //    missed but the model flags (score >= model_threshold) become "model" alerts. Without one: passes on.
+//    Then, with a country lookup (GeoIP), each alert gets its client's country (alerts only, not lines).
 //  - store: gathers what is queued (up to max_commit_lines), then writes alerts and the files'
 //    positions in one transaction. A failed write is retried with backoff and never skipped: the queues
 //    fill up and the tailer stops reading (backpressure) until the database is back.
@@ -37,6 +38,7 @@
 #include "parse/line_parser.hpp"
 #include "service/alert.hpp"
 #include "service/bounded_queue.hpp"
+#include "service/country_lookup.hpp"
 #include "service/scorer.hpp"
 #include "service/source.hpp"
 
@@ -64,6 +66,8 @@ struct pipeline_stats {
   std::uint64_t alerts_stored = 0, alerts_replayed = 0, commits = 0, store_errors = 0, backpressure_waits = 0;
   std::size_t raw_depth = 0, analyzed_depth = 0, scored_depth = 0;
   std::string mode;
+  std::size_t behaviour_clients = 0;     // clients in the behaviour windows (<= behaviour_max_clients)
+  std::uint64_t behaviour_evicted = 0;   // least recently seen clients forgotten at that bound
 };
 
 class pipeline : public lifespan::component {
@@ -94,6 +98,9 @@ class pipeline : public lifespan::component {
   // Hybrid mode while a scorer is set; nullptr returns to rules mode. Any thread.
   void set_scorer(std::shared_ptr<scorer> s);
   std::string mode() const;
+  // Alerts get their client's country while a lookup is set (GeoIP); nullptr: no country. Any thread;
+  // takes effect from the next batch, and a batch in progress keeps the lookup it started with.
+  void set_country_lookup(std::shared_ptr<const country_lookup> lookup) { countries_.store(std::move(lookup)); }
 
   pipeline_stats stats() const;
   // Called on the store thread after each commit with the alerts it stored (must be quick). Any
@@ -122,6 +129,7 @@ class pipeline : public lifespan::component {
   std::unique_ptr<bounded_queue<analyzed_batch>> analyzed_, scored_;
   std::thread analyze_thread_, score_thread_, store_thread_;
   std::atomic<std::shared_ptr<scorer>> scorer_;
+  std::atomic<std::shared_ptr<const country_lookup>> countries_;
   std::atomic<bool> stopping_{false};
   std::atomic<lifespan::time_point::rep> give_up_at_{0};  // store retries end here once stopping
   std::mutex observer_mutex_;  // held while the observer runs, and to replace it
@@ -129,6 +137,7 @@ class pipeline : public lifespan::component {
 
   std::atomic<std::uint64_t> lines_read_{0}, lines_analyzed_{0}, lines_stored_{0}, malformed_{0};
   std::atomic<std::uint64_t> alerts_stored_{0}, alerts_replayed_{0}, commits_{0}, store_errors_{0};
+  std::atomic<std::uint64_t> behaviour_tracked_{0}, behaviour_evicted_{0};  // after each analysed batch
   mutable std::mutex commit_mutex_;
   std::condition_variable committed_;
 };

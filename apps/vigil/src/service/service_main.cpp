@@ -17,6 +17,7 @@
 #include "service/alert_store.hpp"
 #include "service/api_stats.hpp"
 #include "service/demo_traffic.hpp"
+#include "service/geoip.hpp"
 #include "service/live_feed.hpp"
 #include "service/pipeline.hpp"
 #include "service/rules_component.hpp"
@@ -165,6 +166,8 @@ void assemble(lifespan::service& svc) {
       .background()
       .depends_on<lifespan::models::models_component>()
       .depends_on<pipeline>();
+  // GeoIP is optional too: without its database file the service runs degraded, alerts carry no country.
+  svc.add<geoip>("geoip").background().depends_on<pipeline>();
 
   svc.add<live_feed>("live").background().depends_on<pipeline>();
   svc.add<demo_traffic>("demo").background();
