@@ -238,5 +238,40 @@ TEST(vigil_redis, a_refused_password_is_reported_without_the_password_and_the_ba
   EXPECT_EQ(r.s.h->stop(), 0);
 }
 
+TEST(vigil_redis, urls_parse_and_configuration_errors_never_repeat_the_password) {
+  const auto e = delivery::redis_endpoint::parse("redis://alice:p%40ss@cache.local:6380/2");
+  EXPECT_EQ(e.user, "alice");
+  EXPECT_EQ(e.password, "p@ss");
+  EXPECT_EQ(e.host, "cache.local");
+  EXPECT_EQ(e.port, 6380);
+  EXPECT_EQ(e.db, 2);
+  EXPECT_EQ(e.describe(), "cache.local:6380/2");
+  const auto plain = delivery::redis_endpoint::parse("redis://10.0.0.5");
+  EXPECT_EQ(plain.port, 6379);
+  EXPECT_TRUE(plain.password.empty());
+  EXPECT_EQ(delivery::redis_endpoint::parse("redis://:only-pw@h:1/").password, "only-pw");
+
+  // Each malformed URL carries the password "hunter2-secret", given as production gives it (the
+  // environment, from a Secret); the configuration check names the key and the cause, never the password.
+  for (const std::string url : {"http://:hunter2-secret@h:6379/0", "redis://:hunter2-secret@h:99999/0",
+                                "redis://:hunter2-secret@h:6379/zero", "redis://:hunter2-secret@:6379/0",
+                                "redis://:hunter2-secret%zz@h/0"}) {
+    SCOPED_TRACE(url);
+    temp_dir dir;
+    auto o = quiet({"db.url=sqlite://" + (dir / "v.db").string()});
+    o.read_environment = true;
+    ::setenv("VIGIL__REDIS__URL", url.c_str(), 1);
+    lifespan::service svc("vigil", o);
+    service::assemble(svc);
+    const auto problems = svc.check();
+    ::unsetenv("VIGIL__REDIS__URL");
+    ASSERT_FALSE(problems.empty());
+    std::string all;
+    for (const auto& p : problems) all += p + "\n";
+    EXPECT_NE(all.find("redis.url"), std::string::npos) << all;
+    EXPECT_EQ(all.find("hunter2-secret"), std::string::npos) << all;
+  }
+}
+
 }  // namespace
 }  // namespace vigil::test
