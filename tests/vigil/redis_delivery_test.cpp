@@ -122,6 +122,9 @@ TEST(vigil_redis, alerts_are_appended_to_a_stream_that_a_consumer_group_reads) {
   EXPECT_EQ(api["last_error"], nullptr);
   EXPECT_EQ(api["destination"], fmt::format("redis 127.0.0.1:{}/0 stream alerts", redis.port()));
   EXPECT_EQ(health_of(r.s.svc, "redis").first, health_status::ok);
+  const auto metrics = http_get(r.g->port, "/metrics");
+  EXPECT_NE(metrics.find("vigil_delivery_delivered_total{sink=\"redis\"} 50"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("vigil_delivery_backlog{sink=\"redis\"} 0"), std::string::npos) << metrics;
   EXPECT_EQ(r.s.h->stop(), 0);
 }
 

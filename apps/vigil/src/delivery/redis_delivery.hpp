@@ -28,7 +28,8 @@ class redis_delivery : public sink_component {
     relay_options relay;
   };
   static options read_options(lifespan::config::section& section);
-  explicit redis_delivery(options o) : sink_component(o.enabled, "redis", o.relay), options_(std::move(o)) {}
+  explicit redis_delivery(options o, lifespan::service* svc = nullptr)
+      : sink_component(o.enabled, "redis", o.relay, svc), options_(std::move(o)) {}
 
  protected:
   std::unique_ptr<alert_sink> make_sink() override { return std::make_unique<redis_sink>(options_.redis); }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "delivery/delivery_metrics.hpp"
 #include "service/alert_store.hpp"
 
 namespace vigil::delivery {
@@ -16,6 +17,7 @@ void sink_component::start(lifespan::context& ctx) {
   sink_ = make_sink();
   auto r = std::make_shared<relay>(*sink_, store, relay_options_);
   r->start();
+  if (svc_) track(*svc_, r);
   relay_.store(std::move(r));
 }
 

@@ -6,11 +6,11 @@
 //    public:
 //     struct options { bool enabled; relay_options relay; ... };
 //     static options read_options(lifespan::config::section&);
-//     explicit webhook_delivery(options o) : sink_component(o.enabled, "webhook:ops", o.relay), ... {}
+//     webhook_delivery(options o, lifespan::service* svc) : sink_component(o.enabled, "webhook:ops", o.relay, svc) {}
 //    protected:
 //     std::unique_ptr<alert_sink> make_sink() override;
 //   };
-//   svc.add<webhook_delivery>("webhook").background().depends_on<vigil::service::alert_store>();
+//   svc.add<webhook_delivery>("webhook", &svc).background().depends_on<vigil::service::alert_store>();
 //
 // - Enabled: start() builds the sink and starts its relay. The destination need not be reachable: the
 //   relay retries with backoff and check_health() reports degraded, naming the destination and the
@@ -29,12 +29,17 @@
 #include "delivery/sink.hpp"
 #include "lifespan/core/component.hpp"
 
+namespace lifespan {
+class service;
+}
+
 namespace vigil::delivery {
 
 class sink_component : public lifespan::component {
  public:
-  sink_component(bool enabled, std::string sink_name, relay_options o)
-      : enabled_(enabled), sink_name_(std::move(sink_name)), relay_options_(o) {}
+  // With `svc`, the relay's counters are also exposed at GET /metrics (delivery_metrics.hpp).
+  sink_component(bool enabled, std::string sink_name, relay_options o, lifespan::service* svc = nullptr)
+      : enabled_(enabled), sink_name_(std::move(sink_name)), relay_options_(o), svc_(svc) {}
 
   void start(lifespan::context& ctx) override;  // requires the alert store
   void stop(lifespan::time_point deadline) override;
@@ -51,6 +56,7 @@ class sink_component : public lifespan::component {
   bool enabled_;
   std::string sink_name_;
   relay_options relay_options_;
+  lifespan::service* svc_;
   std::unique_ptr<alert_sink> sink_;
   std::atomic<std::shared_ptr<relay>> relay_;  // read by status requests while stop() runs
 };

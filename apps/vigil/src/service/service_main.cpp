@@ -168,7 +168,7 @@ void assemble(lifespan::service& svc) {
 
   svc.add<live_feed>("live").background().depends_on<pipeline>();
   svc.add<demo_traffic>("demo").background();
-  svc.add<delivery::redis_delivery>("redis").background().depends_on<alert_store>();  // off unless enabled
+  svc.add<delivery::redis_delivery>("redis", &svc).background().depends_on<alert_store>();  // off unless enabled
 
   lifespan::http::router routes;
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
