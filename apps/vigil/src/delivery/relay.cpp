@@ -133,9 +133,10 @@ void relay::round(std::stop_token stop, lifespan::time_point& wake_at) {
     std::lock_guard lock(mutex_);
     status_.holding = holding;
   }
+  const bool counted = count_backlog(false);  // standing by too: /api/status shows the shared backlog
   if (renew_at_ == lifespan::time_point{}) return;  // another replica delivers this sink; stand by
 
-  if (count_backlog(false) && status().backlog > options_.max_backlog) {
+  if (counted && status().backlog > options_.max_backlog) {
     if (const auto dropped = box_.trim(name_, options_.max_backlog); dropped > 0) {
       spdlog::warn("delivery to {}: the backlog exceeded max_backlog ({}): skipped the {} oldest undelivered alerts"
                    " (raise {}.max_backlog to keep more while it is unreachable)",
