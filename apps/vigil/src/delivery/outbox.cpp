@@ -122,7 +122,7 @@ outbox::batch outbox::next(const std::string& sink, std::size_t limit) {
       out.orphans.push_back(ids[i]);
       continue;
     }
-    out.alerts.push_back(found[it->second]);  // copied: one alert may be queued twice (never, but cheap)
+    out.alerts.push_back(found[it->second]);
     out.ids.push_back(ids[i]);
   }
   return out;

@@ -13,7 +13,8 @@
 //     std::string name() const override { return "webhook:ops"; }     // the outbox key: stable!
 //     delivery_result deliver(std::span<const alert> batch, std::stop_token stop) override;
 //   };
-// then own a vigil::delivery::relay for it in a background component (see redis_sink.cpp).
+// then derive a background component from delivery/sink_component.hpp that builds it (as
+// redis_delivery.hpp does); the component owns the relay, its health and its /api/status entry.
 //
 // Threading: the relay calls every method from its one thread, never concurrently, so a sink may keep
 // a connection without locking. deliver() must return within the sink's own timeouts (a hung
