@@ -28,6 +28,7 @@ TEST(vigil_delivery_postgres, concurrent_writers_and_two_relays_deliver_every_al
   recording_sink other_sink(other, "test");
   delivery::relay_options o;
   o.poll_interval = std::chrono::milliseconds(20);
+  o.holder = "another-replica";
   delivery::relay second(other_sink, s.alerts(), o);
   second.start();
 

@@ -127,7 +127,9 @@ TEST(vigil_delivery, two_relays_of_one_sink_take_turns_through_the_lease) {
   delivery::relay_options o;
   o.poll_interval = std::chrono::milliseconds(20);
   o.retry_initial = std::chrono::milliseconds(20);
+  o.holder = "replica-a";
   auto relay_a = std::make_unique<delivery::relay>(sink_a, s.alerts(), o);
+  o.holder = "replica-b";
   delivery::relay relay_b(sink_b, s.alerts(), o);
   relay_a->start();
   ASSERT_TRUE(eventually([&] { return relay_a->status().holding; }));

@@ -14,7 +14,7 @@
 //   rows are simply delivered by the next fetch (after newer ones already delivered).
 // - One relay at a time delivers a sink's rows, whichever replica it runs in: it holds the sink's
 //   lease (a conditional UPDATE of the sink row, renewed every round, expiring after `lease` if the
-//   holder dies). No transaction is held open while a sink talks to its destination, so a slow sink
+//   holder dies; a holder that restarts under the same name takes it back at once). No transaction is held open while a sink talks to its destination, so a slow sink
 //   never blocks the SQLite writer the pipeline needs. Lease times use each replica's wall clock: keep
 //   the clocks within a fraction of the lease.
 // - trim() bounds the backlog: the oldest rows beyond the bound are deleted (and counted by the caller).

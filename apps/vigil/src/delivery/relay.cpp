@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <random>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -20,12 +19,10 @@ std::int64_t epoch_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Who holds a lease: host, process and a random part (two relays of one process never share a sink).
-std::string holder_id() {
+std::string host_name() {
   char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  std::random_device rd;
-  return fmt::format("{}:{}:{:08x}", host, ::getpid(), rd());
+  if (::gethostname(host, sizeof host - 1) != 0 || !host[0]) return "localhost";
+  return host;
 }
 
 lifespan::duration positive(lifespan::config::section& s, const char* key, lifespan::duration fallback) {
@@ -67,7 +64,13 @@ nlohmann::json to_json(const relay_status& s) {
 }
 
 relay::relay(alert_sink& sink, service::alert_store& store, relay_options o)
-    : sink_(sink), store_(store), box_(store), options_(o), name_(sink.name()), holder_(holder_id()), backoff_(o.retry_initial) {
+    : sink_(sink),
+      store_(store),
+      box_(store),
+      options_(o),
+      name_(sink.name()),
+      holder_(o.holder.empty() ? host_name() : o.holder),
+      backoff_(o.retry_initial) {
   status_.sink = name_;
   status_.destination = sink.describe();
 }

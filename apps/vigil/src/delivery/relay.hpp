@@ -41,6 +41,10 @@ struct relay_options {
   lifespan::duration retry_max = std::chrono::seconds(30);
   lifespan::duration probe_interval = std::chrono::seconds(5);
   lifespan::duration lease = std::chrono::seconds(30);
+  // Who holds the lease. Empty: this host's name, so a process restarted after a crash takes its own
+  // lease back at once, while another host waits for it to expire. Replicas need distinct host names
+  // (pods and containers have them); tests running two relays in one process set their own.
+  std::string holder;
 
   // Keys batch_size, max_backlog, poll_interval, retry_initial, retry_max, probe_interval, lease of a
   // sink's section (every sink reads them the same way).
