@@ -17,6 +17,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -94,7 +95,8 @@ class context {
   void* required(const void* type, std::string_view name) const;
   const detail::slot* optional_slot(const void* type, std::string_view name) const;
   detail::node* node_ = nullptr;
-  std::vector<std::pair<const void*, const detail::slot*>> required_by_type_;  // set before start
+  // (type, slot) of each required dependency, in one array owned by the runtime; set before start.
+  std::span<const std::pair<const void*, const detail::slot*>> required_by_type_;
 };
 
 class component {
