@@ -68,7 +68,8 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
     node& n = storage_[i];
     const auto& req = graph.required[i];
     n.required = {next_required, req.size()};
-    n.ctx.required_by_type_ = {next_typed, req.size()};
+    n.ctx.required_begin_ = next_typed;
+    n.ctx.required_end_ = next_typed + req.size();
     for (auto r : req) {
       *next_required++ = nodes_[r];
       *required_by_fill[r]++ = &n;
