@@ -26,6 +26,9 @@
 //                      from the runtime's own timeline (supervisor side, before the pool picks it up)
 //   hook_lag_mean_us   mean over components of (up_at - started_at - time really spent sleeping):
 //                      pool pickup + completion delivery back to the supervisor
+//   cp_dispatch_us     along the runtime's own critical path (timeline): sum of the dispatch delays
+//   cp_lag_us          along the same path: sum of the hook lags; with cp_dispatch_us and prep_ms, the
+//                      runtime's share of overhead_actual_ms
 //   seq_over_par       median sequential time of the same graph / this makespan
 //   depth, edges, roots  shape of the graph
 #include <benchmark/benchmark.h>
@@ -172,6 +175,7 @@ void run_parallel(benchmark::State& state, bool size_pool) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const dag& g = graph_for(n);
   double makespan_sum = 0, prep_sum = 0, cp_actual_sum = 0, dispatch_max = 0, lag_sum = 0;
+  double cp_dispatch_sum = 0, cp_lag_sum = 0;
   std::size_t lag_count = 0;
   for (auto _ : state) {
     service_options options;
@@ -216,6 +220,13 @@ void run_parallel(benchmark::State& state, bool size_pool) {
       lag_sum += std::chrono::duration<double, std::micro>(*e.up_at - *e.started_at - (*actual)[i]).count();
       ++lag_count;
     }
+    for (const auto& name : t.critical_path) {
+      const auto i = static_cast<std::size_t>(std::stoul(name.substr(1)));  // "c<i>"
+      const auto& e = t.entries[i];
+      if (!e.started_at || !e.up_at) continue;
+      cp_dispatch_sum += std::chrono::duration<double, std::micro>(*e.started_at - e.ready_at.value_or(lifespan::duration{})).count();
+      cp_lag_sum += std::chrono::duration<double, std::micro>(*e.up_at - *e.started_at - (*actual)[i]).count();
+    }
   }
   const double iterations = static_cast<double>(state.iterations());
   if (iterations == 0) return;
@@ -227,6 +238,8 @@ void run_parallel(benchmark::State& state, bool size_pool) {
   state.counters["overhead_ms"] = makespan - critical_path_ms(g, g.work);
   state.counters["overhead_actual_ms"] = makespan - cp_actual_sum / iterations;
   state.counters["dispatch_max_us"] = dispatch_max;
+  state.counters["cp_dispatch_us"] = cp_dispatch_sum / iterations;
+  state.counters["cp_lag_us"] = cp_lag_sum / iterations;
   if (lag_count) state.counters["hook_lag_mean_us"] = lag_sum / static_cast<double>(lag_count);
   if (auto it = sequential_ms().find(n); it != sequential_ms().end() && !it->second.empty())
     state.counters["seq_over_par"] = median(it->second) / makespan;

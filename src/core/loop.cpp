@@ -1,5 +1,6 @@
 #include "loop.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace lifespan::detail {
@@ -55,55 +56,102 @@ void loop::run_as_supervisor() {
   }
 }
 
+namespace {
+// Min-heap on (when, order): std::push_heap and friends build a max-heap, hence "later".
+struct later {
+  template <class E>
+  bool operator()(const E& a, const E& b) const noexcept {
+    return a.when != b.when ? a.when > b.when : a.order > b.order;
+  }
+};
+}  // namespace
+
 loop::timer_id loop::at(time_point when, task t) {
-  const timer_id id = next_id_++;
-  timers_.emplace(timer_key{when, id}, std::move(t));
-  timer_times_.emplace(id, when);
-  return id;
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  auto& s = slots_[slot];
+  s.run = std::move(t);
+  s.armed = true;
+  heap_.push_back({when, armed_count_++, slot, s.generation});
+  std::push_heap(heap_.begin(), heap_.end(), later{});
+  return (static_cast<timer_id>(s.generation) << 32) | slot;
+}
+
+void loop::release_timer(std::uint32_t slot) {
+  auto& s = slots_[slot];
+  s.armed = false;
+  ++s.generation;
+  free_slots_.push_back(slot);
 }
 
 void loop::cancel(timer_id& id) {
   if (id == 0) return;
-  if (auto it = timer_times_.find(id); it != timer_times_.end()) {
-    timers_.erase(timer_key{it->second, id});
-    timer_times_.erase(it);
-  }
+  const auto slot = static_cast<std::uint32_t>(id & 0xffffffffu);
+  const auto generation = static_cast<std::uint32_t>(id >> 32);
   id = 0;
+  if (slot >= slots_.size() || slots_[slot].generation != generation || !slots_[slot].armed) return;
+  slots_[slot].run = nullptr;  // its captures go now, as they would with the timer
+  release_timer(slot);
+  // The heap entry is now stale. Sweep when stale entries outnumber live ones, so that a long-running
+  // service cancelling far-off timers (start timeouts, health deadlines) keeps the heap small.
+  if (++stale_ > 64 && stale_ * 2 > heap_.size()) {
+    std::erase_if(heap_, [this](const heap_entry& e) { return slots_[e.slot].generation != e.generation; });
+    std::make_heap(heap_.begin(), heap_.end(), later{});
+    stale_ = 0;
+  }
 }
 
-time_point loop::earliest_timer() const {
-  return timers_.empty() || clock_->is_manual() ? time_point::max() : timers_.begin()->first.first;
+time_point loop::earliest_timer() {
+  while (!heap_.empty() && slots_[heap_.front().slot].generation != heap_.front().generation) {
+    std::pop_heap(heap_.begin(), heap_.end(), later{});
+    heap_.pop_back();
+    --stale_;
+  }
+  return heap_.empty() || clock_->is_manual() ? time_point::max() : heap_.front().when;
 }
 
 bool loop::work_off(const std::function<bool()>& done) {
-  std::deque<task> batch;
   for (;;) {
     if (done()) return true;
     // Due timers first, one at a time: a timer may cancel or add others.
     bool fired = false;
-    while (!timers_.empty() && timers_.begin()->first.first <= clock_->now()) {
-      auto node = timers_.extract(timers_.begin());
-      timer_times_.erase(node.key().second);
-      node.mapped()();
+    for (;;) {
+      earliest_timer();  // drops cancelled entries from the top
+      if (heap_.empty() || heap_.front().when > clock_->now()) break;
+      const auto slot = heap_.front().slot;
+      std::pop_heap(heap_.begin(), heap_.end(), later{});
+      heap_.pop_back();
+      task t = std::move(slots_[slot].run);
+      slots_[slot].run = nullptr;
+      release_timer(slot);
+      t();
       fired = true;
       if (done()) return true;
     }
     {
       std::lock_guard lock(mutex_);
-      batch.swap(posted_);
+      batch_.swap(posted_);
     }
-    if (batch.empty() && !fired) return false;
-    while (!batch.empty()) {
-      task t = std::move(batch.front());
-      batch.pop_front();
+    if (batch_.empty() && !fired) return false;
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+      task t = std::move(batch_[i]);
       t();
       if (done()) {
         // Keep the rest for a later run_until (shutdown follows startup on the same loop).
         std::lock_guard lock(mutex_);
-        posted_.insert(posted_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+        posted_.insert(posted_.begin(), std::make_move_iterator(batch_.begin() + static_cast<std::ptrdiff_t>(i) + 1),
+                       std::make_move_iterator(batch_.end()));
+        batch_.clear();
         return true;
       }
     }
+    batch_.clear();
   }
 }
 

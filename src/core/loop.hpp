@@ -13,12 +13,10 @@
 // Held by shared_ptr: asynchronous completions keep a weak_ptr and post only while the loop lives.
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
+#include <vector>
 
 #include "lifespan/core/clock.hpp"
 
@@ -42,6 +40,7 @@ class loop : public std::enable_shared_from_this<loop> {
   void post_after_hook(task t);
 
   // Supervisor role only. A cancelled or fired id may be cancelled again harmlessly; id 0 is never used.
+  // Timers due at the same time fire in the order they were armed.
   timer_id at(time_point when, task t);
   timer_id after(duration d, task t) { return at(now() + d, std::move(t)); }
   void cancel(timer_id& id);
@@ -57,13 +56,15 @@ class loop : public std::enable_shared_from_this<loop> {
   // Role held by a hook worker: work, hand over, give the role back (waking the supervisor thread
   // when it must act: done() holds, or a timer is due before it would wake).
   void run_as_supervisor();
-  time_point earliest_timer() const;
+  // Role held (or the role's mutex, while it changes hands). Drops cancelled entries from the top.
+  time_point earliest_timer();
+  void release_timer(std::uint32_t slot);
 
   std::shared_ptr<lifespan::clock> clock_;
   std::mutex mutex_;
   std::condition_variable wakeup_;
   // Guarded by mutex_.
-  std::deque<task> posted_;
+  std::vector<task> posted_;
   bool role_taken_ = true;   // false only while the thread inside run_until() sleeps
   bool sleeping_ = false;    // that thread waits and has not been notified yet
   bool recheck_ = false;     // a worker gave the role back and the sleeper must look again
@@ -71,10 +72,27 @@ class loop : public std::enable_shared_from_this<loop> {
   const std::function<bool()>* done_ = nullptr;        // run_until's, while it runs
   const std::function<void()>* before_sleep_ = nullptr;
 
-  using timer_key = std::pair<time_point, timer_id>;
-  std::map<timer_key, task> timers_;
-  std::unordered_map<timer_id, time_point> timer_times_;
-  timer_id next_id_ = 1;
+  // Role only. Timers live in reusable slots (no allocation per timer once the slots have grown); a
+  // binary min-heap orders them by (time, arming order), so timers due at the same time fire in the
+  // order they were armed. A timer id is (slot generation << 32 | slot): cancelling frees the slot
+  // and bumps its generation, which turns the heap entry stale; stale entries are skipped when they
+  // reach the top and swept out when they outnumber the live ones.
+  struct timer_slot {
+    task run;
+    std::uint32_t generation = 1;
+    bool armed = false;
+  };
+  struct heap_entry {
+    time_point when;
+    std::uint64_t order;
+    std::uint32_t slot, generation;
+  };
+  std::vector<timer_slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<heap_entry> heap_;
+  std::size_t stale_ = 0;
+  std::uint64_t armed_count_ = 0;
+  std::vector<task> batch_;  // work_off's, kept for its capacity
 };
 
 }  // namespace lifespan::detail

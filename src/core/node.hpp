@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -25,7 +26,9 @@ class runtime;
 // runtime disown it (timeout, cancellation) so that a late completion does nothing.
 struct completion_state {
   std::weak_ptr<loop> owner;
-  std::function<void(bool ok, std::string reason)> deliver;  // runs with the supervisor role
+  runtime* rt = nullptr;  // delivered to rt->on_start_completed(*n, attempt, ...) with the supervisor role
+  node* n = nullptr;
+  int attempt = 0;
   std::atomic<bool> settled{false};
   std::atomic<bool> deferred{false};  // start() called context::defer()
 
@@ -49,10 +52,11 @@ struct node {
   const registration* reg = nullptr;  // owned by the service, which outlives the runtime
   component_settings settings;
   criticality effective = criticality::critical;
-  std::vector<node*> required;
-  std::vector<node*> optional;
-  std::vector<node*> dependents;   // required or optional
-  std::vector<node*> required_by;  // required only
+  // Edges, as views into one array owned by the runtime (sized once, from the resolved graph).
+  std::span<node* const> required;
+  std::span<node* const> optional;
+  std::span<node* const> dependents;   // required or optional
+  std::span<node* const> required_by;  // required only, in declaration order
   runtime* owner = nullptr;
 
   slot pub;
@@ -60,7 +64,7 @@ struct node {
 
   // --- supervisor role only ---
   live_instance current;           // the live instance, if any
-  std::stop_source cancel;         // of the current attempt
+  std::stop_source cancel{std::nostopstate};  // of the current attempt (none before the first)
   std::shared_ptr<completion_state> completion;
   int attempt = 0;
   int consecutive_failures = 0;
@@ -77,7 +81,10 @@ struct node {
   loop::timer_id health_deadline = 0;
   int hook_attempt = 0;             // attempt whose start hook is running
   stop_progress stopping = stop_progress::idle;
-  std::vector<std::function<void()>> after_stop;
+  // Continuations of the stop in progress, run in order once it finishes: usually exactly one, kept
+  // inline; any further ones join in after_stop_more.
+  std::function<void()> after_stop;
+  std::vector<std::function<void()>> after_stop_more;
   std::size_t dependents_running = 0;  // shutdown ordering
   loop::timer_id start_timer = 0, retry_timer = 0, health_timer = 0, stop_timer = 0;
   time_point attempt_started{};

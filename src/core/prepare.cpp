@@ -1,6 +1,8 @@
 #include "prepare.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 #include "lifespan/util/nearest_name.hpp"
 
@@ -35,10 +37,18 @@ std::vector<component_settings> read_sections(const std::deque<registration>& re
   config::error_list errors;
   std::vector<component_settings> out;
   out.reserve(registrations.size());
-  std::vector<std::string> known = runtime_sections;
+  // Top-level sections present in the document. A component with no options of its own and no
+  // section keeps its registered defaults without a section lookup (each costs allocations in the
+  // document, and most of ten thousand components have nothing configured).
+  const auto present = doc.section_names();
+  std::unordered_set<std::string_view> present_set(present.begin(), present.end());
   for (const auto& r : registrations) {
-    known.push_back(r.decl.name);
-    auto section = doc.get(r.decl.name, errors);
+    const std::string& name = r.decl.name;
+    if (!r.read_options && name.find('.') == std::string::npos && !present_set.contains(name)) {
+      out.push_back(component_settings{r.timeouts, {}});
+      continue;
+    }
+    auto section = doc.get(name, errors);
     out.push_back(read_component_settings(section, r.timeouts));
     if (r.read_options) {
       try {
@@ -49,11 +59,20 @@ std::vector<component_settings> read_sections(const std::deque<registration>& re
     }
     section.finish();
   }
-  for (const auto& name : doc.section_names()) {
-    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    auto hint = nearest_name(name, known);
-    errors.push_back({name, doc.get(name, errors).where(), "section '" + name + "' names no component",
-                      hint ? "did you mean '" + *hint + "'?" : "remove it, or register a component named '" + name + "'"});
+  if (!present.empty()) {
+    std::unordered_set<std::string_view> known(runtime_sections.begin(), runtime_sections.end());
+    for (const auto& r : registrations) known.insert(r.decl.name);
+    std::vector<std::string> known_names;  // for suggestions, in the order they were known before
+    for (const auto& name : present) {
+      if (known.contains(name)) continue;
+      if (known_names.empty()) {
+        known_names = runtime_sections;
+        for (const auto& r : registrations) known_names.push_back(r.decl.name);
+      }
+      auto hint = nearest_name(name, known_names);
+      errors.push_back({name, doc.get(name, errors).where(), "section '" + name + "' names no component",
+                        hint ? "did you mean '" + *hint + "'?" : "remove it, or register a component named '" + name + "'"});
+    }
   }
   for (const auto& e : errors) problems.push_back(e.to_string());
   return out;

@@ -9,7 +9,10 @@ namespace lifespan::detail {
 
 void completion_state::complete(bool ok, std::string reason) {
   if (settled.exchange(true)) return;
-  if (auto l = owner.lock()) l->post([d = deliver, ok, reason = std::move(reason)]() mutable { d(ok, std::move(reason)); });
+  if (auto l = owner.lock())
+    l->post([rt = rt, n = n, attempt = attempt, ok, reason = std::move(reason)]() mutable {
+      rt->on_start_completed(*n, attempt, ok, std::move(reason));
+    });
 }
 
 runtime::runtime(const std::deque<registration>& registrations, std::vector<component_settings> settings,
@@ -21,32 +24,64 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
       listeners_(std::move(listeners)),
       pool_(std::make_unique<hook_pool>(settings_.max_parallel_hooks)) {
   loop_->attach_clock();
-  nodes_.reserve(registrations.size());
-  for (std::size_t i = 0; i < registrations.size(); ++i) {
-    auto n = std::make_unique<node>();
-    n->index = i;
-    n->reg = &registrations[i];
-    n->settings = settings[i];
-    n->effective = graph.effective[i];
-    n->owner = this;
-    n->ctx.node_ = n.get();
-    n->shown.name = n->name();
-    n->shown.criticality = n->reg->decl.criticality;
-    n->line.name = n->name();
-    n->line.criticality = n->reg->decl.criticality;
-    nodes_.push_back(std::move(n));
+  const std::size_t count = registrations.size();
+  storage_.reset(new node[count]);  // default-initialised: members have their own initialisers
+  nodes_.reserve(count);
+  std::vector<std::size_t> required_by_count(count, 0);
+  std::size_t required = 0, optional = 0, dependents = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    required += graph.required[i].size();
+    optional += graph.optional[i].size();
+    dependents += graph.dependents[i].size();
+    for (auto r : graph.required[i]) ++required_by_count[r];
   }
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    node& n = *nodes_[i];
-    for (auto r : graph.required[i]) {
-      n.required.push_back(nodes_[r].get());
-      nodes_[r]->required_by.push_back(&n);
-      n.ctx.required_by_type_.emplace_back(nodes_[r]->reg->decl.type, &nodes_[r]->pub);
+  edges_.resize(2 * required + optional + dependents);
+  typed_edges_.resize(required);
+  for (std::size_t i = 0; i < count; ++i) {
+    node& n = storage_[i];
+    n.index = i;
+    n.reg = &registrations[i];
+    n.settings = settings[i];
+    n.effective = graph.effective[i];
+    n.owner = this;
+    n.ctx.node_ = &n;
+    n.shown.name = n.name();
+    n.shown.criticality = n.reg->decl.criticality;
+    n.line.name = n.name();
+    n.line.criticality = n.reg->decl.criticality;
+    nodes_.push_back(&n);
+  }
+  // Layout of edges_: every node's required list, then every required_by list, then optional, then
+  // dependents. required_by lists are filled in declaration order of the dependents.
+  node** next_required = edges_.data();
+  node** next_required_by = next_required + required;
+  node** next_optional = next_required_by + required;
+  node** next_dependent = next_optional + optional;
+  std::vector<node**> required_by_fill(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    storage_[i].required_by = {next_required_by, required_by_count[i]};
+    required_by_fill[i] = next_required_by;
+    next_required_by += required_by_count[i];
+  }
+  auto* next_typed = typed_edges_.data();
+  for (std::size_t i = 0; i < count; ++i) {
+    node& n = storage_[i];
+    const auto& req = graph.required[i];
+    n.required = {next_required, req.size()};
+    n.ctx.required_begin_ = next_typed;
+    n.ctx.required_end_ = next_typed + req.size();
+    for (auto r : req) {
+      *next_required++ = nodes_[r];
+      *required_by_fill[r]++ = &n;
+      *next_typed++ = {nodes_[r]->reg->decl.type, &nodes_[r]->pub};
     }
-    for (auto o : graph.optional[i]) n.optional.push_back(nodes_[o].get());
-    for (auto d : graph.dependents[i]) n.dependents.push_back(nodes_[d].get());
+    n.optional = {next_optional, graph.optional[i].size()};
+    for (auto o : graph.optional[i]) *next_optional++ = nodes_[o];
+    n.dependents = {next_dependent, graph.dependents[i].size()};
+    for (auto d : graph.dependents[i]) *next_dependent++ = nodes_[d];
   }
-  for (auto i : graph.order) order_.push_back(nodes_[i].get());
+  order_.reserve(graph.order.size());
+  for (auto i : graph.order) order_.push_back(nodes_[i]);
 }
 
 runtime::~runtime() {
@@ -112,17 +147,12 @@ void runtime::set_service_state(service_state s) {
   for (auto& l : listeners_) l(e);
 }
 
-void runtime::update_line(node& n, const std::function<void(timeline_entry&)>& change) {
-  std::lock_guard lock(n.shown_mutex);
-  change(n.line);
-}
-
 node* runtime::find(const void* type, std::string_view name) {
   node* found = nullptr;
   for (auto& n : nodes_) {
     if (!name.empty() ? n->name() == name : n->reg->decl.type == type) {
       if (found != nullptr) return nullptr;  // ambiguous by type
-      found = n.get();
+      found = n;
     }
   }
   return found;

@@ -58,6 +58,7 @@ class runtime {
   void emit(event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0);
 
  private:
+  friend struct completion_state;  // delivers an asynchronous start's outcome
   // startup.cpp
   void begin_startup();
   void try_start(node& n);
@@ -88,6 +89,7 @@ class runtime {
   void phase_stop();
   void end_phase(const char* name);
   void stop_node(node& n, std::function<void()> then);
+  void on_stopped_in_phase(node& n);  // phase_stop: releases the dependencies waiting only for n
   void call_stop_hook(node& n);
   void finish_stop(node& n, std::string error, bool abandoned);
 
@@ -100,12 +102,22 @@ class runtime {
   void set_state(node& n, component_state s, std::string reason = {});
   void set_service_state(service_state s);
   duration since_origin() const { return loop_->now() - origin_; }
-  void update_line(node& n, const std::function<void(timeline_entry&)>& change);
+  // Changes the node's timeline entry under its shown_mutex (a template: called per start and stop).
+  template <class Change>
+  void update_line(node& n, Change&& change) {
+    std::lock_guard lock(n.shown_mutex);
+    change(n.line);
+  }
 
   std::shared_ptr<lifespan::clock> clock_;
   std::shared_ptr<loop> loop_;
   runtime_settings settings_;
-  std::vector<std::unique_ptr<node>> nodes_;
+  // Every node in one allocation; nodes_ points into it, in declaration order. Edge lists of all nodes
+  // share edges_ (required, required_by, optional, dependents), typed_edges_ backs each context.
+  std::unique_ptr<node[]> storage_;
+  std::vector<node*> nodes_;
+  std::vector<node*> edges_;
+  std::vector<std::pair<const void*, const slot*>> typed_edges_;
   std::vector<node*> order_;  // topological
   std::vector<event_listener> listeners_;
   std::unique_ptr<hook_pool> pool_;

@@ -134,32 +134,32 @@ void runtime::phase_stop() {
       if (d->current.object) ++n->dependents_running;
   }
   stops_pending_ = active.size();
-  const auto finish = [this] {
+  if (active.empty()) {
     end_phase("stop");
     if (!aborting_) set_service_state(service_state::stopped);
     finished_ = true;
-  };
-  if (active.empty()) {
-    finish();
     return;
   }
   // Each finished stop releases the dependencies that were waiting only for it. A released dependency
   // is stopped even if it no longer has an instance (a failed start whose own stop finished meanwhile):
   // stop_node() then reports it stopped at once, which releases its own dependencies in turn and
   // counts it in stops_pending_. Skipping it would leave its dependencies and run() waiting forever.
-  auto on_stopped = std::make_shared<std::function<void(node&)>>();
-  *on_stopped = [this, finish, on_stopped_weak = std::weak_ptr<std::function<void(node&)>>(on_stopped)](node& n) {
-    auto self = on_stopped_weak.lock();
-    const auto release = [&](node* dep) {
-      if (dep->dependents_running > 0 && --dep->dependents_running == 0)
-        stop_node(*dep, [self, dep] { (*self)(*dep); });
-    };
-    for (auto* r : n.required) release(r);
-    for (auto* o : n.optional) release(o);
-    if (--stops_pending_ == 0) finish();
-  };
   for (auto* n : active)
-    if (n->dependents_running == 0) stop_node(*n, [on_stopped, n] { (*on_stopped)(*n); });
+    if (n->dependents_running == 0) stop_node(*n, [this, n] { on_stopped_in_phase(*n); });
+}
+
+void runtime::on_stopped_in_phase(node& n) {
+  const auto release = [this](node* dep) {
+    if (dep->dependents_running > 0 && --dep->dependents_running == 0)
+      stop_node(*dep, [this, dep] { on_stopped_in_phase(*dep); });
+  };
+  for (auto* r : n.required) release(r);
+  for (auto* o : n.optional) release(o);
+  if (--stops_pending_ == 0) {
+    end_phase("stop");
+    if (!aborting_) set_service_state(service_state::stopped);
+    finished_ = true;
+  }
 }
 
 void runtime::stop_node(node& n, std::function<void()> then) {
@@ -167,7 +167,11 @@ void runtime::stop_node(node& n, std::function<void()> then) {
     then();
     return;
   }
-  n.after_stop.push_back(std::move(then));
+  if (!n.after_stop) {
+    n.after_stop = std::move(then);
+  } else {
+    n.after_stop_more.push_back(std::move(then));
+  }
   if (n.stopping != stop_progress::idle) return;  // already stopping: join it
   n.cancel.request_stop();
   loop_->cancel(n.start_timer);
@@ -257,9 +261,12 @@ void runtime::finish_stop(node& n, std::string error, bool abandoned) {
   n.side_hooks = 0;  // any still running were abandoned by the stop timeout
   if (shutting_down_) emit(event_kind::component_stopped, &n, error, took, n.attempt);
   else if (!error.empty()) emit(event_kind::warning, &n, error);
-  auto continuations = std::move(n.after_stop);
-  n.after_stop.clear();
-  for (auto& c : continuations) c();
+  auto first = std::move(n.after_stop);
+  n.after_stop = nullptr;
+  auto more = std::move(n.after_stop_more);
+  n.after_stop_more.clear();
+  if (first) first();
+  for (auto& c : more) c();
 }
 
 }  // namespace lifespan::detail

@@ -60,7 +60,7 @@ void runtime::start_attempt(node& n) {
 
   try {
     instance made = n.reg->make();
-    n.current = {std::shared_ptr<component>(std::move(made.object)), made.typed};
+    n.current = {std::move(made.object), made.typed};
   } catch (const std::exception& e) {
     n.starting = false;
     start_failed(n, fmt::format("constructor threw: {}", e.what()));
@@ -70,11 +70,12 @@ void runtime::start_attempt(node& n) {
 
   auto completion = std::make_shared<completion_state>();
   completion->owner = loop_;
-  completion->deliver = [this, &n, attempt](bool ok, std::string reason) {
-    on_start_completed(n, attempt, ok, std::move(reason));
-  };
+  completion->rt = this;
+  completion->n = &n;
+  completion->attempt = attempt;
   n.completion = completion;
-  n.start_timer = loop_->after(n.settings.timeouts.start, [this, &n, attempt] { on_start_timeout(n, attempt); });
+  // Captures kept within std::function's inline buffer (16 bytes): no allocation per timer.
+  n.start_timer = loop_->after(n.settings.timeouts.start, [&n, attempt] { n.owner->on_start_timeout(n, attempt); });
   n.start_hook_running = true;
   n.hook_attempt = attempt;
 
@@ -93,11 +94,19 @@ void runtime::start_attempt(node& n) {
     const bool deferred = completion->deferred.load(std::memory_order_acquire);
     if (deferred && failure) completion->complete(false, *failure);  // threw after deferring
     const bool settle_here = !deferred && !completion->settled.exchange(true);
-    if (auto l = owner.lock())
-      l->post_after_hook([this, &n, attempt, settle_here, failure = std::move(failure)]() mutable {
-        if (settle_here) on_start_completed(n, attempt, !failure, failure.value_or(std::string{}));
-        on_start_hook_returned(n, attempt);
-      });
+    if (auto l = owner.lock()) {
+      if (!failure) {  // the common case, in std::function's inline buffer
+        l->post_after_hook([&n, attempt, settle_here] {
+          if (settle_here) n.owner->on_start_completed(n, attempt, true, {});
+          n.owner->on_start_hook_returned(n, attempt);
+        });
+      } else {
+        l->post_after_hook([this, &n, attempt, settle_here, failure = std::move(*failure)]() mutable {
+          if (settle_here) on_start_completed(n, attempt, false, std::move(failure));
+          on_start_hook_returned(n, attempt);
+        });
+      }
+    }
   });
   // Emitted once the timeout is armed, so that whoever reacts to it (a test moving a manual clock)
   // sees a consistent runtime.

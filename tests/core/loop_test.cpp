@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace lifespan::detail {
 namespace {
@@ -112,6 +113,81 @@ TEST(Loop, ATimerArmedByAWorkerFiresWhileTheSupervisorSleeps) {
     if (std::this_thread::get_id() == me) s.l->after(5ms, [&] { s.done = true; });
   }));
   EXPECT_EQ(s.finished.wait_for(10s), std::future_status::ready);
+}
+
+}  // namespace
+}  // namespace lifespan::detail
+
+namespace lifespan::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Timers, driven by a manual clock on the calling thread: run_until returns once the posted "done"
+// runs, after every due timer (timers run before posted tasks).
+struct timer_fixture {
+  std::shared_ptr<manual_clock> clock = std::make_shared<manual_clock>();
+  std::shared_ptr<loop> l = std::make_shared<loop>(clock);
+  std::vector<int> fired;
+  void run_due() {
+    bool done = false;
+    l->post([&] { done = true; });
+    l->run_until([&] { return done; });
+  }
+};
+
+TEST(LoopTimers, FireByTimeThenInTheOrderTheyWereArmed) {
+  timer_fixture f;
+  f.l->after(2ms, [&] { f.fired.push_back(3); });
+  f.l->after(1ms, [&] { f.fired.push_back(1); });
+  f.l->after(1ms, [&] { f.fired.push_back(2); });
+  f.l->after(5ms, [&] { f.fired.push_back(4); });
+  f.clock->advance(2ms);
+  f.run_due();
+  EXPECT_EQ(f.fired, (std::vector<int>{1, 2, 3}));
+  f.clock->advance(3ms);
+  f.run_due();
+  EXPECT_EQ(f.fired, (std::vector<int>{1, 2, 3, 4}));
+}
+
+TEST(LoopTimers, CancelledTimersNeverFireAndStaleIdsCancelNothing) {
+  timer_fixture f;
+  auto first = f.l->after(1ms, [&] { f.fired.push_back(1); });
+  auto stale = first;
+  f.l->cancel(first);
+  EXPECT_EQ(first, 0u);
+  // The freed slot is reused: the stale id must not cancel its new timer.
+  auto second = f.l->after(1ms, [&] { f.fired.push_back(2); });
+  f.l->cancel(stale);
+  f.clock->advance(1ms);
+  f.run_due();
+  EXPECT_EQ(f.fired, (std::vector<int>{2}));
+  f.l->cancel(second);  // after it fired: harmless
+  EXPECT_EQ(second, 0u);
+}
+
+TEST(LoopTimers, ManyCancelledTimersLeaveTheRestFiringInOrder) {
+  timer_fixture f;
+  std::vector<loop::timer_id> ids;
+  for (int i = 0; i < 1000; ++i) ids.push_back(f.l->after(std::chrono::milliseconds(1 + i % 7), [&f, i] { f.fired.push_back(i); }));
+  std::vector<int> expected;
+  for (int i = 0; i < 1000; ++i) {
+    if (i % 10 == 0) continue;
+    f.l->cancel(ids[i]);  // sweeps the heap along the way
+  }
+  for (int t = 1; t <= 7; ++t)
+    for (int i = 0; i < 1000; i += 10)
+      if (1 + i % 7 == t) expected.push_back(i);
+  f.clock->advance(10ms);
+  f.run_due();
+  EXPECT_EQ(f.fired, expected);
+  // Armed again after the sweep: still in order.
+  f.fired.clear();
+  f.l->after(2ms, [&] { f.fired.push_back(-2); });
+  f.l->after(1ms, [&] { f.fired.push_back(-1); });
+  f.clock->advance(2ms);
+  f.run_due();
+  EXPECT_EQ(f.fired, (std::vector<int>{-1, -2}));
 }
 
 }  // namespace

@@ -102,6 +102,23 @@ TEST(Validation, ConfigurationFileErrorsNameTheFileAndLine) {
   EXPECT_NE(problems.find("shutdown.drain_timeout"), std::string::npos) << problems;
 }
 
+// Components without options of their own and without a section skip the section lookup (a cost
+// at ten thousand components); one that has a section, even a malformed one, is still read and checked.
+TEST(Validation, ASectionOfAComponentWithoutOptionsIsStillCheckedWhenPresent) {
+  const std::string path = ::testing::TempDir() + "/lifespan-validation-scalar.yaml";
+  std::ofstream(path) << "db: postgres\ncache:\n  stop_timeout: 0s\nqueue:\n  start_timeout: 2s\n";
+  service_options o = quiet_options();
+  o.config_file = path;
+  service svc{"t", o};
+  auto j = std::make_shared<journal>();
+  for (const char* name : {"db", "cache", "queue", "unconfigured"}) add_scripted(svc, j, name);
+  const auto problems = joined(svc.check());
+  EXPECT_NE(problems.find("db: expected a section of settings"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("cache.stop_timeout"), std::string::npos) << problems;
+  EXPECT_EQ(problems.find("queue"), std::string::npos) << problems;
+  EXPECT_EQ(problems.find("unconfigured"), std::string::npos) << problems;
+}
+
 TEST(Validation, EnvironmentOverridesUseTheServiceNameAsPrefix) {
   ::setenv("ENVTEST__DB__STOP_TIMEOUT", "later", 1);
   service_options o = quiet_options();

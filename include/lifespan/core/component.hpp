@@ -84,8 +84,8 @@ class context {
   // with depends_on() throws std::logic_error naming both components and the fix.
   template <class T> T& get() const {
     const void* key = detail::type_key_of<T>();
-    for (const auto& [type, dependency] : required_by_type_)  // inline: a few compares, one load
-      if (type == key) return *static_cast<T*>(dependency->typed.load(std::memory_order_acquire));
+    for (auto* d = required_begin_; d != required_end_; ++d)  // inline: a few compares, one load
+      if (d->first == key) return *static_cast<T*>(d->second->typed.load(std::memory_order_acquire));
     return *static_cast<T*>(required(key, {}));  // not declared: throws, naming the fix
   }
   template <class T> T& get(std::string_view name) const {
@@ -108,7 +108,9 @@ class context {
   void* required(const void* type, std::string_view name) const;
   const detail::slot* optional_slot(const void* type, std::string_view name) const;
   detail::node* node_ = nullptr;
-  std::vector<std::pair<const void*, const detail::slot*>> required_by_type_;  // set before start
+  // (type, slot) of each required dependency: a range of one array owned by the runtime, set before start.
+  const std::pair<const void*, const detail::slot*>* required_begin_ = nullptr;
+  const std::pair<const void*, const detail::slot*>* required_end_ = nullptr;
 };
 
 class component {

@@ -17,7 +17,7 @@
 namespace lifespan::detail {
 
 struct instance {
-  std::unique_ptr<component> object;
+  std::shared_ptr<component> object;  // shared with the hooks running on it (see live_instance)
   void* typed = nullptr;  // the same object as the registered type T*, for get<T>() without a cast
 };
 
@@ -89,17 +89,24 @@ concept has_options = requires(config::section& s) {
   { T::read_options(s) } -> std::convertible_to<typename T::options>;
 };
 
+// The object and its shared_ptr control block in one allocation (make_shared).
+template <class T>
+instance shared_instance(std::shared_ptr<T> object) {
+  T* typed = object.get();
+  return {std::move(object), typed};
+}
+
 template <class T, class... Args>
 std::pair<factory, options_reader> make_factory(Args... args) {
   if constexpr (has_options<T>) {
     auto options = std::make_shared<std::optional<typename T::options>>();
     options_reader reader = [options](config::section& s) { *options = T::read_options(s); };
-    auto make = [options, args...]() {
-      return std::make_unique<T>(options->has_value() ? **options : typename T::options{}, args...);
+    factory make = [options, args...]() -> instance {
+      return shared_instance(std::make_shared<T>(options->has_value() ? **options : typename T::options{}, args...));
     };
-    return {typed_factory<T>(std::move(make)), std::move(reader)};
+    return {std::move(make), std::move(reader)};
   } else {
-    return {typed_factory<T>([args...]() { return std::make_unique<T>(args...); }), nullptr};
+    return {[args...]() -> instance { return shared_instance(std::make_shared<T>(args...)); }, nullptr};
   }
 }
 
