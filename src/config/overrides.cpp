@@ -127,8 +127,9 @@ void document::apply_environment(std::string_view app, char** environ_entries, e
 
 void document::apply_set(std::string_view assignment, error_list& errors) {
   if (!impl_) impl_ = std::make_unique<impl>();
-  const origin where{"--set " + std::string(assignment)};
+  // The origin names the key, never the value: values can be secrets (--set db.url=postgresql://u:pw@...).
   const auto equals = assignment.find('=');
+  const origin where{"--set " + std::string(assignment.substr(0, equals))};
   const auto parts = split(trim(assignment.substr(0, equals)), ".");
 
   bool well_formed = equals != std::string_view::npos && parts.size() >= 2;

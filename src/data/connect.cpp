@@ -30,7 +30,7 @@ std::string sqlite_connect_string(const connection_settings& s) {
 }
 
 [[noreturn]] void sqlite_fail(const connection_settings& s, const std::string& cause, const std::string& fix) {
-  throw database_unavailable(fmt::format("database '{}' ({}): {}; {}", s.name, s.url.redacted(), one_line(cause), fix));
+  throw database_unavailable(s.name, fmt::format("database '{}' ({}): {}; {}", s.name, s.url.redacted(), one_line(cause), fix));
 }
 
 void sqlite_pragmas(soci::session& session, const connection_settings& s, bool query_only) {
@@ -113,7 +113,7 @@ std::unique_ptr<session_pool> open_postgresql_pool(const connection_settings& s)
       pool->at(static_cast<std::size_t>(i)).open(soci::postgresql, info);
       native::quiet_notices(pool->at(static_cast<std::size_t>(i)));
     } catch (const std::exception& e) {
-      throw database_unavailable(fmt::format("database '{}' ({}): cannot connect: {}", s.name, s.url.redacted(),
+      throw database_unavailable(s.name, fmt::format("database '{}' ({}): cannot connect: {}", s.name, s.url.redacted(),
                                              describe_connect_error(s.url, e.what())));
     }
   }

@@ -1,6 +1,7 @@
 #include "lifespan/data/database.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include "session_pool.hpp"
 #include <soci/soci.h>
 
@@ -106,7 +107,7 @@ void database::stop(time_point deadline) {
 void database::apply(const std::vector<owner_migrations>& owners) {
   session_lease w = writer();
   try {
-    detail::apply_migrations(*w, url_.kind, owners, name_);
+    for (const auto& line : detail::apply_migrations(*w, url_.kind, owners, name_)) spdlog::info("{}", line);
   } catch (const std::exception& e) {
     throw std::runtime_error(url_.scrub(e.what()));
   }
@@ -129,7 +130,7 @@ int database::schema_version(const std::string& owner) {
 session_lease database::reader() {
   if (readers_) return lease(readers_, options_.lease_timeout);
   if (writers_) return lease(writers_, options_.lease_timeout);  // in-memory SQLite: one private connection
-  throw database_unavailable(fmt::format("database '{}' is not started", name_));
+  throw database_unavailable(name_, fmt::format("database '{}' is not started", name_));
 }
 
 session_lease database::writer() {
@@ -140,7 +141,7 @@ session_lease database::writer() {
 session_lease database::lease(const std::shared_ptr<session_pool>& pool, duration wait) {
   const auto leased = pool->try_lease(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
   if (!leased)
-    throw database_unavailable(fmt::format(
+    throw database_unavailable(name_, fmt::format(
         "database '{}': no free connection within {} ms (all {} busy); raise pool_size or shorten transactions",
         name_, whole_ms(wait), pool->size()));
   session_lease out(pool, *leased, &pool->at(*leased));
@@ -153,7 +154,7 @@ void database::ensure_connected(soci::session& session) {
   std::lock_guard lock(reconnect_mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (now < next_reconnect_)
-    throw database_unavailable(fmt::format("database '{}' ({}) is unreachable: {}; next reconnect attempt in {} ms",
+    throw database_unavailable(name_, fmt::format("database '{}' ({}) is unreachable: {}; next reconnect attempt in {} ms",
                                            name_, url_.redacted(), last_error_, whole_ms(next_reconnect_ - now)));
   try {
     session.reconnect();
@@ -166,7 +167,7 @@ void database::ensure_connected(soci::session& session) {
     backoff_ = backoff_ == duration::zero() ? options_.reconnect_initial : std::min(backoff_ * 2, options_.reconnect_max);
     next_reconnect_ = now + backoff_;
     available_.store(false, std::memory_order_release);
-    throw database_unavailable(fmt::format("database '{}' ({}) is unreachable: {}; retrying with backoff (next in {} ms)",
+    throw database_unavailable(name_, fmt::format("database '{}' ({}) is unreachable: {}; retrying with backoff (next in {} ms)",
                                            name_, url_.redacted(), last_error_, whole_ms(backoff_)));
   }
 }

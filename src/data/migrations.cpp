@@ -52,8 +52,9 @@ int recorded_version(soci::session& session, const std::string& owner) {
   return session.got_data() && indicator == soci::i_ok ? version : 0;
 }
 
-void apply_migrations(soci::session& session, backend kind, const std::vector<owner_migrations>& owners,
-                      const std::string& database_name) {
+std::vector<std::string> apply_migrations(soci::session& session, backend kind, const std::vector<owner_migrations>& owners,
+                                          const std::string& database_name) {
+  std::vector<std::string> done;
   if (kind == backend::postgresql) {
     native::exec_script(session, "BEGIN");
   } else {
@@ -89,6 +90,9 @@ void apply_migrations(soci::session& session, backend kind, const std::vector<ow
                    "CAST(CURRENT_TIMESTAMP AS TEXT)) ON CONFLICT (owner) DO UPDATE SET version = excluded.version, "
                    "updated_at = excluded.updated_at",
             soci::use(owner), soci::use(known);
+        done.push_back(fmt::format("database '{}': migrations of '{}' applied {} -> {}", database_name, owner, current, known));
+      } else {
+        done.push_back(fmt::format("database '{}': migrations of '{}' already at {}", database_name, owner, current));
       }
     }
     native::exec_script(session, "COMMIT");
@@ -99,6 +103,7 @@ void apply_migrations(soci::session& session, backend kind, const std::vector<ow
     }
     throw;
   }
+  return done;
 }
 
 }  // namespace detail

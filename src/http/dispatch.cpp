@@ -49,6 +49,11 @@ http::response call(server_state& s, const http::handler& handler, exchange& x) 
     auto res = e.to_response();
     if (e.status() == status::service_unavailable) res.set("Retry-After", s.retry_after);
     return res;
+  } catch (const component_unavailable& e) {  // up, but cannot serve now (a database outage, say)
+    auto res = json_response({{"error", "unavailable"}, {"reason", e.what()}, {"component", e.component()}},
+                             status::service_unavailable);
+    res.set("Retry-After", s.retry_after);
+    return res;
   } catch (const std::exception& e) {
     s.log->error("{}: {} {} failed: {}", s.name, to_string(x.method), x.route->decl->pattern(), e.what());
   } catch (...) {
@@ -57,6 +62,20 @@ http::response call(server_state& s, const http::handler& handler, exchange& x) 
   return response::error(status::internal_server_error, "internal error",
                          fmt::format("the handler of {} {} failed; the server's log has the details", to_string(x.method),
                                      x.route->decl->pattern()));
+}
+
+// The route's (or the built-ins') guards in order; the first refusal is the answer.
+std::optional<http::response> refused(server_state& s, const std::vector<http::guard>& guards, exchange& x) {
+  if (guards.empty()) return std::nullopt;
+  request r(x);
+  try {
+    for (const auto& g : guards)
+      if (auto answer = g(r)) return answer;
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    s.log->error("{}: a guard of {} failed: {}", s.name, std_view(x.url.encoded_path()), e.what());
+  }
+  return response::error(status::internal_server_error, "internal error", "a request check failed; the server's log has the details");
 }
 
 }  // namespace
@@ -92,6 +111,8 @@ http::response dispatch(server_state& s, const beast_request& req, std::size_t& 
     if (const auto builtin = builtin_index(path)) {
       if (m != method::get && m != method::head) return not_allowed(req, path, {method::get, method::head});
       slot = s.metrics->builtin_slot(*builtin);
+      x.method = *m;
+      if (auto refusal = refused(s, s.routes->builtin_guards(), x)) return std::move(*refusal);
       return answer_builtin(s, *builtin, x.url);
     }
     for (auto segment : x.url.segments()) x.segments.push_back(std::move(segment));
@@ -104,6 +125,7 @@ http::response dispatch(server_state& s, const beast_request& req, std::size_t& 
     x.method = *m;
     x.route = &s.bound[match.found->index()];
     slot = s.metrics->route_slot(match.found->index());
+    if (auto refusal = refused(s, match.found->guards(), x)) return std::move(*refusal);
     for (const auto& d : x.route->dependencies)
       if (d.required && !d.watch.usable()) return unavailable(s, d);
     x.stop = s.cancel.get_token();

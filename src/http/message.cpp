@@ -56,9 +56,12 @@ std::string_view request::path() const noexcept {
   return {p.data(), p.size()};
 }
 
-std::string_view request::route() const noexcept { return x_->route->decl->pattern(); }
+std::string_view request::route() const noexcept {
+  return x_->route ? std::string_view(x_->route->decl->pattern()) : std::string_view{};  // no route: a built-in
+}
 
 const std::string& request::param(std::string_view name) const {
+  if (!x_->route) throw std::out_of_range(fmt::format("a built-in endpoint has no parameter '{}'", name));
   for (const auto& [parameter, index] : x_->route->decl->parameters())
     if (parameter == name) return x_->segments.at(index);
   throw std::out_of_range(fmt::format("route {} has no parameter '{}'", x_->route->decl->pattern(), name));
@@ -91,6 +94,7 @@ nlohmann::json request::json() const {
 std::stop_token request::stop_token() const noexcept { return x_->stop; }
 
 void* request::dependency(const void* type, std::string_view component, bool required) const {
+  if (!x_->route) throw std::logic_error(fmt::format("a built-in endpoint declares no component ('{}')", component));
   const auto& route = *x_->route;
   for (const auto& d : route.dependencies) {
     if (d.watch.name() != component) continue;

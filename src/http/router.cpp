@@ -47,6 +47,12 @@ route& route::add(dependency d) {
   return *this;
 }
 
+route& route::guarded(http::guard g) {
+  if (!g) throw std::invalid_argument(fmt::format("route {} {}: the guard is empty", to_string(method_), pattern_));
+  guards_.push_back(std::move(g));
+  return *this;
+}
+
 struct router::impl {
   struct node {
     std::map<std::string, std::unique_ptr<node>, std::less<>> literal;
@@ -55,6 +61,7 @@ struct router::impl {
   };
   node root;
   std::vector<std::unique_ptr<route>> routes;  // stable addresses for the route& handed out
+  std::vector<http::guard> builtin_guards;
 
   // Calls `visit` on every node the path reaches, most specific first; stops when it returns true.
   template <class Visit>
@@ -133,6 +140,30 @@ std::vector<http::method> router::allowed(const std::vector<std::string>& segmen
   for (auto candidate : all_methods)
     if (seen[slot_of(candidate)]) out.push_back(candidate);
   return out;
+}
+
+std::size_t router::guard_routes(const std::function<bool(const route&)>& which, const http::guard& g) {
+  std::size_t n = 0;
+  for (auto& r : impl_->routes)
+    if (which(*r)) {
+      r->guarded(g);
+      ++n;
+    }
+  return n;
+}
+
+router& router::guard_builtins(http::guard g) {
+  if (!g) throw std::invalid_argument("router::guard_builtins: the guard is empty");
+  impl_->builtin_guards.push_back(std::move(g));
+  return *this;
+}
+
+const std::vector<http::guard>& router::builtin_guards() const noexcept { return impl_->builtin_guards; }
+
+std::function<bool(const route&)> under(std::string prefix, std::optional<http::method> only) {
+  return [prefix = std::move(prefix), only](const route& r) {
+    return r.pattern().starts_with(prefix) && (!only || r.method() == *only);
+  };
 }
 
 std::size_t router::size() const noexcept { return impl_->routes.size(); }

@@ -2,7 +2,9 @@
 
 #include <stdexcept>
 
+#include "lifespan/metrics/registry.hpp"
 #include "lifespan/models/repository.hpp"
+#include "metrics.hpp"
 
 namespace lifespan::models {
 
@@ -77,7 +79,12 @@ models_component::options models_component::read_options(config::section& sectio
 models_component::models_component(options o, std::function<void(loader_registry&)> add_loaders)
     : options_(std::move(o)), add_loaders_(std::move(add_loaders)) {}
 
-models_component::~models_component() = default;
+models_component::models_component(options o, service* metrics_of, std::function<void(loader_registry&)> add_loaders)
+    : options_(std::move(o)), add_loaders_(std::move(add_loaders)), metrics_of_(metrics_of) {}
+
+models_component::~models_component() {
+  if (metrics_) metrics_->attach(nullptr);  // before manager_ goes, also when start() failed
+}
 
 void models_component::start(context& ctx) {
   loader_registry loaders;
@@ -85,6 +92,11 @@ void models_component::start(context& ctx) {
   if (add_loaders_) add_loaders_(loaders);
   manager_ = std::make_unique<models::manager>(options_.manager, std::move(loaders));
   manager_->start();  // throws std::invalid_argument naming the model and key
+  if (metrics_of_ && !metrics_) {
+    metrics_ = std::make_shared<detail::metrics_collector>();
+    metrics::of(*metrics_of_).add(metrics_);
+  }
+  if (metrics_) metrics_->attach(manager_.get());
   auto stop = ctx.stop_token();
   while (!manager_->wait_ready(std::chrono::milliseconds(100), stop)) {
     if (stop.stop_requested()) {  // start timeout, or the service is stopping
@@ -98,6 +110,7 @@ void models_component::start(context& ctx) {
 
 void models_component::stop(time_point deadline) {
   (void)deadline;
+  if (metrics_) metrics_->attach(nullptr);  // a concurrent scrape finishes first (the collector's lock)
   manager_.reset();
 }
 

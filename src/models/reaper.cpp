@@ -16,6 +16,7 @@ void version_stats::record(std::size_t n_rows, std::int64_t micros, bool failed)
   std::size_t b = 0;
   for (auto m = static_cast<std::uint64_t>(micros < 0 ? 0 : micros); m != 0 && b + 1 < buckets; m >>= 1) ++b;
   latency[b].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us.fetch_add(static_cast<std::uint64_t>(micros < 0 ? 0 : micros), std::memory_order_relaxed);
 }
 
 double version_stats::quantile(double q) const noexcept {

@@ -49,7 +49,10 @@ nlohmann::json manager::impl::version_json(const model_entry& e, const version_r
     j["requests"] = s.requests.load(std::memory_order_relaxed);
     j["rows"] = s.rows.load(std::memory_order_relaxed);
     j["errors"] = s.errors.load(std::memory_order_relaxed);
-    j["latency_us"] = {{"p50", s.quantile(0.5)}, {"p99", s.quantile(0.99)}, {"buckets", buckets}};
+    j["latency_us"] = {{"p50", s.quantile(0.5)},
+                       {"p99", s.quantile(0.99)},
+                       {"sum", s.latency_sum_us.load(std::memory_order_relaxed)},
+                       {"buckets", buckets}};
     auto last = s.last_access.load(std::memory_order_relaxed);
     if (last) j["last_access_ms_ago"] = ms_since(time_point(duration(last)));
   }

@@ -163,7 +163,7 @@ TEST(ApplySet, ReplacesValuesWithItsOwnOrigin) {
   doc.apply_set("db.pool_size=16", errors);
   ASSERT_TRUE(errors.empty());
   EXPECT_EQ(db.get<int>("pool_size", 0), 16);
-  EXPECT_EQ(db.where("pool_size").to_string(), "--set db.pool_size=16");
+  EXPECT_EQ(db.where("pool_size").to_string(), "--set db.pool_size");
 }
 
 TEST(ApplySet, KeepsCaseAndNests) {
@@ -181,7 +181,7 @@ TEST(ApplySet, TypeErrorsNameTheArgument) {
   doc.apply_set("shutdown.timeout=5 seconds", errors);
   doc.get("shutdown", errors).get<duration>("timeout", 30s);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].where.to_string(), "--set shutdown.timeout=5 seconds");
+  EXPECT_EQ(errors[0].where.to_string(), "--set shutdown.timeout");
   EXPECT_EQ(errors[0].message, "expected a duration such as 250ms or 5s, got '5 seconds'");
 }
 
@@ -191,7 +191,7 @@ TEST(ApplySet, ReportsMalformedArgumentsWithTheExpectedForm) {
     auto doc = load(errors);
     doc.apply_set(bad, errors);
     ASSERT_EQ(errors.size(), 1u) << bad;
-    EXPECT_EQ(errors[0].where.source, "--set " + std::string(bad));
+    EXPECT_EQ(errors[0].where.source, "--set " + std::string(bad.substr(0, bad.find('='))));
     EXPECT_EQ(errors[0].message, "malformed argument: expected --set section.key=value") << bad;
     EXPECT_EQ(doc.get("db", errors).get<int>("pool_size", 0), 4);
   }
@@ -204,7 +204,7 @@ TEST(Overrides, TheLastOneWins) {
   doc.apply_environment("vigil", env.get(), errors);
   doc.apply_set("db.pool_size=9", errors);
   EXPECT_EQ(doc.get("db", errors).get<int>("pool_size", 0), 9);
-  EXPECT_EQ(doc.get("db", errors).where("pool_size").source, "--set db.pool_size=9");
+  EXPECT_EQ(doc.get("db", errors).where("pool_size").source, "--set db.pool_size");
   EXPECT_TRUE(errors.empty());
 }
 

@@ -145,7 +145,18 @@ TEST(Finish, UnknownKeysFromOverridesPointAtTheOverride) {
   db.get<std::string>("url", "");
   db.finish();
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].to_string(), "--set db.urll=y: db.urll: unknown key 'urll' (did you mean 'url'?)");
+  EXPECT_EQ(errors[0].to_string(), "--set db.urll: db.urll: unknown key 'urll' (did you mean 'url'?)");
+}
+
+TEST(Finish, AnOverrideIsNamedByItsKeyNeverByItsValueWhichMayBeASecret) {
+  error_list errors;
+  auto doc = load("db:\n  url: x\n", errors);
+  doc.apply_set("db.urll=postgresql://vigil:s3cret@db/vigil", errors);
+  auto db = doc.get("db", errors);
+  db.get<std::string>("url", "");
+  db.finish();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].to_string(), "--set db.urll: db.urll: unknown key 'urll' (did you mean 'url'?)");
 }
 
 }  // namespace

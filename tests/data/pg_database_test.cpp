@@ -73,6 +73,13 @@ TEST(data_postgresql, an_outage_degrades_and_recovery_is_automatic) {
   ASSERT_TRUE(s.h.wait_for_event(event_kind::component_degraded, "db"));
   EXPECT_FALSE(s.db()->available());
   EXPECT_TRUE(s.svc.is_degraded());
+  try {  // callers (and HTTP routes, which answer 503 naming it) learn which component cannot serve
+    s.db()->writer();
+    ADD_FAILURE() << "a writer during the outage";
+  } catch (const component_unavailable& e) {
+    EXPECT_EQ(e.component(), "db");
+    EXPECT_EQ(std::string(e.what()).find(data::test_server::password), std::string::npos) << e.what();
+  }
   for (const auto& e : s.h.events())
     if (e.kind == event_kind::component_degraded) {
       EXPECT_EQ(e.detail.find(data::test_server::password), std::string::npos) << e.detail;

@@ -3,7 +3,8 @@
 // has exited. HAProxy runs with no retries and no redispatch (haproxy.hpp), so zero failed requests means
 // the replicas' own lifecycle did it: /readyz turns 503 at once, the readiness delay keeps serving while
 // the balancer's health checks notice, the drain finishes what was accepted, and a new replica takes
-// traffic only once its critical component is up.
+// traffic only once its critical component is up. Run twice: with lifespan-sim replicas, and with the
+// real service, `vigil serve`, under load on an application route.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "haproxy.hpp"
+#include "replicas.hpp"
 #include "http/client.hpp"
 #include "sim/process.hpp"
 
@@ -27,25 +29,30 @@ using steady = std::chrono::steady_clock;
 constexpr auto readiness_delay = 1500ms;
 constexpr auto critical_start = 300ms;
 
-// The replica's command line: the one place to change when vigil's service stands in for the simulator
-// (then: {VIGIL_BINARY, "serve", "--config", <vigil config with http.port = port>}). The replica must
-// log the runtime's lifecycle lines to stderr and serve GET /work on the port.
-std::vector<std::string> replica_command(const std::string& name, std::uint16_t port,
-                                         std::chrono::milliseconds delay = readiness_delay) {
-  const auto config = write_temp_file(
-      name + ".yaml",
-      "http: {address: 127.0.0.1, port: " + std::to_string(port) +
-          ", threads: 4}\n"
-          "shutdown: {readiness_delay: " +
-          std::to_string(delay.count()) +
-          "ms, drain_timeout: 5s, grace_period: 10s}\n"
-          "db: {start: " +
-          std::to_string(critical_start.count()) + "ms}\napi: {requires: [db]}\n");
-  return {LIFESPAN_SIM_BINARY, "--config", config, "--serve"};
-}
-const std::string load_target = "/work?ms=2&needs=api";
+// What runs as a replica: lifespan-sim (a critical component that takes 300 ms to start, GET /work) or
+// `vigil serve` (its whole graph on its own SQLite file, GET /api/alerts, which reads the database).
+// Either must log the runtime's lifecycle lines to stderr.
+enum class replica_kind { sim, vigil };
 
-// Each lifecycle stage of one replica process, as its log shows it.
+struct replica_set {
+  replica_kind kind;
+  scratch_dir dir{"rolling-restart"};
+
+  std::vector<std::string> command(const std::string& name, std::uint16_t port,
+                                   std::chrono::milliseconds delay = readiness_delay) const {
+    // vigil: one directory (database, tailed log) per replica slot, kept when the slot's process is replaced.
+    if (kind == replica_kind::vigil) return vigil_serve_command(dir / name.substr(0, name.size() - 1), port, delay);
+    const auto config = dir / (name + ".yaml");
+    std::ofstream(config) << "http: {address: 127.0.0.1, port: " << port << ", threads: 4}\n"
+                          << "shutdown: {readiness_delay: " << delay.count()
+                          << "ms, drain_timeout: 5s, grace_period: 10s}\n"
+                          << "db: {start: " << critical_start.count() << "ms}\napi: {requires: [db]}\n";
+    return {LIFESPAN_SIM_BINARY, "--config", config.string(), "--serve"};
+  }
+  std::string load_target() const { return kind == replica_kind::vigil ? "/api/alerts?limit=5" : "/work?ms=2&needs=api"; }
+};
+
+// Each lifecycle stage of one replica process, as its log shows it ("db" is a critical component of both).
 void expect_lifecycle_logged(const std::string& log, const std::string& who) {
   for (const char* line : {"db: up in", "service READY", "service STOPPING", "shutdown phase readiness_delay took",
                            "shutdown phase drain took", "service STOPPED"})
@@ -65,9 +72,9 @@ struct load {
     if (failures.size() < 10) failures.push_back(what);
   }
   // `n` threads, each one keep-alive connection to the balancer, one request at a time.
-  void start(std::uint16_t port, int n) {
+  void start(std::uint16_t port, int n, const std::string& target) {
     for (int t = 0; t < n; ++t)
-      threads.emplace_back([this, port] {
+      threads.emplace_back([this, port, target] {
         while (!done) {
           std::unique_ptr<client> c;
           try {
@@ -79,7 +86,7 @@ struct load {
           while (!done) {
             std::optional<reply> r;
             try {
-              c->send("GET " + load_target + " HTTP/1.1\r\nHost: vigil\r\n\r\n");
+              c->send("GET " + target + " HTTP/1.1\r\nHost: vigil\r\n\r\n");
               r = c->read(10s);
             } catch (const std::exception&) {
             }
@@ -104,14 +111,16 @@ struct load {
   }
 };
 
-TEST(RollingRestart, ThreeReplicasBehindHaproxyRollUnderLoadWithZeroFailedRequests) {
+// Starts three replicas behind HAProxy, puts steady load through it, and replaces them one by one.
+void roll_three_replicas_under_load(replica_kind kind) {
   constexpr int replicas = 3;
+  replica_set set{kind};
   std::vector<std::uint16_t> ports;
   std::vector<std::unique_ptr<process>> running;
   std::vector<std::string> logs;  // every finished replica's stderr
   for (int i = 0; i < replicas; ++i) {
     ports.push_back(free_port());
-    running.push_back(std::make_unique<process>(replica_command("replica" + std::to_string(i) + "a", ports[i])));
+    running.push_back(std::make_unique<process>(set.command("replica" + std::to_string(i) + "a", ports[i])));
   }
   for (int i = 0; i < replicas; ++i) ASSERT_TRUE(running[i]->wait_for_log("service READY")) << running[i]->err();
 
@@ -120,7 +129,7 @@ TEST(RollingRestart, ThreeReplicasBehindHaproxyRollUnderLoadWithZeroFailedReques
     ASSERT_TRUE(lb.await_status("r" + std::to_string(i), "UP")) << lb.output();
 
   load l;
-  l.start(lb.port(), 4);
+  l.start(lb.port(), 4, set.load_target());
   // Steady state first: every replica is taking traffic.
   for (const auto until = steady::now() + 20s; steady::now() < until && l.served < 200;) std::this_thread::sleep_for(5ms);
   ASSERT_GE(l.served, 200) << "no steady load through haproxy";
@@ -141,7 +150,7 @@ TEST(RollingRestart, ThreeReplicasBehindHaproxyRollUnderLoadWithZeroFailedReques
     expect_lifecycle_logged(running[i]->err(), name + " (old)");
     logs.push_back(running[i]->err());
 
-    running[i] = std::make_unique<process>(replica_command("replica" + std::to_string(i) + "b", ports[i]));
+    running[i] = std::make_unique<process>(set.command("replica" + std::to_string(i) + "b", ports[i]));
     ASSERT_TRUE(running[i]->wait_for_log("service READY")) << running[i]->err();
     ASSERT_TRUE(lb.await_status(name, "UP", 10s)) << lb.output();
     const auto stot = lb.stats().at(name).sessions_total;
@@ -160,7 +169,8 @@ TEST(RollingRestart, ThreeReplicasBehindHaproxyRollUnderLoadWithZeroFailedReques
   const long during_roll = l.served - before_roll;
   l.stop();
 
-  std::cout << "[ measured ] roll of " << replicas << " replicas: "
+  std::cout << "[ measured ] roll of " << replicas << (kind == replica_kind::vigil ? " vigil" : " lifespan-sim")
+            << " replicas: "
             << std::chrono::duration_cast<std::chrono::milliseconds>(roll).count() << " ms, " << during_roll
             << " requests served during the roll, " << l.failed << " failed (" << l.served << " in all)\n";
   EXPECT_EQ(l.failed, 0) << [&] {
@@ -182,20 +192,32 @@ TEST(RollingRestart, ThreeReplicasBehindHaproxyRollUnderLoadWithZeroFailedReques
   }
 }
 
+TEST(RollingRestart, ThreeReplicasBehindHaproxyRollUnderLoadWithZeroFailedRequests) {
+  roll_three_replicas_under_load(replica_kind::sim);
+}
+
+// The same roll with the real service: three `vigil serve` processes, each on its own SQLite file,
+// load on /api/alerts (an application route reading the database), not a synthetic endpoint.
+TEST(RollingRestart, ThreeVigilReplicasBehindHaproxyRollUnderLoadWithZeroFailedRequests) {
+  if (std::string(VIGIL_BINARY).empty()) GTEST_SKIP() << "vigil is not built (apps/vigil's dependencies are missing)";
+  roll_three_replicas_under_load(replica_kind::vigil);
+}
+
 // The control: the same balancer and load, one replica stopped with no readiness delay. Its listener
 // closes before HAProxy's checks notice, so requests routed to it fail. This is what the readiness
 // delay buys, and it shows the zero above is measured by a test that can see failures.
 TEST(RollingRestart, WithoutAReadinessDelayTheBalancerSendsRequestsToAClosedReplica) {
   std::vector<std::uint16_t> ports{free_port(), free_port()};
   std::vector<std::unique_ptr<process>> running;
+  replica_set set{replica_kind::sim};
   for (int i = 0; i < 2; ++i)
-    running.push_back(std::make_unique<process>(replica_command("control" + std::to_string(i), ports[i], 0ms)));
+    running.push_back(std::make_unique<process>(set.command("control" + std::to_string(i), ports[i], 0ms)));
   for (auto& r : running) ASSERT_TRUE(r->wait_for_log("service READY")) << r->err();
   haproxy lb(ports, {std::chrono::milliseconds(500), 3, 2});  // slower checks: a wider window, as in production
   ASSERT_TRUE(lb.await_status("r0", "UP")) << lb.output();
   ASSERT_TRUE(lb.await_status("r1", "UP")) << lb.output();
   load l;
-  l.start(lb.port(), 4);
+  l.start(lb.port(), 4, set.load_target());
   for (const auto until = steady::now() + 20s; steady::now() < until && l.served < 200;) std::this_thread::sleep_for(5ms);
   running[0]->signal(SIGTERM);
   ASSERT_EQ(running[0]->wait(15s), 0) << running[0]->err();

@@ -58,6 +58,22 @@ TEST(Routes, AFailedComponentIsNamedWithItsState) {
   EXPECT_EQ(r.json()["state"], "failed");
 }
 
+TEST(Routes, AComponentThatIsUpButCannotServeNowGets503NamingIt) {
+  served s;
+  http::router routes;
+  routes.get("/api/items", [](http::request&) -> http::response {
+    throw component_unavailable("db", "database 'db' (postgresql://u:***@h/db) is unreachable: connection refused");
+  });
+  s.add_server(std::move(routes));
+  s.start();
+  const auto r = fetch(s.port, "/api/items");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("retry-after"), "1");
+  EXPECT_EQ(r.json()["error"], "unavailable");
+  EXPECT_EQ(r.json()["component"], "db");
+  EXPECT_NE(r.json()["reason"].get<std::string>().find("is unreachable"), std::string::npos) << r.body;
+}
+
 TEST(Routes, ParametersQueryJsonAndHandlerErrors) {
   served s;
   http::router routes;

@@ -34,7 +34,7 @@ struct ModelsHttp : ::testing::Test {
     overrides.push_back("models.root=" + root.path.string());
     overrides.push_back("models.watch=false");
     s = std::make_unique<served>(overrides);
-    s->svc.add<models_component>("models").ready_gating().start_timeout(30s);
+    s->svc.add<models_component>("models", &s->svc).ready_gating().start_timeout(30s);
     http::router routes;
     add_routes(routes);
     s->add_server(std::move(routes));
@@ -87,6 +87,29 @@ TEST_F(ModelsHttp, ReadinessWaitsForTheRequiredModelThenTheApiServesIt) {
   auto by_label = c.request("POST", "/models/scorer/predict", R"({"rows": [[0,0,0,0]], "label": "stable"})");
   EXPECT_EQ(by_label.status, 200) << by_label.body;
   EXPECT_EQ(by_label.json()["version"], 1);
+}
+
+TEST_F(ModelsHttp, MetricsShowEachVersionsStateTrafficAndLatency) {
+  testing::publish_xgboost(root.path, "scorer", 1);
+  start({"models.models.scorer.required=true"});
+  ASSERT_TRUE(eventually([&] { return s->svc.is_ready(); }));
+  client c(s->port);
+  auto rows = testing::sample_rows(1);
+  nlohmann::json body{{"rows", {{rows[0], rows[1], rows[2], rows[3]}}}};
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(c.request("POST", "/models/scorer/predict", body.dump(), "Content-Type: application/json\r\n").status, 200);
+
+  auto m = c.get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  const auto has = [&](const std::string& line) { return m.body.find(line) != std::string::npos; };
+  EXPECT_TRUE(has("lifespan_model_serving_version{model=\"scorer\"} 1\n")) << m.body;
+  EXPECT_TRUE(has("lifespan_model_version_state{model=\"scorer\",version=\"1\",state=\"ready\"} 1\n")) << m.body;
+  EXPECT_TRUE(has("lifespan_model_version_state{model=\"scorer\",version=\"1\",state=\"loading\"} 0\n")) << m.body;
+  EXPECT_TRUE(has("lifespan_model_requests_total{model=\"scorer\",version=\"1\"} 3\n")) << m.body;
+  EXPECT_TRUE(has("lifespan_model_predict_seconds_count{model=\"scorer\",version=\"1\"} 3\n")) << m.body;
+  EXPECT_TRUE(has("lifespan_model_predict_seconds_bucket{model=\"scorer\",version=\"1\",le=\"+Inf\"} 3\n")) << m.body;
+  EXPECT_TRUE(has("lifespan_models_live_versions 1\n")) << m.body;
+  EXPECT_TRUE(has("lifespan_model_version_bytes{model=\"scorer\",version=\"1\"} ")) << m.body;
 }
 
 TEST_F(ModelsHttp, BadInputGets4xxWithReasons) {

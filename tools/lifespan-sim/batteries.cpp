@@ -71,7 +71,7 @@ void register_batteries(service& svc, const config::document& doc, http::router*
     if (routes) routes->post("/events", record_events).needs<data::telemetry_store>("telemetry");
   }
   if (has_section(doc, "models")) {
-    svc.add<models::models_component>("models").ready_gating();
+    svc.add<models::models_component>("models", &svc).ready_gating();
     if (routes) models::add_routes(*routes);
   }
 }

@@ -1,12 +1,21 @@
-// vigil's dashboard: plain JavaScript, no framework, no CDN. It reads only public endpoints:
-//   /health/detailed   service state and every component (polled every second)
-//   /api/status        mode, pipeline counters and queue depths (polled every second)
-//   /models            model versions being served (polled every second)
+// vigil's dashboard: plain JavaScript, no framework, no CDN. What it reads:
+//   /api/status/stream server-sent events: `status` every second, the service state with every
+//                      component, the mode, the pipeline's counters and queue depths, and rates
+//   /models            model versions being served (polled every five seconds)
 //   /debug/startup     the startup timeline (fetched until the service is RUNNING)
+//   /api/stats         alerts of the last 24 hours by severity, category and client, and rates
+//                      (every ten seconds; a click on a row filters the alerts by it)
 //   /api/alerts        the latest alerts matching the filters
 //   /api/alerts/{id}   one stored alert
 //   /api/alerts/stream server-sent events: `alert` (one alert; the event id is the alert's key),
 //                      resumed by the browser with Last-Event-ID after a disconnect
+// With ?live=poll (proxies that buffer server-sent events, headless renderers that wait for every
+// request to end) both streams are replaced by polling /health/detailed, /api/status and /api/alerts.
+//
+// Authentication: when vigil has auth.token, open /ui?token=... once. The token is kept in this tab's
+// sessionStorage (gone with the tab), removed from the address bar at once, and sent as
+// `Authorization: Bearer`; the event streams get it as ?access_token=, as EventSource cannot send
+// headers (vigil accepts the query token on its stream routes only).
 "use strict";
 
 const POLL_MS = 1000;
@@ -26,8 +35,30 @@ const svg = (tag, attrs = {}) => {
   return e;
 };
 
+const TOKEN = (() => {
+  const params = new URLSearchParams(location.search);
+  if (params.has("token")) {
+    const given = params.get("token");
+    if (given) sessionStorage.setItem("vigil.token", given);
+    else sessionStorage.removeItem("vigil.token");
+    params.delete("token");
+    const rest = params.toString();
+    window.history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+  }
+  return sessionStorage.getItem("vigil.token") || "";
+})();
+const withToken = (path) =>
+  TOKEN ? `${path}${path.includes("?") ? "&" : "?"}access_token=${encodeURIComponent(TOKEN)}` : path;
+
 async function getJson(path) {
-  const r = await fetch(path, { headers: { Accept: "application/json" } });
+  const headers = { Accept: "application/json" };
+  if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
+  const r = await fetch(path, { headers });
+  if (r.status === 401) {
+    $("#connection").textContent = TOKEN ? "the token was refused" : "this vigil requires a token: open /ui?token=…";
+    $("#connection").dataset.auth = "refused";
+    throw new Error(`${path}: 401 unauthorized`);
+  }
   const body = await r.json().catch(() => ({}));
   // Probes answer 503 with a JSON body while starting or stopping: that body is still the answer.
   if (!r.ok && r.status !== 503) throw new Error(`${path}: ${r.status} ${body.reason || ""}`);
@@ -74,7 +105,7 @@ function renderStatus(s, m) {
   history.push({ lines: rate, queues: (s.pipeline && s.pipeline.queues) || {} });
   if (history.length > HISTORY) history.shift();
   drawLines($("#lines-chart"), [{ label: "lines/s", values: history.map((p) => p.lines), color: "#58a6ff" }]);
-  const names = Object.keys(s.queues || {});
+  const names = Object.keys((s.pipeline && s.pipeline.queues) || {});
   const palette = ["#3fb950", "#d29922", "#bc8cff", "#f85149", "#58a6ff"];
   drawLines($("#queues-chart"), names.map((n, i) => ({
     label: n, values: history.map((p) => p.queues[n] || 0), color: palette[i % palette.length],
@@ -204,46 +235,104 @@ function pollAlerts() {
 }
 
 function connectStream() {
-  const source = new EventSource("/api/alerts/stream");
+  const source = new EventSource(withToken("/api/alerts/stream"));
   source.addEventListener("alert", (m) => addAlert(JSON.parse(m.data), true));
   source.onopen = () => { $("#connection").textContent = "live"; };
   source.onerror = () => { $("#connection").textContent = "reconnecting…"; };  // EventSource retries itself
 }
 
-// --- polling loop ---
+// --- stats of the last 24 hours; a click on a row sets that filter ---
+
+function applyFilter(name, value) {
+  $("#filters").elements.namedItem(name).value = value;
+  reloadAlerts();
+}
+
+function statRows(selector, filter, entries) {
+  $(`${selector} tbody`).replaceChildren(...entries.map(([value, n]) => {
+    const tr = el("tr", { "data-filter": filter, "data-value": value });
+    tr.append(el("td", {}, value), el("td", {}, String(n)));
+    tr.addEventListener("click", () => applyFilter(filter, value));
+    return tr;
+  }));
+}
+
+async function pollStats() {
+  try {
+    const s = await getJson("/api/stats?window=24h&top=5");
+    $("#stats-total").textContent = String(s.total);
+    const now = s.rates && s.rates.now;
+    $("#stats-rate").textContent = now
+      ? `· now ${now.lines_per_second.toFixed(0)} lines/s, ${now.alerts_per_second.toFixed(1)} alerts/s` : "";
+    statRows("#stats-severity", "severity", ["critical", "high", "medium", "low"].map((k) => [k, s.by_severity[k] || 0]));
+    statRows("#stats-categories", "category", (s.by_category || []).slice(0, 5).map((c) => [c.category, c.alerts]));
+    statRows("#stats-clients", "client", (s.top_clients || []).map((c) => [c.client, c.alerts]));
+  } catch (e) { /* an auth refusal or an outage shows in the header */ }
+  setTimeout(pollStats, 10 * POLL_MS);
+}
+
+// --- service state: the status stream, or polling ---
+
+function offline() {
+  const badge = $("#service-state");
+  badge.textContent = "offline";
+  badge.dataset.state = "offline";
+}
+
+let models = null;
+async function pollModels() {
+  models = await getJson("/models").catch(() => models);
+  setTimeout(pollModels, 5 * POLL_MS);
+}
 
 let timelineDone = false;
+async function pollTimeline() {
+  try {
+    const t = await getJson("/debug/startup");
+    renderTimeline(t);
+    timelineDone = t.running_ms !== null && t.running_ms !== undefined;
+  } catch (e) { /* shown by the state badge */ }
+  if (!timelineDone) setTimeout(pollTimeline, POLL_MS);
+}
+
+function connectStatus() {
+  const source = new EventSource(withToken("/api/status/stream"));
+  source.addEventListener("status", (m) => {
+    const d = JSON.parse(m.data);
+    renderHealth(d.service);
+    renderStatus(d.status, models);
+  });
+  source.onerror = () => { if (source.readyState !== EventSource.OPEN) offline(); };  // EventSource retries itself
+}
+
 async function poll() {
   try {
     renderHealth(await getJson("/health/detailed"));
-    renderStatus(await getJson("/api/status"), await getJson("/models").catch(() => null));
-    if (!timelineDone) {
-      const t = await getJson("/debug/startup");
-      renderTimeline(t);
-      timelineDone = t.running_ms !== null && t.running_ms !== undefined;
-    }
+    renderStatus(await getJson("/api/status"), models);
   } catch (e) {
-    const badge = $("#service-state");
-    badge.textContent = "offline";
-    badge.dataset.state = "offline";
+    offline();
   }
   setTimeout(poll, POLL_MS);
 }
 
 // Filters can be given in the page's address (/ui?severity=high&category=sqli), for links to a view.
 for (const [k, v] of new URLSearchParams(location.search)) {
-  if (k === "live") continue;
+  if (k === "live" || k === "token") continue;
   const field = $("#filters").elements.namedItem(k);
   if (field) field.value = v;
 }
 $("#filters").addEventListener("input", reloadAlerts);
 $("#filters").addEventListener("reset", () => setTimeout(reloadAlerts, 0));
 $("#detail-close").addEventListener("click", () => { $("#alert-detail").hidden = true; });
-poll();
+pollModels();
+pollTimeline();
+pollStats();
 if (new URLSearchParams(location.search).get("live") === "poll") {
   $("#connection").textContent = "polling";
+  poll();
   pollAlerts();
 } else {
+  connectStatus();
   reloadAlerts();
   connectStream();
 }

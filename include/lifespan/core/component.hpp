@@ -13,6 +13,7 @@
 // - A background or ready-gating component whose start fails is stopped, destroyed and retried as a
 //   fresh instance after a backoff.
 #include <exception>
+#include <stdexcept>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -42,6 +43,19 @@ struct health_report {
   static health_report ok() { return {}; }
   static health_report degraded(std::string why) { return {health_status::degraded, std::move(why)}; }
   static health_report failed(std::string why) { return {health_status::failed, std::move(why)}; }
+};
+
+// Thrown by a component that is up but cannot serve this call now (its database is unreachable while
+// it reconnects, say). The HTTP server answers such a failure with 503, Retry-After and a JSON body
+// naming the component, as it does for a required component that is not up. what(): the reason.
+class component_unavailable : public std::runtime_error {
+ public:
+  component_unavailable(std::string component, const std::string& reason)
+      : std::runtime_error(reason), component_(std::move(component)) {}
+  const std::string& component() const noexcept { return component_; }
+
+ private:
+  std::string component_;
 };
 
 // Completes an asynchronous start from any thread. The first call wins; later calls do nothing, and

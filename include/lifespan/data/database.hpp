@@ -40,9 +40,10 @@ namespace lifespan::data {
 class session_pool;
 
 // The database cannot serve now (unreachable, wrong credentials, broken connection while reconnecting).
-class database_unavailable : public std::runtime_error {
+// HTTP routes that meet it answer 503 naming the database component (see component_unavailable).
+class database_unavailable : public component_unavailable {
  public:
-  using std::runtime_error::runtime_error;
+  using component_unavailable::component_unavailable;  // (component name, reason)
 };
 
 class database;

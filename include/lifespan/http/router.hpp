@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,13 @@ namespace lifespan::http {
 // Runs on an I/O thread: keep it short. A handler that blocks holds up every other connection of its
 // thread, and past the server's `stall_threshold` makes /livez fail (which is the point of /livez).
 using handler = std::function<response(request&)>;
+
+// A check the server runs before anything else for a request it routed (before the component check,
+// so a refused client learns nothing about the service's state): nullopt lets the request go on, a
+// response is sent instead of calling the handler. Runs on an I/O thread for every request it guards:
+// keep it cheap and non-blocking. An exception from it is answered with 500. (bearer_auth.hpp makes
+// guards that require a token.)
+using guard = std::function<std::optional<response>(const request&)>;
 
 class route {
  public:
@@ -49,6 +57,9 @@ class route {
     return add({component, false, lifespan::detail::type_key_of<T>(), binder<T>(component)});
   }
 
+  // Runs `g` before this route's component check and handler, after the guards added before it.
+  route& guarded(http::guard g);
+
   http::method method() const noexcept { return method_; }
   const std::string& pattern() const noexcept { return pattern_; }
   const http::handler& handler() const noexcept { return handler_; }
@@ -64,6 +75,7 @@ class route {
   const std::vector<dependency>& dependencies() const noexcept { return dependencies_; }
   // The parameter names of the pattern with the index of the path segment each one stands for.
   const std::vector<std::pair<std::string, std::size_t>>& parameters() const noexcept { return parameters_; }
+  const std::vector<http::guard>& guards() const noexcept { return guards_; }
   std::size_t index() const noexcept { return index_; }  // position in the router, from 0
 
  private:
@@ -85,6 +97,7 @@ class route {
   std::size_t index_;
   std::vector<dependency> dependencies_;
   std::vector<std::pair<std::string, std::size_t>> parameters_;
+  std::vector<http::guard> guards_;
 };
 
 class router {
@@ -101,6 +114,14 @@ class router {
   route& put(std::string pattern, http::handler h) { return add(method::put, std::move(pattern), std::move(h)); }
   route& patch(std::string pattern, http::handler h) { return add(method::patch, std::move(pattern), std::move(h)); }
   route& del(std::string pattern, http::handler h) { return add(method::delete_, std::move(pattern), std::move(h)); }
+
+  // Guards every route added so far for which `which` is true (a whole path prefix, say: see under());
+  // returns how many. Routes added later are not affected, so call it once the routes are in.
+  std::size_t guard_routes(const std::function<bool(const route&)>& which, const http::guard& g);
+  // Guards the server's built-in endpoints (probes, /metrics, /debug/...). The request such a guard
+  // sees has no route: route() is empty, and param(), get() and optional() throw.
+  router& guard_builtins(http::guard g);
+  const std::vector<http::guard>& builtin_guards() const noexcept;
 
   // Reading (the server's side); safe from any number of threads once nothing is added any more.
   struct match_result {
@@ -121,6 +142,9 @@ class router {
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+// For guard_routes: the routes whose pattern starts with `prefix` ("/api/"), optionally of one method.
+std::function<bool(const route&)> under(std::string prefix, std::optional<http::method> only = std::nullopt);
 
 // The path segments of a pattern or of a decoded path: "/" gives {}, "/a/b/" gives {"a", "b", ""}.
 std::vector<std::string> split_path(std::string_view path);

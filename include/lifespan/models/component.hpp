@@ -20,6 +20,11 @@
 //       ranker:  { lazy: true, idle_ttl: 10m, mode: resource_preserving }
 //       pinned:  { policy: specific, versions: ["3", "4"] }
 //
+// Metrics: given the service (`svc.add<models_component>("models", &svc)`), the component publishes
+// lifespan_model_* (per model and version: state, serving version, requests, rows, errors, predict
+// latency histogram, bytes, load duration, attempts) and lifespan_models_* (memory, live versions,
+// unloads) on the service's /metrics, read from the manager at scrape time, from start() until stop().
+//
 // Lifecycle: start() builds the manager, scans, queues the loads and returns once every REQUIRED
 // model has a warmed, published version; it throws (start failed, retried by the runtime) when a
 // required model cannot load for a deterministic reason. Register it ready-gating: readiness then
@@ -34,7 +39,14 @@
 #include "lifespan/http/router.hpp"
 #include "lifespan/models/manager.hpp"
 
+namespace lifespan {
+class service;
+}
+
 namespace lifespan::models {
+namespace detail {
+class metrics_collector;
+}
 
 class models_component final : public component {
  public:
@@ -45,6 +57,8 @@ class models_component final : public component {
 
   // `add_loaders` registers formats beyond the built-in "xgboost".
   explicit models_component(options o, std::function<void(loader_registry&)> add_loaders = {});
+  // The same, with metrics on `metrics_of`'s registry (which outlives the component).
+  models_component(options o, service* metrics_of, std::function<void(loader_registry&)> add_loaders = {});
   ~models_component() override;
 
   void start(context& ctx) override;
@@ -60,6 +74,8 @@ class models_component final : public component {
   options options_;
   std::function<void(loader_registry&)> add_loaders_;
   std::unique_ptr<models::manager> manager_;
+  service* metrics_of_ = nullptr;
+  std::shared_ptr<detail::metrics_collector> metrics_;  // registered weakly on metrics_of_'s registry
 };
 
 // Routes (JSON in and out; errors are {"error", "reason"} with 4xx for bad input):

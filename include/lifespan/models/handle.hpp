@@ -34,6 +34,7 @@ struct version_stats {
   std::atomic<std::uint64_t> rows{0};
   std::atomic<std::uint64_t> errors{0};
   std::array<std::atomic<std::uint64_t>, buckets> latency{};
+  std::atomic<std::uint64_t> latency_sum_us{0};  // for the Prometheus histogram's _sum
   std::atomic<std::int64_t> last_access{0};  // the manager clock's ticks since epoch; 0: never
 
   void record(std::size_t n_rows, std::int64_t micros, bool failed) noexcept;

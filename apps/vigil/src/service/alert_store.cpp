@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "delivery/outbox.hpp"
 
@@ -214,6 +215,36 @@ std::int64_t alert_store::count() {
   auto r = db_->reader();
   *r << "SELECT CAST(COUNT(*) AS TEXT) FROM vigil_alerts", soci::into(n);
   return std::stoll(n);
+}
+
+// Three GROUP BY queries in one read; counts come back as text (see query()). Categories are stored
+// joined (",sqli,xss,"), so the database groups by that set and the sets are split and summed here:
+// the rows are as many as distinct category sets, not alerts.
+alert_stats alert_store::stats(std::int64_t since, std::int64_t until, int top) {
+  const std::string where = " FROM vigil_alerts WHERE at >= " + std::to_string(since) + " AND at < " + std::to_string(until);
+  alert_stats out;
+  auto r = db_->reader();
+  soci::rowset<soci::row> severities =
+      (r->prepare << "SELECT CAST(severity AS TEXT), CAST(COUNT(*) AS TEXT)" + where + " GROUP BY severity");
+  for (const auto& row : severities) {
+    const auto level = std::clamp(std::stoi(row.get<std::string>(0)), 0, 4);
+    const auto n = std::stoll(row.get<std::string>(1));
+    out.by_severity[level] += n;
+    out.total += n;
+  }
+  std::map<std::string, std::int64_t> categories;
+  soci::rowset<soci::row> sets = (r->prepare << "SELECT categories, CAST(COUNT(*) AS TEXT)" + where + " GROUP BY categories");
+  for (const auto& row : sets) {
+    const auto n = std::stoll(row.get<std::string>(1));
+    for (auto& c : split(row.get<std::string>(0))) categories[c] += n;
+  }
+  out.by_category.assign(categories.begin(), categories.end());
+  std::stable_sort(out.by_category.begin(), out.by_category.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  soci::rowset<soci::row> clients =
+      (r->prepare << "SELECT client, CAST(COUNT(*) AS TEXT)" + where + " GROUP BY client ORDER BY COUNT(*) DESC, client LIMIT " +
+                         std::to_string(std::clamp(top, 1, 1000)));
+  for (const auto& row : clients) out.top_clients.emplace_back(row.get<std::string>(0), std::stoll(row.get<std::string>(1)));
+  return out;
 }
 
 }  // namespace vigil::service

@@ -27,6 +27,15 @@ class session;
 
 namespace vigil::service {
 
+// Alert counts over [since, until) of the alerts' own time, for GET /api/stats. An alert with several
+// categories counts once in each.
+struct alert_stats {
+  std::int64_t total = 0;
+  std::int64_t by_severity[5] = {};  // indexed by severity
+  std::vector<std::pair<std::string, std::int64_t>> by_category;  // most first, then by name
+  std::vector<std::pair<std::string, std::int64_t>> top_clients;  // most first, then by address
+};
+
 class alert_store : public lifespan::component {
  public:
   alert_store() = default;
@@ -41,6 +50,8 @@ class alert_store : public lifespan::component {
   // The stored alerts among `seqs`, by seq ascending (missing ones are left out).
   std::vector<alert> fetch(const std::vector<std::int64_t>& seqs);
   std::int64_t count();
+  // Grouped and counted by the database (one reader connection); `top` clients at most.
+  alert_stats stats(std::int64_t since, std::int64_t until, int top);
 
   lifespan::data::database& database() { return *db_; }
 

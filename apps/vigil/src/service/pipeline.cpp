@@ -354,13 +354,21 @@ void pipeline::commit(std::vector<analyzed_batch>& pending) {
     for (const auto& b : pending) metrics_->commit_latency.Observe(std::chrono::duration<double>(now - b.read_at).count());
     metrics_->alerts_new.Increment(static_cast<double>(added));
   }
-  if (auto observer = observer_.load()) (*observer)(alerts, lines);
+  {
+    std::lock_guard lock(observer_mutex_);
+    if (observer_) observer_(alerts, lines);
+  }
   {
     std::lock_guard lock(commit_mutex_);
     lines_stored_.fetch_add(lines, std::memory_order_relaxed);
     commits_.fetch_add(1, std::memory_order_relaxed);
   }
   committed_.notify_all();
+}
+
+void pipeline::on_commit(commit_observer observer) {
+  std::lock_guard lock(observer_mutex_);  // waits for a call of the previous observer in progress
+  observer_ = std::move(observer);
 }
 
 pipeline_stats pipeline::stats() const {

@@ -96,12 +96,12 @@ class pipeline : public lifespan::component {
   std::string mode() const;
 
   pipeline_stats stats() const;
-  // Called on the store thread after each commit with the alerts it stored (for tests and benchmarks;
-  // must be quick). Any thread, any time; an empty function removes the observer.
+  // Called on the store thread after each commit with the alerts it stored (must be quick). Any
+  // thread, any time; an empty function removes the observer. Once on_commit() returns, the previous
+  // observer is neither running nor called again, so its owner may go away (live_feed::stop relies on
+  // it). The observer runs under the lock that ensures this: it must not call on_commit() itself.
   using commit_observer = std::function<void(const std::vector<alert>&, std::uint64_t lines)>;
-  void on_commit(commit_observer observer) {
-    observer_.store(observer ? std::make_shared<const commit_observer>(std::move(observer)) : nullptr);
-  }
+  void on_commit(commit_observer observer);
   // Waits until `done(stats())` holds or `timeout` passes; woken by every commit.
   bool wait_for(const std::function<bool(const pipeline_stats&)>& done, std::chrono::milliseconds timeout);
 
@@ -124,7 +124,8 @@ class pipeline : public lifespan::component {
   std::atomic<std::shared_ptr<scorer>> scorer_;
   std::atomic<bool> stopping_{false};
   std::atomic<lifespan::time_point::rep> give_up_at_{0};  // store retries end here once stopping
-  std::atomic<std::shared_ptr<const commit_observer>> observer_;
+  std::mutex observer_mutex_;  // held while the observer runs, and to replace it
+  commit_observer observer_;
 
   std::atomic<std::uint64_t> lines_read_{0}, lines_analyzed_{0}, lines_stored_{0}, malformed_{0};
   std::atomic<std::uint64_t> alerts_stored_{0}, alerts_replayed_{0}, commits_{0}, store_errors_{0};

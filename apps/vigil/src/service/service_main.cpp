@@ -10,14 +10,18 @@
 #include "lifespan/config/config.hpp"
 #include "lifespan/data/database.hpp"
 #include "lifespan/data/url.hpp"
+#include "lifespan/http/bearer_auth.hpp"
 #include "lifespan/http/server.hpp"
 #include "lifespan/models/component.hpp"
 #include "lifespan/http/static_files.hpp"
+#include "service/access.hpp"
 #include "service/alert_store.hpp"
+#include "service/api_stats.hpp"
 #include "service/demo_traffic.hpp"
 #include "service/live_feed.hpp"
 #include "service/pipeline.hpp"
 #include "service/rules_component.hpp"
+#include "service/status_feed.hpp"
 #include "service/tailer.hpp"
 #include "service/threat_model.hpp"
 
@@ -159,8 +163,9 @@ void assemble(lifespan::service& svc) {
       .depends_on<alert_store>()
       .stop_timeout(std::chrono::seconds(20));
   svc.add<tailer>("tailer").ready_gating().depends_on<pipeline>().depends_on<lifespan::data::database>();
+  svc.add<status_feed>("status_feed", &svc).background().optional<pipeline>();  // /api/status/stream
   // The model manager and the threat model are optional: without a model the service runs in rules mode.
-  svc.add<lifespan::models::models_component>("models").background();
+  svc.add<lifespan::models::models_component>("models", &svc).background();
   svc.add<threat_model>("threat_model")
       .background()
       .depends_on<lifespan::models::models_component>()
@@ -184,7 +189,9 @@ void assemble(lifespan::service& svc) {
       .optional<rules_component>("rules")
       .optional<delivery::redis_delivery>("redis");
   lifespan::models::add_routes(routes, "models");  // /models/...: versions, load/unload, labels, predict
-  lifespan::http::add_server(svc, std::move(routes));
+  add_stats_routes(routes);                        // /api/stats, /api/status/stream
+  protect(routes, lifespan::http::add_bearer_auth(svc));  // auth: { token, probes_token }; open when unset
+  lifespan::http::add_server(svc, std::move(routes)).depends_on("auth");
 }
 
 int serve(lifespan::command_line options) {
