@@ -188,7 +188,7 @@ TEST(Manifests, EverySecretKeyRefNamesAKeyOfTheSecretAndOverridesARealSection) {
     for (auto& ch : section) ch = static_cast<char>(std::tolower(ch));
     EXPECT_TRUE(config[section].IsMap()) << name << " overrides section '" << section << "', which the config lacks";
   }
-  EXPECT_EQ(refs, 1);  // the database URL (Redis arrives with its delivery component)
+  EXPECT_EQ(refs, 2);  // the database URL and the Redis URL
 }
 
 TEST(Manifests, TerminationGracePeriodCoversTheShutdownBudget) {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <map>
 
+#include "delivery/outbox.hpp"
+
 namespace vigil::service {
 namespace {
 
@@ -34,6 +36,45 @@ std::vector<std::string> split(const std::string& text) {
 long long now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+// The columns every read selects, into vectors of `n` rows (64-bit columns as text: SOCI 4.0's SQLite
+// backend reads INTEGER through 32 bits).
+constexpr const char* columns =
+    "SELECT CAST(seq AS TEXT), alert_key, CAST(at AS TEXT), client, country, method, path, status, user_agent,"
+    " rule_ids, categories, model_score, severity, mode, kind, file, CAST(line_offset AS TEXT) FROM vigil_alerts";
+
+struct alert_rows {
+  explicit alert_rows(std::size_t n)
+      : seq(n), at(n), offset(n), status(n), level(n), score(n), score_ind(n), key(n), cl(n), country(n), method(n),
+        path(n), agent(n), rules(n), categories(n), mode(n), kind(n), file(n) {}
+  std::vector<std::string> seq, at, offset;
+  std::vector<int> status, level;
+  std::vector<double> score;
+  std::vector<soci::indicator> score_ind;
+  std::vector<std::string> key, cl, country, method, path, agent, rules, categories, mode, kind, file;
+
+  alert get(std::size_t i) const {
+    alert a;
+    a.seq = std::stoll(seq[i]);
+    a.key = key[i];
+    a.time = std::stoll(at[i]);
+    a.client = cl[i];
+    a.country = country[i];
+    a.method = method[i];
+    a.path = path[i];
+    a.status = status[i];
+    a.user_agent = agent[i];
+    a.rule_ids = split(rules[i]);
+    a.categories = split(categories[i]);
+    if (score_ind[i] == soci::i_ok) a.model_score = score[i];
+    a.level = static_cast<severity>(std::clamp(level[i], 0, 4));
+    a.mode = mode[i];
+    a.kind = kind[i];
+    a.file = file[i];
+    a.offset = static_cast<std::uint64_t>(std::stoll(offset[i]));
+    return a;
+  }
+};
 
 }  // namespace
 
@@ -69,6 +110,7 @@ std::vector<lifespan::data::migration> alert_store::migrations(lifespan::data::b
 void alert_store::start(lifespan::context& ctx) {
   db_ = &ctx.get<lifespan::data::database>();
   db_->migrate("vigil_alerts", migrations(db_->kind()));
+  db_->migrate("vigil_delivery", delivery::outbox::migrations(db_->kind()));
 }
 
 std::size_t alert_store::write(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also) {
@@ -92,6 +134,8 @@ std::size_t alert_store::write(const std::vector<alert>& alerts, const std::func
          soci::use(agent, "agent"), soci::use(rules, "rules"), soci::use(categories, "categories"),
          soci::use(score, score_ind, "score"), soci::use(level, "severity"), soci::use(mode, "mode"),
          soci::use(kind, "kind"), soci::use(file, "file"), soci::use(offset, "offset"), soci::use(stored, "stored"));
+    // One outbox row per registered delivery sink for each new alert, in this same transaction.
+    soci::statement enqueue = (w->prepare << delivery::outbox::enqueue_sql(), soci::use(key, "key"));
     for (const auto& a : alerts) {
       key = a.key;
       at = a.time;
@@ -111,7 +155,10 @@ std::size_t alert_store::write(const std::vector<alert>& alerts, const std::func
       file = a.file;
       offset = static_cast<long long>(a.offset);
       st.execute(true);
-      added += static_cast<std::size_t>(std::max<long long>(0, st.get_affected_rows()));
+      if (st.get_affected_rows() > 0) {
+        ++added;
+        enqueue.execute(true);
+      }
     }
   }
   if (also) also(*w);
@@ -121,10 +168,7 @@ std::size_t alert_store::write(const std::vector<alert>& alerts, const std::func
 
 alert_page alert_store::query(const alert_query& q) {
   const int limit = std::clamp(q.limit, 1, 1000);
-  std::string sql =
-      "SELECT CAST(seq AS TEXT), alert_key, CAST(at AS TEXT), client, country, method, path, status, user_agent,"
-      " rule_ids, categories, model_score, severity, mode, kind, file, CAST(line_offset AS TEXT) FROM vigil_alerts"
-      " WHERE 1 = 1";  // 64-bit columns as text: SOCI 4.0's SQLite backend reads INTEGER through 32 bits
+  std::string sql = std::string(columns) + " WHERE 1 = 1";
   // Numbers are formatted here (they are integers, not text); strings are bound.
   if (q.before) sql += " AND seq < " + std::to_string(*q.before);
   if (q.since) sql += " AND at >= " + std::to_string(*q.since);
@@ -136,44 +180,34 @@ alert_page alert_store::query(const alert_query& q) {
   // Qualified: PostgreSQL would otherwise sort by the output column "seq", which is the text cast.
   sql += " ORDER BY vigil_alerts.seq DESC LIMIT " + std::to_string(limit + 1);
 
-  const std::size_t n = static_cast<std::size_t>(limit) + 1;
-  std::vector<std::string> seq(n), at(n), offset(n);
-  std::vector<int> status(n), level(n);
-  std::vector<double> score(n);
-  std::vector<soci::indicator> score_ind(n);
-  std::vector<std::string> key(n), cl(n), country(n), method(n), path(n), agent(n), rules(n), categories(n),
-      mode(n), kind(n), file(n);
+  alert_rows c(static_cast<std::size_t>(limit) + 1);
   auto r = db_->reader();
-  *r << sql, soci::into(seq), soci::into(key), soci::into(at), soci::into(cl), soci::into(country),
-      soci::into(method), soci::into(path), soci::into(status), soci::into(agent), soci::into(rules),
-      soci::into(categories), soci::into(score, score_ind), soci::into(level), soci::into(mode), soci::into(kind),
-      soci::into(file), soci::into(offset), soci::use(client, "client_a"), soci::use(client, "client_b"),
-      soci::use(category, "category_a"), soci::use(category, "category_b");
+  *r << sql, soci::into(c.seq), soci::into(c.key), soci::into(c.at), soci::into(c.cl), soci::into(c.country),
+      soci::into(c.method), soci::into(c.path), soci::into(c.status), soci::into(c.agent), soci::into(c.rules),
+      soci::into(c.categories), soci::into(c.score, c.score_ind), soci::into(c.level), soci::into(c.mode),
+      soci::into(c.kind), soci::into(c.file), soci::into(c.offset), soci::use(client, "client_a"),
+      soci::use(client, "client_b"), soci::use(category, "category_a"), soci::use(category, "category_b");
   alert_page page;
-  const std::size_t got = seq.size();
-  for (std::size_t i = 0; i < got && i < static_cast<std::size_t>(limit); ++i) {
-    alert a;
-    a.seq = std::stoll(seq[i]);
-    a.key = key[i];
-    a.time = std::stoll(at[i]);
-    a.client = cl[i];
-    a.country = country[i];
-    a.method = method[i];
-    a.path = path[i];
-    a.status = status[i];
-    a.user_agent = agent[i];
-    a.rule_ids = split(rules[i]);
-    a.categories = split(categories[i]);
-    if (score_ind[i] == soci::i_ok) a.model_score = score[i];
-    a.level = static_cast<severity>(std::clamp(level[i], 0, 4));
-    a.mode = mode[i];
-    a.kind = kind[i];
-    a.file = file[i];
-    a.offset = static_cast<std::uint64_t>(std::stoll(offset[i]));
-    page.alerts.push_back(std::move(a));
-  }
+  const std::size_t got = c.seq.size();
+  for (std::size_t i = 0; i < got && i < static_cast<std::size_t>(limit); ++i) page.alerts.push_back(c.get(i));
   if (got > static_cast<std::size_t>(limit) && !page.alerts.empty()) page.next_cursor = page.alerts.back().seq;
   return page;
+}
+
+std::vector<alert> alert_store::fetch(const std::vector<std::int64_t>& seqs) {
+  std::vector<alert> out;
+  if (seqs.empty()) return out;
+  std::string list;
+  for (std::size_t i = 0; i < seqs.size(); ++i) list += (i ? "," : "") + std::to_string(seqs[i]);
+  alert_rows c(seqs.size());
+  auto r = db_->reader();
+  *r << std::string(columns) + " WHERE seq IN (" + list + ") ORDER BY vigil_alerts.seq", soci::into(c.seq),
+      soci::into(c.key), soci::into(c.at), soci::into(c.cl), soci::into(c.country), soci::into(c.method),
+      soci::into(c.path), soci::into(c.status), soci::into(c.agent), soci::into(c.rules), soci::into(c.categories),
+      soci::into(c.score, c.score_ind), soci::into(c.level), soci::into(c.mode), soci::into(c.kind),
+      soci::into(c.file), soci::into(c.offset);
+  for (std::size_t i = 0; i < c.seq.size(); ++i) out.push_back(c.get(i));
+  return out;
 }
 
 std::int64_t alert_store::count() {

@@ -5,7 +5,8 @@
 //
 // Writes come in batches, each one transaction: every alert is inserted with ON CONFLICT DO NOTHING on
 // its key, so a replayed line adds nothing, and the caller's `also` callback runs inside the same
-// transaction (the pipeline saves the tailer's file positions there, so positions and alerts commit
+// transaction (every new alert also gets one outbox row per registered delivery sink, see
+// delivery/outbox.hpp, migrated here as owner "vigil_delivery"; the pipeline saves the tailer's file positions there, so positions and alerts commit
 // together or not at all).
 //
 // Thread-safety: write() and query() may be called from any thread between start() and stop(); writes
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <cstdint>
 #include <vector>
 
 #include "lifespan/core/component.hpp"
@@ -45,6 +47,8 @@ class alert_store : public lifespan::component {
   std::size_t write(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also = {});
 
   alert_page query(const alert_query& q);
+  // The stored alerts among `seqs`, by seq ascending (missing ones are left out).
+  std::vector<alert> fetch(const std::vector<std::int64_t>& seqs);
   std::int64_t count();
   // Grouped and counted by the database (one reader connection); `top` clients at most.
   alert_stats stats(std::int64_t since, std::int64_t until, int top);

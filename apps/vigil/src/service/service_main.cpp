@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "delivery/redis_delivery.hpp"
 #include "lifespan/config/config.hpp"
 #include "lifespan/data/database.hpp"
 #include "lifespan/data/url.hpp"
@@ -122,6 +123,10 @@ lifespan::http::response status(lifespan::http::request& req) {
                      {"last_reload_ok", last.ok},
                      {"last_reload_error", last.error}};
   }
+  // Alert delivery, per enabled sink: delivered, backlog, skipped, last error.
+  auto& sinks = body["delivery"] = nlohmann::json::object();
+  if (auto* r = req.optional<delivery::redis_delivery>("redis"))
+    if (auto d = r->delivery()) sinks["redis"] = delivery::to_json(*d);
   return lifespan::http::response::json(body);
 }
 
@@ -168,6 +173,7 @@ void assemble(lifespan::service& svc) {
 
   svc.add<live_feed>("live").background().depends_on<pipeline>();
   svc.add<demo_traffic>("demo").background();
+  svc.add<delivery::redis_delivery>("redis", &svc).background().depends_on<alert_store>();  // off unless enabled
 
   lifespan::http::router routes;
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
@@ -180,7 +186,8 @@ void assemble(lifespan::service& svc) {
   routes.get("/api/status", status)
       .optional<pipeline>("pipeline")
       .optional<tailer>("tailer")
-      .optional<rules_component>("rules");
+      .optional<rules_component>("rules")
+      .optional<delivery::redis_delivery>("redis");
   lifespan::models::add_routes(routes, "models");  // /models/...: versions, load/unload, labels, predict
   add_stats_routes(routes);                        // /api/stats, /api/status/stream
   protect(routes, lifespan::http::add_bearer_auth(svc));  // auth: { token, probes_token }; open when unset

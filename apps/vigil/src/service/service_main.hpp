@@ -6,6 +6,7 @@
 //     │          rules (critical) ◄────────┘                          │
 //     └────────────────────────────────────────────────────────────────┘
 //   models (background) ◄── threat_model (background) ──► pipeline: hybrid mode while a model is served
+//   redis (background, off unless enabled) ──► alerts: delivers the outbox to a Redis stream (delivery/)
 //   http (critical, starts at once): probes, /metrics, /api/status, /api/alerts
 //
 // Configuration: one YAML file (apps/vigil/config/vigil.yaml is the bundled default), one section per
