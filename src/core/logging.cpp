@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/details/file_helper.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
@@ -31,6 +32,26 @@ class reopenable_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
 
  private:
   spdlog::details::file_helper file_;
+};
+
+// In JSON mode a line is {"time":..,"level":..,"service":.., <message>}. The message of a lifecycle
+// event (log_events) is already JSON fields and starts with this marker; any other message (a
+// component's or a library's text) becomes "message":"<escaped text>", so every line stays one object.
+constexpr char json_fields_marker = '\x1e';
+
+class json_message_flag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    if (!text.empty() && text.front() == json_fields_marker) {
+      dest.append(text.data() + 1, text.data() + text.size());
+      return;
+    }
+    const std::string quoted =
+        "\"message\":" + nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    dest.append(quoted.data(), quoted.data() + quoted.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<json_message_flag>(); }
 };
 
 // For people: 85us, 203.4ms, 12.50s.
@@ -96,7 +117,9 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& service, const lo
   }
   auto logger = std::make_shared<spdlog::logger>(service, sink);
   if (setup.format == "json") {
-    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","service":"%n",%v})");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<json_message_flag>('*').set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","service":"%n",%*})");
+    logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
   }
@@ -120,7 +143,7 @@ event_listener log_events(std::shared_ptr<spdlog::logger> logger, bool json) {
       if (e.took.count() != 0) j["took_ms"] = std::chrono::duration<double, std::milli>(e.took).count();
       if (e.attempt != 0) j["attempt"] = e.attempt;
       const std::string body = j.dump();
-      logger->log(level, "{}", std::string_view(body).substr(1, body.size() - 2));
+      logger->log(level, "{}{}", json_fields_marker, std::string_view(body).substr(1, body.size() - 2));
     } else if (e.component.empty()) {
       logger->log(level, "{}", describe(e));
     } else {

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "lifespan/util/nearest_name.hpp"
 #include "logging.hpp"
@@ -132,7 +133,15 @@ int service::run() {
   }
 
   auto listeners = impl_->listeners;
-  if (impl_->options.install_logger) listeners.insert(listeners.begin(), detail::log_events(impl_->logger, s.log_format == "json"));
+  // With install_logger, the service's logger is also spdlog's default while it runs, so what the
+  // areas and the application log through spdlog::info() & co. (the server's "listening on", a
+  // component's warnings) has the service's format, level and destination.
+  std::shared_ptr<spdlog::logger> previous_default;
+  if (impl_->options.install_logger) {
+    listeners.insert(listeners.begin(), detail::log_events(impl_->logger, s.log_format == "json"));
+    previous_default = spdlog::default_logger();
+    spdlog::set_default_logger(impl_->logger);
+  }
   {
     std::lock_guard lock(impl_->runtime_mutex);
     impl_->runtime = std::make_unique<detail::runtime>(impl_->registrations, std::move(prepared->components),
@@ -145,6 +154,7 @@ int service::run() {
   const int code = impl_->runtime->run();
   signals.reset();
   impl_->logger->flush();
+  if (previous_default && spdlog::default_logger() == impl_->logger) spdlog::set_default_logger(previous_default);
   return code;
 }
 

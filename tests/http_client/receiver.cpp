@@ -36,7 +36,7 @@ struct receiver::impl {
       if (read_error) co_return;
       received r{std::string(req.method_string()), std::string(req.target()), req.body(),
                  std::string(req[http::field::content_type]), std::string(req[http::field::user_agent]), number,
-                 std::chrono::steady_clock::now()};
+                 std::chrono::steady_clock::now(), std::string(req[http::field::authorization])};
       std::size_t index = 0;
       {
         std::lock_guard lock(mutex);

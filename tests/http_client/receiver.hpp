@@ -22,6 +22,7 @@ struct received {
   std::string user_agent;
   std::size_t connection = 0;  // 1-based number of the connection it came on
   std::chrono::steady_clock::time_point at;
+  std::string authorization;   // the Authorization header, if any
 };
 
 struct reply {

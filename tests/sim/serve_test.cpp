@@ -83,6 +83,27 @@ TEST(SimServe, InjectedFaultsTurnRoutes503NamingTheComponentAndRecover) {
   EXPECT_EQ(s.p->wait(), 0) << s.p->err();
 }
 
+TEST(SimServe, WithJsonLogsTheServersOwnLinesAreJsonObjectsInTheServicesLog) {
+  served_sim s("jsonlog", "logging: {format: json}\nshutdown: {readiness_delay: 0s}\ndb: {start: 1ms}\n");
+  ASSERT_TRUE(s.p->wait_for_log("listening on")) << s.p->err();  // the service's log (stderr), not stdout
+  s.p->signal(SIGTERM);
+  ASSERT_EQ(s.p->wait(), 0) << s.p->err();
+  bool listening = false;
+  std::size_t start = 0;
+  const std::string err = s.p->err();
+  while (start < err.size()) {
+    const auto end = err.find('\n', start);
+    const auto line = err.substr(start, end - start);
+    start = end == std::string::npos ? err.size() : end + 1;
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line);  // every line is one JSON object
+    EXPECT_EQ(j["service"], "lifespan-sim") << line;
+    if (j.value("message", "").find("http: listening on 127.0.0.1:") != std::string::npos) listening = true;
+  }
+  EXPECT_TRUE(listening) << err;
+  EXPECT_EQ(s.p->out().find("listening"), std::string::npos) << s.p->out();
+}
+
 TEST(SimServe, ProbesAnswerWithinMillisecondsOfExecWhileACriticalComponentTakesSeconds) {
   const auto exec = steady::now();
   served_sim s("early", "shutdown: {readiness_delay: 0s}\ndb: {start: 3s}\napi: {requires: [db]}\n");

@@ -102,7 +102,9 @@ outbox::batch outbox::next(const std::string& sink, std::size_t limit) {
   {
     auto r = store_.database().reader();
     const std::size_t n = std::max<std::size_t>(limit, 1);
-    std::vector<std::string> id(n), seq(n);  // 64-bit as text: SOCI 4.0's SQLite backend reads INTEGER as 32 bits
+    // 64-bit as text: SOCI 4.0's SQLite backend reads INTEGER as 32 bits. At least 2 elements: SOCI does
+    // not shrink a 1-element vector when no row comes back (batch_size 1 then failed with "stoll").
+    std::vector<std::string> id(std::max<std::size_t>(n, 2)), seq(std::max<std::size_t>(n, 2));
     std::string name = sink;
     *r << "SELECT CAST(id AS TEXT), CAST(alert_seq AS TEXT) FROM vigil_delivery_outbox WHERE sink = :name"
           " ORDER BY vigil_delivery_outbox.id LIMIT " + std::to_string(n),

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "delivery/redis_delivery.hpp"
+#include "delivery/webhook_delivery.hpp"
 #include "lifespan/config/config.hpp"
 #include "lifespan/data/database.hpp"
 #include "lifespan/data/url.hpp"
@@ -14,6 +15,7 @@
 #include "lifespan/http/server.hpp"
 #include "lifespan/models/component.hpp"
 #include "lifespan/http/static_files.hpp"
+#include "lifespan/http_client/client.hpp"
 #include "service/access.hpp"
 #include "service/alert_store.hpp"
 #include "service/api_stats.hpp"
@@ -128,6 +130,8 @@ lifespan::http::response status(lifespan::http::request& req) {
   auto& sinks = body["delivery"] = nlohmann::json::object();
   if (auto* r = req.optional<delivery::redis_delivery>("redis"))
     if (auto d = r->delivery()) sinks["redis"] = delivery::to_json(*d);
+  if (auto* w = req.optional<delivery::webhook_delivery>("webhook"))
+    if (auto d = w->delivery()) sinks["webhook"] = delivery::to_json(*d);
   return lifespan::http::response::json(body);
 }
 
@@ -177,6 +181,11 @@ void assemble(lifespan::service& svc) {
   svc.add<live_feed>("live").background().depends_on<pipeline>();
   svc.add<demo_traffic>("demo").background();
   svc.add<delivery::redis_delivery>("redis", &svc).background().depends_on<alert_store>();  // off unless enabled
+  svc.add<lifespan::http_client::client>("http_client", &svc).background();  // the webhook's pooled client
+  svc.add<delivery::webhook_delivery>("webhook", &svc)  // off unless enabled
+      .background()
+      .depends_on<alert_store>()
+      .depends_on<lifespan::http_client::client>();
 
   lifespan::http::router routes;
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
@@ -190,7 +199,8 @@ void assemble(lifespan::service& svc) {
       .optional<pipeline>("pipeline")
       .optional<tailer>("tailer")
       .optional<rules_component>("rules")
-      .optional<delivery::redis_delivery>("redis");
+      .optional<delivery::redis_delivery>("redis")
+      .optional<delivery::webhook_delivery>("webhook");
   lifespan::models::add_routes(routes, "models");  // /models/...: versions, load/unload, labels, predict
   add_stats_routes(routes);                        // /api/stats, /api/status/stream
   protect(routes, lifespan::http::add_bearer_auth(svc));  // auth: { token, probes_token }; open when unset
