@@ -147,6 +147,14 @@ def collect(results):
         if b:
             add("models", f"RSS after {swaps} swaps / before", b["after_over_before"], "ratio")
 
+    events = read_text(os.path.join(results, "events.log"))
+    for m in re.finditer(r"^(lifespan|fastapi) (\d+) (\d+) (\d+) (\d+) (ok|LOST)", events, re.M):
+        subject = "lifespan-sim" if m.group(1) == "lifespan" else "FastAPI + uvicorn"
+        add("events", f"POST /events -> SQLite, {m.group(2)} per request: accepted events/s", m.group(3), "events/s",
+            subject, "same run")
+        add("events", f"POST /events -> SQLite, {m.group(2)} per request: acknowledged but not stored after SIGTERM",
+            max(0, int(m.group(4)) - int(m.group(5))), "events", subject)
+
     vigil = {}
     for f in ("vigil_serve_latency", "vigil_scorer"):
         vigil.update(load_benchmarks(os.path.join(raw, f + ".json")))
