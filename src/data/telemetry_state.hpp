@@ -81,4 +81,10 @@ struct telemetry_store::state {
 // The writer thread's body (telemetry_writer.cpp).
 void run_telemetry_writer(telemetry_store::state& s);
 
+// What telemetry_store::metrics() reports, read from the shared state (any thread, any time).
+telemetry_metrics metrics_of(const telemetry_store::state& s);
+// The Prometheus collector behind lifespan_telemetry_* (telemetry_metrics.cpp); it keeps `s` alive, so
+// a scrape racing the store's destruction still reads valid counters.
+std::shared_ptr<const prometheus::Collectable> make_telemetry_collector(std::shared_ptr<telemetry_store::state> s);
+
 }  // namespace lifespan::data

@@ -8,6 +8,7 @@
 #include "lifespan/data/database.hpp"
 #include "lifespan/data/telemetry.hpp"
 #include "telemetry_sink.hpp"
+#include "lifespan/metrics/registry.hpp"
 #include "telemetry_state.hpp"
 
 namespace lifespan::data {
@@ -71,6 +72,10 @@ std::vector<migration> telemetry_store::migrations() { return {{1, telemetry_tab
 
 telemetry_store::telemetry_store(options o) : options_(std::move(o)), state_(std::make_shared<state>(options_)) {}
 
+telemetry_store::telemetry_store(options o, service* metrics_of) : telemetry_store(std::move(o)) {
+  metrics_of_ = metrics_of;
+}
+
 telemetry_store::~telemetry_store() {
   if (state_->writer.joinable()) stop(time_point{});
 }
@@ -78,6 +83,10 @@ telemetry_store::~telemetry_store() {
 void telemetry_store::start(context& ctx) {
   auto& s = *state_;
   s.name = ctx.name();
+  if (metrics_of_ && !collector_) {
+    collector_ = make_telemetry_collector(state_);
+    metrics::of(*metrics_of_).add(collector_);
+  }
   s.db = &ctx.get<database>();
   s.db->migrate("telemetry", migrations());
   std::random_device random;
@@ -186,8 +195,9 @@ ack telemetry_store::record(event e) {
   return spool_one(s, *s.spill, item, false) ? ack::accepted : ack::failed;
 }
 
-telemetry_metrics telemetry_store::metrics() const {
-  const auto& s = *state_;
+telemetry_metrics telemetry_store::metrics() const { return metrics_of(*state_); }
+
+telemetry_metrics metrics_of(const telemetry_store::state& s) {
   telemetry_metrics m;
   m.queued = s.queue.claimed();
   m.written = s.written.load();

@@ -75,6 +75,18 @@ TEST(SimBatteries, EveryAcceptedEventIsInTheDatabaseAfterSigterm) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.json()["reason"].get<std::string>().find("kind"), std::string::npos) << bad.body;
 
+  // The store's counters are on /metrics: every accepted event queued, and written once its batch commits.
+  std::string metrics;
+  for (const auto deadline = steady::now() + 20s; steady::now() < deadline; std::this_thread::sleep_for(10ms)) {
+    metrics = c.get("/metrics").body;
+    if (metrics.find("lifespan_telemetry_events_total{store=\"telemetry\",outcome=\"written\"} 2000\n") != std::string::npos) break;
+  }
+  EXPECT_NE(metrics.find("lifespan_telemetry_events_total{store=\"telemetry\",outcome=\"queued\"} 2000\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("lifespan_telemetry_events_total{store=\"telemetry\",outcome=\"written\"} 2000\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("lifespan_telemetry_events_total{store=\"telemetry\",outcome=\"dropped\"} 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("lifespan_telemetry_queue_depth{store=\"telemetry\"} 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("lifespan_telemetry_batches_total{store=\"telemetry\"} "), std::string::npos) << metrics;
+
   p.signal(SIGTERM);
   const auto code = p.wait();
   ASSERT_TRUE(code.has_value());

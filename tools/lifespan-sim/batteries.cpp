@@ -67,7 +67,7 @@ void register_batteries(service& svc, const config::document& doc, http::router*
   if (db) svc.add<data::database>("database");
   if (has_section(doc, "telemetry")) {
     // Without a database section the graph validation reports the missing dependency, with the fix.
-    svc.add<data::telemetry_store>("telemetry").ready_gating().depends_on("database");
+    svc.add<data::telemetry_store>("telemetry", &svc).ready_gating().depends_on("database");
     if (routes) routes->post("/events", record_events).needs<data::telemetry_store>("telemetry");
   }
   if (has_section(doc, "models")) {

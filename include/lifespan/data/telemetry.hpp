@@ -27,6 +27,13 @@
 #include "lifespan/core/component.hpp"
 #include "lifespan/data/migrations.hpp"
 
+namespace prometheus {
+class Collectable;
+}
+namespace lifespan {
+class service;
+}
+
 namespace lifespan::data {
 
 class database;
@@ -87,6 +94,9 @@ class telemetry_store : public component {
   static std::vector<migration> migrations();
 
   explicit telemetry_store(options o);
+  // The same, with the counters also on `metrics_of`'s /metrics (lifespan_telemetry_*, label
+  // store=<component name>), read at scrape time: svc.add<telemetry_store>("telemetry", &svc).
+  telemetry_store(options o, service* metrics_of);
   ~telemetry_store() override;
 
   void start(context& ctx) override;
@@ -102,6 +112,8 @@ class telemetry_store : public component {
  private:
   options options_;
   std::shared_ptr<state> state_;
+  service* metrics_of_ = nullptr;
+  std::shared_ptr<const prometheus::Collectable> collector_;  // held weakly by metrics_of_'s registry
 };
 
 // Spool files waiting in `dir` for a replay (by any store that used it), oldest first.
