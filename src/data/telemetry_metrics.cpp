@@ -3,6 +3,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include "lifespan/metrics/registry.hpp"
 #include "telemetry_state.hpp"
 
 namespace lifespan::data {
@@ -13,11 +14,7 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 ClientMetric value(double v, std::vector<ClientMetric::Label> labels, MetricType type) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  if (type == MetricType::Counter) m.counter.value = v;
-  else m.gauge.value = v;
-  return m;
+  return metrics::sample(type, v, std::move(labels));
 }
 
 class telemetry_collector final : public prometheus::Collectable {

@@ -46,4 +46,13 @@ registry& of(service& svc) {
   return *static_cast<registry*>(attached.get());  // owned by the service, which outlives its users
 }
 
+prometheus::ClientMetric sample(prometheus::MetricType type, double value,
+                                std::vector<prometheus::ClientMetric::Label> labels) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  if (type == prometheus::MetricType::Counter) m.counter.value = value;
+  else m.gauge.value = value;
+  return m;
+}
+
 }  // namespace lifespan::metrics

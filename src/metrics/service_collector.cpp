@@ -16,10 +16,7 @@ using prometheus::MetricType;
 double seconds(duration d) { return std::chrono::duration<double>(d).count(); }
 
 ClientMetric gauge(double value, std::vector<ClientMetric::Label> labels = {}) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.gauge.value = value;
-  return m;
+  return sample(MetricType::Gauge, value, std::move(labels));
 }
 
 constexpr service_state all_service_states[] = {service_state::uninitialized, service_state::initializing,

@@ -2,6 +2,8 @@
 // is added to the request path beyond the counters version_stats already keeps.
 #include "metrics.hpp"
 
+#include "lifespan/metrics/registry.hpp"
+
 #include <limits>
 #include <string>
 
@@ -17,11 +19,7 @@ constexpr version_state all_states[] = {version_state::on_disk, version_state::q
                                         version_state::unloaded, version_state::failed,  version_state::invalid};
 
 ClientMetric value(double v, std::vector<ClientMetric::Label> labels, MetricType type) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  if (type == MetricType::Counter) m.counter.value = v;
-  else m.gauge.value = v;
-  return m;
+  return metrics::sample(type, v, std::move(labels));
 }
 
 // The version's latency buckets (bucket b: [2^(b-1), 2^b) microseconds) as a cumulative histogram in

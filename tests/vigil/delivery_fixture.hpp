@@ -146,6 +146,16 @@ inline std::pair<lifespan::health_status, std::string> health_of(lifespan::servi
   return {c->health, c->reason};
 }
 
+// The keys of the (up to 1,000) alerts stored, in store order.
+inline std::vector<std::string> stored_keys(service::alert_store& store) {
+  service::alert_query q;
+  q.limit = 1000;
+  auto page = store.query(q);
+  std::vector<std::string> keys;
+  for (auto it = page.alerts.rbegin(); it != page.alerts.rend(); ++it) keys.push_back(it->key);
+  return keys;
+}
+
 inline bool all_distinct(const std::vector<std::string>& keys) {
   return std::set<std::string>(keys.begin(), keys.end()).size() == keys.size();
 }

@@ -69,15 +69,7 @@ struct redis_service {
   }
   delivery::relay_status status() { return g->redis.load()->delivery().value(); }
   nlohmann::json api_status() { return nlohmann::json::parse(http_get(g->port, "/api/status")); }
-  // The keys of the alerts stored, in store order.
-  std::vector<std::string> stored_keys() {
-    service::alert_query q;
-    q.limit = 1000;
-    auto page = s.alerts().query(q);
-    std::vector<std::string> keys;
-    for (auto it = page.alerts.rbegin(); it != page.alerts.rend(); ++it) keys.push_back(it->key);
-    return keys;
-  }
+  std::vector<std::string> stored_keys() { return test::stored_keys(s.alerts()); }
 
   std::filesystem::path log;
   std::shared_ptr<grabbed> g = std::make_shared<grabbed>();

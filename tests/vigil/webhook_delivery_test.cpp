@@ -89,14 +89,7 @@ struct webhook_service {
     return out;
   }
   delivery::relay_status status() { return g->webhook.load()->delivery().value(); }
-  std::vector<std::string> stored_keys() {
-    service::alert_query q;
-    q.limit = 1000;
-    auto page = s.alerts().query(q);
-    std::vector<std::string> keys;
-    for (auto it = page.alerts.rbegin(); it != page.alerts.rend(); ++it) keys.push_back(it->key);
-    return keys;
-  }
+  std::vector<std::string> stored_keys() { return test::stored_keys(s.alerts()); }
 
   std::filesystem::path log;
   std::shared_ptr<grabbed> g = std::make_shared<grabbed>();

@@ -62,6 +62,10 @@ registry& of(service& svc);
 // no-op. Throws std::logic_error once the service runs.
 void install(service& svc);
 
+// One sample of a collector's family: a counter's or a gauge's value, with its labels.
+prometheus::ClientMetric sample(prometheus::MetricType type, double value,
+                                std::vector<prometheus::ClientMetric::Label> labels = {});
+
 // The content type of text(): "text/plain; version=0.0.4; charset=utf-8".
 extern const char* const text_content_type;
 
