@@ -25,8 +25,8 @@ packages=(
   fail2ban
   # vigil's end-to-end test: a real nginx writing the access log vigil tails
   nginx
-  # the dashboard test: a real headless browser
-  chromium
+  # the dashboard tests: real headless browsers (chromium over CDP, firefox-esr over WebDriver BiDi)
+  chromium firefox-esr
   # vigil's GeoIP component (MaxMind DB reader); tests write their own small database with the Perl writer
   libmaxminddb-dev libmaxmind-db-writer-perl
   # alert delivery: Redis streams (a real redis-server in the tests) and webhooks through libcurl

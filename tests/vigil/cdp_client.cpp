@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -24,6 +25,8 @@ using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 
 struct cdp_browser::impl {
+  browser_engine engine = browser_engine::chromium;
+  std::string context;  // firefox: the BiDi browsing context of the page
   std::filesystem::path profile, log_file;
   std::unique_ptr<lifespan::test::spawned_process> process;
   asio::io_context io;
@@ -66,13 +69,59 @@ struct cdp_browser::impl {
       auto reply = read(deadline);
       if (!reply) throw std::runtime_error("devtools: no answer to " + method + " within the timeout");
       if (!reply->contains("id") || (*reply)["id"] != id) continue;
-      if (reply->contains("error")) throw std::runtime_error("devtools: " + method + ": " + (*reply)["error"].dump());
+      if (reply->contains("error")) throw std::runtime_error("devtools: " + method + ": " + reply->dump());
       return (*reply)["result"];
     }
   }
 };
 
-cdp_browser::cdp_browser(const std::filesystem::path& dir, std::chrono::seconds timeout) : impl_(std::make_unique<impl>()) {
+namespace {
+
+// Waits for the port the browser chose: `read` returns it (empty while the file is not there yet).
+std::string await_port(const std::function<std::string()>& read, std::chrono::seconds timeout) {
+  for (const auto until = steady::now() + timeout; steady::now() < until;) {
+    if (auto port = read(); !port.empty()) return port;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return {};
+}
+
+}  // namespace
+
+void cdp_browser::start_firefox(const std::filesystem::path& dir, std::chrono::seconds timeout) {
+  impl_->profile = dir / "firefox-profile";
+  impl_->log_file = dir / "firefox.log";
+  std::filesystem::create_directories(impl_->profile);
+  impl_->process = std::make_unique<lifespan::test::spawned_process>(
+      std::vector<std::string>{"/usr/bin/firefox-esr", "--headless", "--no-remote", "--profile", impl_->profile.string(),
+                               "--remote-debugging-port=0", "--window-size=1400,1000", "about:blank"},
+      lifespan::test::spawned_process::inherited_environment(), impl_->log_file, false);
+  const auto port = await_port([&] {
+    std::ifstream in(impl_->profile / "WebDriverBiDiServer.json");
+    if (!in) return std::string();
+    try {
+      return std::to_string(nlohmann::json::parse(in).at("ws_port").get<int>());
+    } catch (const std::exception&) {
+      return std::string();  // still being written
+    }
+  }, timeout);
+  if (port.empty()) throw std::runtime_error("firefox wrote no WebDriverBiDiServer.json; its log:\n" + log());
+  tcp::resolver resolver(impl_->io);
+  asio::connect(impl_->ws.next_layer(), resolver.resolve("127.0.0.1", port));
+  impl_->ws.handshake("127.0.0.1:" + port, "/session");
+  impl_->ws.text(true);
+  impl_->command("session.new", {{"capabilities", nlohmann::json::object()}}, timeout);
+  const auto tree = impl_->command("browsingContext.getTree", nlohmann::json::object(), timeout);
+  impl_->context = tree.at("contexts").at(0).at("context").get<std::string>();
+}
+
+cdp_browser::cdp_browser(const std::filesystem::path& dir, std::chrono::seconds timeout, browser_engine engine)
+    : impl_(std::make_unique<impl>()) {
+  impl_->engine = engine;
+  if (engine == browser_engine::firefox) {
+    start_firefox(dir, timeout);
+    return;
+  }
   impl_->profile = dir / "chromium-profile";
   impl_->log_file = dir / "chromium.log";
   std::filesystem::create_directories(impl_->profile);
@@ -85,13 +134,12 @@ cdp_browser::cdp_browser(const std::filesystem::path& dir, std::chrono::seconds 
       lifespan::test::spawned_process::inherited_environment(), impl_->log_file, false);
 
   // DevToolsActivePort: the port on the first line, the browser target's path on the second.
-  std::string port, path;
-  for (const auto until = steady::now() + timeout; steady::now() < until;) {
+  std::string path;
+  const auto port = await_port([&] {
+    std::string p;
     std::ifstream in(impl_->profile / "DevToolsActivePort");
-    if (in >> port >> path) break;
-    port.clear();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return in >> p >> path ? p : std::string();
+  }, timeout);
   if (port.empty()) throw std::runtime_error("chromium wrote no DevToolsActivePort; its log:\n" + log());
   tcp::resolver resolver(impl_->io);
   asio::connect(impl_->ws.next_layer(), resolver.resolve("127.0.0.1", port));
@@ -107,7 +155,10 @@ cdp_browser::cdp_browser(const std::filesystem::path& dir, std::chrono::seconds 
 
 cdp_browser::~cdp_browser() {
   try {
-    impl_->command("Browser.close", nlohmann::json::object(), std::chrono::seconds(10), true);
+    if (impl_->engine == browser_engine::firefox)
+      impl_->command("browser.close", nlohmann::json::object(), std::chrono::seconds(10));
+    else
+      impl_->command("Browser.close", nlohmann::json::object(), std::chrono::seconds(10), true);
   } catch (const std::exception&) {
     // the connection drops as the browser exits, or the browser is stuck: the wait below decides
   }
@@ -119,6 +170,15 @@ nlohmann::json cdp_browser::call(const std::string& method, const nlohmann::json
 }
 
 nlohmann::json cdp_browser::evaluate(const std::string& expression) {
+  if (impl_->engine == browser_engine::firefox) {  // the value comes back through JSON.stringify
+    const auto r = call("script.evaluate", {{"expression", "(async () => JSON.stringify(await (" + expression + ")))()"},
+                                            {"target", {{"context", impl_->context}}},
+                                            {"awaitPromise", true}});
+    if (r.value("type", "") != "success")
+      throw std::runtime_error("the page's script threw: " + r.dump() + "\nfor: " + expression);
+    const auto& v = r.at("result");
+    return v.value("type", "") == "string" ? nlohmann::json::parse(v.at("value").get<std::string>()) : nlohmann::json();
+  }
   const auto r = call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}});
   if (r.contains("exceptionDetails"))
     throw std::runtime_error("the page's script threw: " + r["exceptionDetails"].dump() + "\nfor: " + expression);
@@ -135,12 +195,22 @@ bool cdp_browser::wait_until(const std::string& condition, std::chrono::seconds 
 }
 
 void cdp_browser::navigate(const std::string& url) {
+  if (impl_->engine == browser_engine::firefox) {
+    call("browsingContext.navigate", {{"context", impl_->context}, {"url", url}, {"wait", "complete"}});
+    return;
+  }
   const auto r = call("Page.navigate", {{"url", url}});
   if (r.contains("errorText") && !r["errorText"].get<std::string>().empty())
     throw std::runtime_error("navigating to " + url + ": " + r["errorText"].get<std::string>());
 }
 
 void cdp_browser::click(const std::string& selector) {
+  if (impl_->engine == browser_engine::firefox) {
+    if (!evaluate("(() => { const e = document.querySelector(" + nlohmann::json(selector).dump() +
+                  "); if (e) e.click(); return !!e; })()").get<bool>())
+      throw std::runtime_error("click: nothing matches " + selector);
+    return;
+  }
   const auto box = evaluate("(() => { const e = document.querySelector(" + nlohmann::json(selector).dump() +
                             "); if (!e) return null; e.scrollIntoView({block: 'center'});"
                             " const r = e.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()");
@@ -151,7 +221,9 @@ void cdp_browser::click(const std::string& selector) {
 }
 
 void cdp_browser::screenshot(const std::filesystem::path& file) {
-  const auto data = call("Page.captureScreenshot", {{"format", "png"}})["data"].get<std::string>();
+  const auto data = impl_->engine == browser_engine::firefox
+                        ? call("browsingContext.captureScreenshot", {{"context", impl_->context}})["data"].get<std::string>()
+                        : call("Page.captureScreenshot", {{"format", "png"}})["data"].get<std::string>();
   std::string png(data.size() / 4 * 3 + 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(png.data()), reinterpret_cast<const unsigned char*>(data.data()),
                                 static_cast<int>(data.size()));

@@ -16,11 +16,18 @@
 
 namespace vigil::test {
 
+// Firefox (Debian's firefox-esr) has no CDP: it is driven through WebDriver BiDi, which uses the same
+// {"id", "method", "params"} envelope on its websocket (port from WebDriverBiDiServer.json in the
+// profile, path /session). The same member functions map onto browsingContext.* and script.evaluate;
+// click() there is the element's click() (a DOM click, not an input event).
+enum class browser_engine { chromium, firefox };
+
 class cdp_browser {
  public:
-  // Starts chromium (profile and log under `dir`) and opens one blank page. Throws std::runtime_error
-  // when the browser does not come up within `timeout`.
-  explicit cdp_browser(const std::filesystem::path& dir, std::chrono::seconds timeout = std::chrono::seconds(60));
+  // Starts the browser (profile and log under `dir`) and opens one blank page. Throws
+  // std::runtime_error when the browser does not come up within `timeout`.
+  explicit cdp_browser(const std::filesystem::path& dir, std::chrono::seconds timeout = std::chrono::seconds(60),
+                       browser_engine engine = browser_engine::chromium);
   ~cdp_browser();  // Browser.close, then SIGKILL if it lingers
   cdp_browser(const cdp_browser&) = delete;
   cdp_browser& operator=(const cdp_browser&) = delete;
@@ -40,6 +47,7 @@ class cdp_browser {
   std::string log() const;  // the browser's output, for failure messages
 
  private:
+  void start_firefox(const std::filesystem::path& dir, std::chrono::seconds timeout);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -194,6 +194,46 @@ TEST(VigilDashboard, LiveInAHeadlessBrowserWithATokenFiltersChosenInTheFormAndAn
   EXPECT_GT(std::filesystem::file_size(shot), 20000u) << "a real picture, not an empty page";
 }
 
+// The same page in Firefox (Debian's firefox-esr, through WebDriver BiDi): components and live alerts
+// arrive, a severity chosen in the form leaves only matching alerts, a click opens an alert's detail.
+TEST(VigilDashboard, WorksInFirefoxToo) {
+  temp_dir dir;
+  std::unique_ptr<vigil_process> vigil;
+  const auto address = start_demo(dir, vigil);
+  ASSERT_FALSE(address.empty()) << "vigil did not listen or store critical alerts";
+  cdp_browser browser(dir / "firefox", std::chrono::seconds(90), browser_engine::firefox);
+  browser.navigate("http://" + address + "/ui");
+
+  ASSERT_TRUE(browser.wait_until(
+      "['db', 'rules', 'alerts', 'pipeline', 'tailer', 'http'].every("
+      "n => document.querySelector(`#components tr[data-component=\"${n}\"] td.state-up`))"))
+      << browser.evaluate("document.querySelector('#components').outerHTML") << browser.log();
+  ASSERT_TRUE(browser.wait_until("document.querySelectorAll('#alerts tbody tr').length >= 3"));
+  ASSERT_TRUE(browser.wait_until("document.querySelector('#connection').textContent === 'live'"));
+  ASSERT_TRUE(browser.wait_until("document.querySelectorAll('#alerts tbody tr.fresh').length >= 1"))
+      << "no live alerts arrived";
+
+  browser.evaluate("(() => { const s = document.querySelector('#filters select[name=severity]');"
+                   " s.value = 'critical'; s.dispatchEvent(new Event('input', {bubbles: true})); })()");
+  const std::string only_critical =
+      "[...document.querySelectorAll('#alerts tbody tr')].every(r => r.querySelector('td span').className === 'sev-critical')";
+  ASSERT_TRUE(browser.wait_until("document.querySelectorAll('#alerts tbody span.sev-critical').length >= 3 && " +
+                                 only_critical))
+      << browser.evaluate("document.querySelector('#alerts tbody').innerText");
+
+  browser.click("#alerts tbody tr");
+  ASSERT_TRUE(browser.wait_until("!document.querySelector('#alert-detail').hidden && "
+                                 "document.querySelector('#detail-body').textContent.includes('\"severity\": \"critical\"')"))
+      << browser.evaluate("document.querySelector('#alert-detail').outerHTML");
+
+  const auto shot = std::filesystem::path(VIGIL_ARTIFACT_DIR) / "dashboard_firefox.png";
+  std::filesystem::create_directories(shot.parent_path());
+  std::filesystem::remove(shot);
+  browser.screenshot(shot);
+  ASSERT_TRUE(std::filesystem::exists(shot));
+  EXPECT_GT(std::filesystem::file_size(shot), 20000u) << "a real picture, not an empty page";
+}
+
 TEST(VigilDashboard, WithoutTheTokenThePageSaysItNeedsOne) {
   temp_dir dir;
   std::unique_ptr<vigil_process> vigil;
