@@ -16,30 +16,11 @@
 #include "lifespan/data/database.hpp"
 #include "lifespan/testing/harness.hpp"
 
+#include "common/temp_dir.hpp"
+
 namespace lifespan::test {
 
 using namespace std::chrono_literals;
-
-// A fresh directory under $TMPDIR, removed with everything in it.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "lifespan-data-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline service_options quiet(std::vector<std::string> overrides = {}) {
   service_options o;

@@ -27,28 +27,16 @@
 #include "service/service_main.hpp"
 #include "service/tailer.hpp"
 
+#include "common/temp_dir.hpp"
+
 namespace vigil::test {
 
 using namespace std::chrono_literals;
 
-class temp_dir {
+// A fresh directory for one test (tests/common/temp_dir.hpp), named vigil-serve-XXXXXX.
+class temp_dir : public lifespan::test::temp_dir {
  public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "vigil-serve-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  temp_dir() : lifespan::test::temp_dir("vigil-serve") {}
 };
 
 // Line `i` of a generated log; every `attack_every`-th line is an attack that raises exactly one alert.
