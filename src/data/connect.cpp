@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 #include "session_pool.hpp"
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "native.hpp"
+#include "postgresql.hpp"
 
 namespace lifespan::data {
 namespace {
@@ -104,13 +104,18 @@ std::unique_ptr<session_pool> open_sqlite_readers(const connection_settings& s) 
 }
 
 std::unique_ptr<session_pool> open_postgresql_pool(const connection_settings& s) {
+  try {
+    postgresql::load();
+  } catch (const std::exception& e) {
+    throw database_unavailable(s.name, fmt::format("database '{}' ({}): {}", s.name, s.url.redacted(), e.what()));
+  }
   auto pool = std::make_unique<session_pool>(static_cast<std::size_t>(s.options.pool_size));
   const std::string info = s.url.conninfo(
       static_cast<int>((whole_ms(s.options.connect_timeout) + 999) / 1000),
       static_cast<int>(whole_ms(s.options.statement_timeout)), s.name);
   for (int i = 0; i < s.options.pool_size; ++i) {
     try {
-      pool->at(static_cast<std::size_t>(i)).open(soci::postgresql, info);
+      pool->at(static_cast<std::size_t>(i)).open(postgresql::backend_name, info);
       native::quiet_notices(pool->at(static_cast<std::size_t>(i)));
     } catch (const std::exception& e) {
       throw database_unavailable(s.name, fmt::format("database '{}' ({}): cannot connect: {}", s.name, s.url.redacted(),

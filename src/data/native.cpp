@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "postgresql.hpp"
+
 namespace lifespan::data::native {
 namespace {
 
@@ -17,6 +19,9 @@ bool is_sqlite(soci::session& session) {
 sqlite_api::sqlite3* sqlite_handle(soci::session& session) {
   return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
+
+// libpq is bound at run time (postgresql.hpp); a PostgreSQL session exists only once it was loaded.
+const postgresql::libpq_functions& pq() { return postgresql::load(); }
 
 PGconn* pg_handle(soci::session& session) {
   return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
@@ -35,49 +40,49 @@ void exec_script(soci::session& session, const std::string& sql) {
     }
     return;
   }
-  PGresult* result = PQexec(pg_handle(session), sql.c_str());
-  const auto status = PQresultStatus(result);
+  PGresult* result = pq().exec(pg_handle(session), sql.c_str());
+  const auto status = pq().result_status(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(pg_handle(session));
-    PQclear(result);
+    std::string message = result ? pq().result_error_message(result) : pq().error_message(pg_handle(session));
+    pq().clear(result);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
     throw std::runtime_error(message);
   }
-  PQclear(result);
+  pq().clear(result);
 }
 
 void pg_copy(soci::session& session, const std::string& copy_sql, const std::string& rows) {
   if (is_sqlite(session)) throw std::logic_error("pg_copy on a SQLite session");
   PGconn* conn = pg_handle(session);
   auto fail = [&](PGresult* r) {
-    std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
-    if (message.empty()) message = PQerrorMessage(conn);
-    PQclear(r);
-    while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+    std::string message = r ? pq().result_error_message(r) : pq().error_message(conn);
+    if (message.empty()) message = pq().error_message(conn);
+    pq().clear(r);
+    while (PGresult* rest = pq().get_result(conn)) pq().clear(rest);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
     throw std::runtime_error(message);
   };
-  PGresult* start = PQexec(conn, copy_sql.c_str());
-  if (PQresultStatus(start) != PGRES_COPY_IN) fail(start);
-  PQclear(start);
-  if (PQputCopyData(conn, rows.data(), static_cast<int>(rows.size())) != 1 || PQputCopyEnd(conn, nullptr) != 1)
+  PGresult* start = pq().exec(conn, copy_sql.c_str());
+  if (pq().result_status(start) != PGRES_COPY_IN) fail(start);
+  pq().clear(start);
+  if (pq().put_copy_data(conn, rows.data(), static_cast<int>(rows.size())) != 1 || pq().put_copy_end(conn, nullptr) != 1)
     fail(nullptr);
-  PGresult* end = PQgetResult(conn);
-  if (PQresultStatus(end) != PGRES_COMMAND_OK) fail(end);
-  PQclear(end);
-  while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+  PGresult* end = pq().get_result(conn);
+  if (pq().result_status(end) != PGRES_COMMAND_OK) fail(end);
+  pq().clear(end);
+  while (PGresult* rest = pq().get_result(conn)) pq().clear(rest);
 }
 
 void quiet_notices(soci::session& session) {
   if (is_sqlite(session)) return;
-  PQsetNoticeProcessor(pg_handle(session), [](void*, const char*) {}, nullptr);
+  pq().set_notice_processor(pg_handle(session), [](void*, const char*) {}, nullptr);
 }
 
 bool connection_ok(soci::session& session) {
   if (session.get_backend() == nullptr) return false;  // a reconnect that failed leaves no backend
   if (is_sqlite(session)) return true;
   PGconn* conn = pg_handle(session);
-  return conn != nullptr && PQstatus(conn) == CONNECTION_OK;
+  return conn != nullptr && pq().status(conn) == CONNECTION_OK;
 }
 
 bool sqlite_read_only(soci::session& session) {

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <pwd.h>
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -15,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "postgresql.hpp"
 
 namespace lifespan::data {
 namespace {
@@ -157,7 +158,8 @@ std::string test_server::url(const std::string& database) const {
 std::string test_server::fresh_database() {
   start();
   const std::string name = fmt::format("test_{}_{}", ::getpid(), ++databases_);
-  soci::session admin(soci::postgresql, fmt::format("host=127.0.0.1 port={} dbname=postgres user={} password={}",
+  postgresql::load();
+  soci::session admin(postgresql::backend_name, fmt::format("host=127.0.0.1 port={} dbname=postgres user={} password={}",
                                                     port_, user, password));
   admin << "CREATE DATABASE " + name;
   return url(name);
