@@ -1,32 +1,38 @@
-// The XGBoost loader, on the library's C API (Debian's libxgboost-dev, 1.7.4).
+// The XGBoost loader, on the library's C API (Debian's libxgboost-dev, 1.7.4), bound at run time
+// (xgboost_library.hpp): the library is loaded when a manifest first names this loader.
 //
 // Thread-safety of prediction: since XGBoost 1.4 every prediction function is thread-safe for the
 // gbtree and dart boosters (doc/prediction.rst, "Thread Safety"). In 1.7 XGBoosterPredictFromDense
 // keeps its output in a buffer local to the calling thread and the booster, so one booster is shared
 // by every request thread; we copy the output before returning. Anything other than prediction
 // (setting parameters, saving) is done here, before the booster is published.
-#include <xgboost/c_api.h>
-
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <system_error>
 
 #include "lifespan/models/loader.hpp"
+#include "lifespan/models/xgboost_library.hpp"
 
 namespace lifespan::models {
 namespace {
 
-std::string last_error() {
-  const char* e = XGBGetLastError();
-  return e ? e : "unknown XGBoost error";
+std::string last_error() { return xgboost().last_error(); }
+
+// The library, loaded on the first load of an xgboost model; a missing package fails that load with the fix.
+const xgboost_library& library() {
+  try {
+    return xgboost();
+  } catch (const std::runtime_error& e) {
+    throw load_error(std::string("xgboost loader: ") + e.what(), true);
+  }
 }
 
 class xgboost_servable final : public servable {
  public:
-  xgboost_servable(BoosterHandle booster, std::size_t features, std::size_t bytes)
-      : booster_(booster), features_(features), bytes_(bytes) {}
-  ~xgboost_servable() override { XGBoosterFree(booster_); }
+  xgboost_servable(const xgboost_library& x, BoosterHandle booster, std::size_t features, std::size_t bytes)
+      : x_(x), booster_(booster), features_(features), bytes_(bytes) {}
+  ~xgboost_servable() override { x_.XGBoosterFree(booster_); }
 
   std::size_t num_features() const noexcept override { return features_; }
   std::size_t bytes() const noexcept override { return bytes_; }
@@ -51,7 +57,7 @@ class xgboost_servable final : public servable {
     const bst_ulong* shape = nullptr;
     bst_ulong dims = 0;
     const float* out = nullptr;
-    if (XGBoosterPredictFromDense(booster_, array, config, nullptr, &shape, &dims, &out) != 0)
+    if (x_.XGBoosterPredictFromDense(booster_, array, config, nullptr, &shape, &dims, &out) != 0)
       throw std::runtime_error("XGBoost prediction failed: " + last_error());
     std::size_t n = 1;
     for (bst_ulong i = 0; i < dims; ++i) n *= shape[i];
@@ -59,6 +65,7 @@ class xgboost_servable final : public servable {
   }
 
  private:
+  const xgboost_library& x_;
   BoosterHandle booster_;
   std::size_t features_;
   std::size_t bytes_;
@@ -87,21 +94,22 @@ class xgboost_loader final : public loader {
   std::unique_ptr<servable> load(time_point deadline, std::stop_token stop) override {
     (void)deadline;
     if (stop.stop_requested()) throw load_error("load cancelled before it began", false);
+    const xgboost_library& x = library();
     BoosterHandle booster = nullptr;
-    if (XGBoosterCreate(nullptr, 0, &booster) != 0)
+    if (x.XGBoosterCreate(nullptr, 0, &booster) != 0)
       throw load_error("XGBoosterCreate failed: " + last_error(), false);
     auto fail = [&](const std::string& what, bool deterministic) {
-      XGBoosterFree(booster);
+      x.XGBoosterFree(booster);
       throw load_error(source_.entry().string() + ": " + what, deterministic);
     };
     // XGBoost picks the parser from the file name: ".json" is JSON, anything else UBJ or legacy binary.
-    if (XGBoosterLoadModel(booster, source_.entry().c_str()) != 0)
+    if (x.XGBoosterLoadModel(booster, source_.entry().c_str()) != 0)
       fail("XGBoost cannot load the model (" + last_error() + "); the file is not a valid " + format_ + " model",
            true);
     // One thread per prediction: request threads give the parallelism, and batch-1 latency is best so.
-    if (XGBoosterSetParam(booster, "nthread", "1") != 0) fail("cannot set nthread: " + last_error(), false);
+    if (x.XGBoosterSetParam(booster, "nthread", "1") != 0) fail("cannot set nthread: " + last_error(), false);
     bst_ulong features = 0;
-    if (XGBoosterGetNumFeature(booster, &features) != 0) fail("cannot read the feature count: " + last_error(), true);
+    if (x.XGBoosterGetNumFeature(booster, &features) != 0) fail("cannot read the feature count: " + last_error(), true);
     const auto& schema = source_.manifest->features;
     if (!schema.empty() && schema.size() != features)
       fail("the model has " + std::to_string(features) + " features, the manifest's schema " +
@@ -111,7 +119,7 @@ class xgboost_loader final : public loader {
     // the calling thread keyed by the booster, which XGBoosterFree (on the reaper) never erases, so
     // every load would leak a copy of the model. The manager measures the allocator instead.
     if (stop.stop_requested()) fail("load cancelled", false);
-    return std::make_unique<xgboost_servable>(booster, features, 0);
+    return std::make_unique<xgboost_servable>(x, booster, features, 0);
   }
 
  private:
@@ -127,7 +135,7 @@ void add_xgboost_loader(loader_registry& registry) {
 
 std::string xgboost_version() {
   int major = 0, minor = 0, patch = 0;
-  XGBoostVersion(&major, &minor, &patch);
+  xgboost().XGBoostVersion(&major, &minor, &patch);
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
 
