@@ -73,6 +73,12 @@ class notifier {
       case event_kind::component_failed:
         if (starting_.erase(e.component) != 0 && e.kind == event_kind::component_up) ++up_;
         return starting_status();
+      case event_kind::shutdown_phase:
+        // The stop phase ends every run, a clean stop (STOPPED follows) and an aborted startup alike
+        // (the state stays ERROR: no STOPPED comes), so it ends the extending here. The runtime names
+        // the phase in `detail`.
+        if (e.detail == "stop" || e.component == "stop") finish();
+        return;
       case event_kind::reload_started:
         socket_.send(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS=reloading the configuration", monotonic_usec()));
         return;
@@ -150,9 +156,9 @@ class notifier {
     while (phase_ != phase::done) {
       const auto now = clock::now();
       if (phase_ == phase::extending && now >= next_extend) {
-        lock.unlock();
+        // Sent under the lock (a non-blocking send): once finish() has returned, no extension can
+        // still be on its way.
         socket_.send(fmt::format("EXTEND_TIMEOUT_USEC={}", std::chrono::microseconds(options_.extend_by).count()));
-        lock.lock();
         next_extend = now + options_.extend_every;
       }
       if (watchdog && now >= next_watchdog) {

@@ -106,6 +106,32 @@ TEST(Notify, ExtendsTheStartTimeoutWhileStartingThenReadyThenStopping) {
   ASSERT_TRUE(r.until("STOPPING=1"));
 }
 
+struct broken : component {
+  void start(context&) override { throw std::runtime_error("no route to the database"); }
+};
+
+TEST(Notify, AFailedStartupStopsExtendingOnceTheRollbackIsOver) {
+  notify_receiver r;
+  auto latch = std::make_shared<held::latch>();
+  service svc("s", quiet());
+  svc.add<held>("cache", latch);  // still starting when db fails: the rollback cancels it
+  svc.add<broken>("db").critical();
+  systemd::install(svc, to(r));
+  testing::harness h(svc);
+  h.start();
+  ASSERT_TRUE(r.until("STOPPING=1\nSTATUS=startup failed, stopping"));
+  const auto code = h.join();
+  ASSERT_TRUE(code);
+  EXPECT_NE(*code, exit_ok);
+  // The run is over (the service itself lives on). Whatever the notifier sent before is queued ahead
+  // of this marker; after it, nothing may come, though an extension was due every 20 ms.
+  systemd::notify_socket(r.address()).send("MARKER=after the run");
+  ASSERT_TRUE(r.until("MARKER=after the run"));
+  const auto late = r.next(400ms);
+  EXPECT_FALSE(late.has_value()) << "sent after the failed run ended: " << *late;
+  for (const auto& m : r.seen()) EXPECT_EQ(m.find("READY=1"), std::string::npos) << m;
+}
+
 TEST(Notify, ReloadSendsReloadingWithMonotonicTimeThenReady) {
   notify_receiver r;
   service svc("s", quiet());

@@ -7,7 +7,8 @@
 //                       EXTEND_TIMEOUT_USEC=<extend_by>                  every `extend_every` until READY
 //   ready               READY=1, STATUS=ready                            once every critical component is up
 //   SIGHUP reload       RELOADING=1 + MONOTONIC_USEC=<now>, then READY=1 (STATUS= says whether it applied)
-//   shutdown            STOPPING=1, STATUS=stopping; EXTEND_TIMEOUT_USEC= every `extend_every` until stopped
+//   shutdown            STOPPING=1, STATUS=stopping; EXTEND_TIMEOUT_USEC= every `extend_every` until the
+//                       stop phase ends (after a failed startup too: nothing is sent once the run is over)
 //   watchdog            WATCHDOG=1 every WATCHDOG_USEC/2, when $WATCHDOG_USEC is set and $WATCHDOG_PID is
 //                       unset or ours, and only while every liveness check passes (the HTTP server's
 //                       event-loop heartbeat): a blocked loop lets systemd's watchdog fire.
