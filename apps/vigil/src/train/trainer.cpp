@@ -1,7 +1,5 @@
 #include "train/trainer.hpp"
 
-#include <xgboost/c_api.h>
-
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -11,14 +9,19 @@
 #include <unistd.h>
 
 #include "lifespan/models/manifest.hpp"
+#include "lifespan/models/xgboost_library.hpp"
 
 namespace vigil {
 namespace fs = std::filesystem;
 namespace {
 
+// XGBoost is bound at run time (lifespan/models/xgboost_library.hpp): `vigil serve` without a model
+// never loads it; training loads it here, or fails naming the package to install.
+const lifespan::models::xgboost_library& xgb() { return lifespan::models::xgboost(); }
+
 void check(int rc, const char* what) {
   if (rc != 0) {
-    const char* e = XGBGetLastError();
+    const char* e = xgb().XGBGetLastError();
     throw std::runtime_error(std::string("vigil train: XGBoost ") + what + " failed: " + (e ? e : "unknown error"));
   }
 }
@@ -26,7 +29,7 @@ void check(int rc, const char* what) {
 struct dmatrix {
   DMatrixHandle h = nullptr;
   ~dmatrix() {
-    if (h) XGDMatrixFree(h);
+    if (h) xgb().XGDMatrixFree(h);
   }
 };
 
@@ -66,21 +69,21 @@ nlohmann::json model_quality::to_json() const {
 }
 
 trained_model::~trained_model() {
-  if (booster_) XGBoosterFree(booster_);
+  if (booster_) xgb().XGBoosterFree(booster_);
 }
 
 std::vector<float> trained_model::predict(const float* rows, std::size_t n) const {
   if (n == 0) return {};
   dmatrix m;
-  check(XGDMatrixCreateFromMat(rows, n, feature_count, std::numeric_limits<float>::quiet_NaN(), &m.h),
+  check(xgb().XGDMatrixCreateFromMat(rows, n, feature_count, std::numeric_limits<float>::quiet_NaN(), &m.h),
         "XGDMatrixCreateFromMat");
   bst_ulong len = 0;
   const float* out = nullptr;
-  check(XGBoosterPredict(booster_, m.h, 0, 0, 0, &len, &out), "XGBoosterPredict");
+  check(xgb().XGBoosterPredict(booster_, m.h, 0, 0, 0, &len, &out), "XGBoosterPredict");
   return std::vector<float>(out, out + len);
 }
 
-void trained_model::save(const fs::path& file) const { check(XGBoosterSaveModel(booster_, file.c_str()), "save"); }
+void trained_model::save(const fs::path& file) const { check(xgb().XGBoosterSaveModel(booster_, file.c_str()), "save"); }
 
 trained_model train_model(const dataset& train, const train_options& o) {
   if (train.rows() == 0) throw std::runtime_error("vigil train: no training rows (is the input labelled? see vigil gen --labelled)");
@@ -89,14 +92,14 @@ trained_model train_model(const dataset& train, const train_options& o) {
     throw std::runtime_error("vigil train: the training rows hold one class only (" + std::to_string(positives) +
                              " attacks in " + std::to_string(train.rows()) + " rows); generate with --attack-share > 0");
   dmatrix m;
-  check(XGDMatrixCreateFromMat(train.x.data(), train.rows(), feature_count, std::numeric_limits<float>::quiet_NaN(),
+  check(xgb().XGDMatrixCreateFromMat(train.x.data(), train.rows(), feature_count, std::numeric_limits<float>::quiet_NaN(),
                                &m.h),
         "XGDMatrixCreateFromMat");
-  check(XGDMatrixSetFloatInfo(m.h, "label", train.y.data(), train.rows()), "XGDMatrixSetFloatInfo");
+  check(xgb().XGDMatrixSetFloatInfo(m.h, "label", train.y.data(), train.rows()), "XGDMatrixSetFloatInfo");
   BoosterHandle booster = nullptr;
-  check(XGBoosterCreate(&m.h, 1, &booster), "XGBoosterCreate");
+  check(xgb().XGBoosterCreate(&m.h, 1, &booster), "XGBoosterCreate");
   trained_model model(booster);
-  auto set = [&](const char* k, const std::string& v) { check(XGBoosterSetParam(booster, k, v.c_str()), k); };
+  auto set = [&](const char* k, const std::string& v) { check(xgb().XGBoosterSetParam(booster, k, v.c_str()), k); };
   set("objective", "binary:logistic");
   set("eval_metric", "auc");
   set("tree_method", "hist");
@@ -105,7 +108,7 @@ trained_model train_model(const dataset& train, const train_options& o) {
   set("nthread", std::to_string(o.threads));
   set("seed", std::to_string(o.seed));
   set("verbosity", "0");
-  for (int i = 0; i < o.rounds; ++i) check(XGBoosterUpdateOneIter(booster, i, m.h), "XGBoosterUpdateOneIter");
+  for (int i = 0; i < o.rounds; ++i) check(xgb().XGBoosterUpdateOneIter(booster, i, m.h), "XGBoosterUpdateOneIter");
   return model;
 }
 
