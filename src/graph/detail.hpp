@@ -5,8 +5,10 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/container_hash/hash.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "lifespan/graph/graph.hpp"
 
@@ -27,7 +29,8 @@ class declaration_list {
 std::vector<const declaration*> pointers_to(const std::vector<declaration>& declarations);
 
 // Each non-empty name to its first registration. Keys view the declarations' names, which outlive it.
-using name_index = std::unordered_map<std::string_view, std::size_t>;
+// Open addressing: one allocation for the whole table, where a node-based map makes one per name.
+using name_index = boost::unordered_flat_map<std::string_view, std::size_t, boost::hash<std::string_view>>;
 
 // The names lifespan uses for criticalities everywhere (configuration, logs, exports). Kept here
 // because lifespan_graph does not link the core library that implements lifespan::to_string.
