@@ -6,9 +6,11 @@
 namespace lifespan::detail {
 
 namespace {
-// Set on pool threads: a flush from one of them (a worker running the supervisor's work between two
-// hooks, see loop::post_after_hook) leaves the first hook for that worker, which takes it next.
+// Set on pool threads: a handoff from one of them (a worker running the supervisor's work between two
+// hooks, see loop::post_after_hook) leaves one hook for that worker, which takes it next, with no
+// wake-up: the first one handed over before the worker takes its next hook (`kept_one`).
 thread_local bool pool_thread = false;
+thread_local bool kept_one = false;
 }  // namespace
 
 struct hook_pool::shared {
@@ -17,13 +19,14 @@ struct hook_pool::shared {
   std::condition_variable exited;
   std::deque<std::function<void()>> queue;
   std::size_t limit = 0;    // threads allowed: max_parallel plus one per abandoned hook
-  std::size_t threads = 0;  // threads alive
+  std::size_t threads = 0;  // threads alive or claimed
   std::size_t idle = 0;
-  std::size_t spawning = 0; // threads created but not yet taking work: each will take one hook
+  std::size_t spawning = 0; // threads claimed but not yet taking work: each will take one hook
+  std::size_t unborn = 0;   // of those, the ones not created yet (new threads create them)
   bool closing = false;
 
   // With `mutex` held: whether queued hooks outnumber the workers that will take them (idle ones and
-  // ones being created), so one more thread is needed. Claims it: the caller creates the thread after
+  // ones being created), so one more thread is needed. Claims it: the thread is created after
   // unlocking, so thread creation never happens under the lock.
   bool claim_spawn(std::size_t self = 0) {
     if (closing || queue.size() <= idle + spawning + self || threads >= limit) return false;
@@ -46,17 +49,25 @@ hook_pool::~hook_pool() {
   shared_->exited.wait(lock, [this] { return shared_->idle == 0; });
 }
 
-// Thread creation costs tens of microseconds: it happens outside the lock, so workers keep taking
-// hooks while the supervisor creates the ones a burst needs.
+void hook_pool::spawn(const std::shared_ptr<shared>& s) { std::thread(work, s).detach(); }
+
 void hook_pool::flush() {
+  handoff();
+  next_handoff_ = 1;
+}
+
+void hook_pool::handoff() {
   if (pending_.empty()) return;
-  const std::size_t self = pool_thread ? 1 : 0;
-  std::size_t idle = 0, spawn = 0;
+  next_handoff_ = pending_.size() * 2;
+  const std::size_t self = pool_thread && !kept_one ? 1 : 0;
+  kept_one = kept_one || pool_thread;
+  std::size_t idle = 0, spawn_count = 0;
   {
     std::lock_guard lock(shared_->mutex);
     for (auto& hook : pending_) shared_->queue.push_back(std::move(hook));
     idle = shared_->idle;
-    while (shared_->claim_spawn(self)) ++spawn;
+    while (shared_->claim_spawn(self)) ++spawn_count;
+    if (spawn_count > 1) shared_->unborn += spawn_count - 1;
   }
   const std::size_t wake = std::min(idle, pending_.size() - self);
   pending_.clear();
@@ -65,22 +76,31 @@ void hook_pool::flush() {
   } else {
     for (std::size_t i = 0; i < wake; ++i) shared_->wakeup.notify_one();
   }
-  for (std::size_t i = 0; i < spawn; ++i) std::thread(work, shared_).detach();
+  if (spawn_count > 0) spawn(shared_);  // it creates the others (work())
 }
 
 void hook_pool::abandon_one() {
-  bool spawn = false;
+  bool spawn_one = false;
   {
     std::lock_guard lock(shared_->mutex);
     ++shared_->limit;
-    spawn = shared_->claim_spawn();
+    spawn_one = shared_->claim_spawn();
   }
-  if (spawn) std::thread(work, shared_).detach();
+  if (spawn_one) spawn(shared_);
 }
 
 void hook_pool::work(std::shared_ptr<shared> s) {
   pool_thread = true;
   std::unique_lock lock(s->mutex);
+  // Threads still owed by the flush that created this one: create up to two of them, each of which
+  // does the same, before taking a hook.
+  const std::size_t children = std::min<std::size_t>(s->unborn, 2);
+  s->unborn -= children;
+  if (children > 0) {
+    lock.unlock();
+    for (std::size_t i = 0; i < children; ++i) spawn(s);
+    lock.lock();
+  }
   --s->spawning;
   for (;;) {
     if (!s->queue.empty()) {
@@ -89,6 +109,7 @@ void hook_pool::work(std::shared_ptr<shared> s) {
       lock.unlock();
       hook();
       hook = nullptr;  // destroy captures outside the lock
+      kept_one = false;  // whatever it kept is in the queue: it takes the front now
       lock.lock();
       continue;
     }

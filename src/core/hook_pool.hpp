@@ -5,11 +5,16 @@
 // rest of startup or shutdown. Threads are created on demand and exit when the pool is destroyed;
 // a thread still inside an abandoned hook at that point is detached.
 //
-// Hooks are handed over in batches: submit() only records the hook (supervisor role only) and
-// flush() gives everything recorded to the workers under one lock, waking at most as many idle
-// workers as there are hooks. The supervisor flushes before it sleeps, so a burst of starts (ten
-// thousand independent components, or every dependent of a component that just came up) costs one
-// handoff instead of one wake-up per hook.
+// Hooks are handed over in batches: submit() records the hook (supervisor role only) and hands the
+// recorded ones to the workers under one lock once 1, 2, 4, 8, ... of them have gathered since the
+// last flush(), waking at most as many idle workers as there are hooks. The supervisor flushes the
+// rest before it sleeps. So the first hook of a burst (ten thousand independent components, or every
+// dependent of a component that just came up) leaves at once, and a burst of n hooks costs about
+// log2(n) handoffs instead of one wake-up per hook.
+//
+// Threads are created off the supervisor's path: a flush that needs k more threads creates one, and
+// each new thread creates up to two of the rest before it takes a hook (a tree: k threads exist after
+// about log2(k) creation times instead of k of them, one after another, on the flushing thread).
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -27,8 +32,12 @@ class hook_pool {
   hook_pool(const hook_pool&) = delete;
   hook_pool& operator=(const hook_pool&) = delete;
 
-  // Supervisor thread only.
-  void submit(std::function<void()> hook) { pending_.push_back(std::move(hook)); }
+  // Supervisor role only.
+  void submit(std::function<void()> hook) {
+    pending_.push_back(std::move(hook));
+    if (pending_.size() >= next_handoff_) handoff();
+  }
+  // Hands over everything recorded; ends the burst (the next submit is handed over at once).
   void flush();
   // One running hook overran its deadline: allow one more hook to run beside it.
   void abandon_one();
@@ -36,8 +45,11 @@ class hook_pool {
  private:
   struct shared;
   static void work(std::shared_ptr<shared> s);
+  static void spawn(const std::shared_ptr<shared>& s);
+  void handoff();
   std::shared_ptr<shared> shared_;
   std::vector<std::function<void()>> pending_;
+  std::size_t next_handoff_ = 1;  // pending_ size that triggers the next handoff within this burst
 };
 
 }  // namespace lifespan::detail

@@ -1,6 +1,7 @@
 #include "prepare.hpp"
 
 #include <algorithm>
+#include <span>
 #include <string_view>
 #include <unordered_set>
 
@@ -82,7 +83,10 @@ std::optional<prepared> prepare(const std::deque<registration>& registrations, c
                                 std::vector<std::string>& problems) {
   prepared p;
   std::vector<graph::problem> graph_problems;
-  p.graph = graph::resolve(declarations_of(registrations), graph_problems);
+  std::vector<const graph::declaration*> declarations;  // the registrations' own: nothing copied
+  declarations.reserve(registrations.size());
+  for (const auto& r : registrations) declarations.push_back(&r.decl);
+  p.graph = graph::resolve_referenced(declarations, graph_problems);
   for (const auto& gp : graph_problems) problems.push_back(gp.to_string());
 
   config::error_list errors;

@@ -16,15 +16,14 @@ bool started_eagerly(const node& n) { return n.effective != criticality::lazy; }
 }  // namespace
 
 void runtime::begin_startup() {
-  origin_ = loop_->now();
   for (auto* n : order_) {
     n->required_pending = n->required.size();
     if (n->effective == criticality::critical) ++critical_pending_;
     if (n->effective == criticality::ready) ++ready_pending_;
     if (n->effective == criticality::ready || n->effective == criticality::background) ++unsettled_;
   }
+  origin_ = loop_->now();  // the timeline's zero: INITIALIZING, announced next
   set_service_state(service_state::initializing);
-  warn_about_budgets();
   deadline_timer_ = loop_->after(settings_.startup_deadline, [this] { on_startup_deadline(); });
   progress_timer_ = loop_->after(settings_.progress_interval, [this] { log_progress(); });
   for (auto* n : order_)
@@ -32,6 +31,7 @@ void runtime::begin_startup() {
       update_line(*n, [&](timeline_entry& e) { e.ready_at = duration{}; });
       try_start(*n);
     }
+  warn_about_budgets();  // a walk over the whole graph: after the first starts are on their way
   update_service_state();
 }
 

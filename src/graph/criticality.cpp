@@ -32,7 +32,7 @@ bool allowed(criticality dependent, criticality dependency) {
 // node is final and is not visited again by weaker ones, so every node is visited at most once and
 // the whole pass is linear. `via` records, for each reached lazy node, the node it was reached from,
 // so that a violation can be explained with its full path.
-void propagate(const std::vector<declaration>& declarations, const resolved& graph,
+void propagate(const declaration_list& declarations, const resolved& graph,
                std::vector<criticality>& effective, std::vector<std::size_t>& via) {
   const std::size_t n = declarations.size();
   for (std::size_t i = 0; i < n; ++i) effective[i] = declarations[i].criticality;
@@ -54,7 +54,7 @@ void propagate(const std::vector<declaration>& declarations, const resolved& gra
 }
 
 // "api -> session -> cache": from the non-lazy node that raised `from` down to `to`.
-std::string path_to(const std::vector<declaration>& declarations, const std::vector<std::size_t>& via,
+std::string path_to(const declaration_list& declarations, const std::vector<std::size_t>& via,
                     std::size_t from, std::size_t to) {
   std::vector<std::size_t> chain{to, from};
   while (via[chain.back()] != none) chain.push_back(via[chain.back()]);
@@ -83,7 +83,7 @@ std::string_view criticality_name(criticality c) noexcept {
   return "?";
 }
 
-void check_criticality(const std::vector<declaration>& declarations, resolved& graph,
+void check_criticality(const declaration_list& declarations, resolved& graph,
                        std::vector<problem>& problems) {
   const std::size_t n = declarations.size();
   graph.effective.assign(n, criticality::critical);

@@ -20,20 +20,23 @@ constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
 
 // Successors over both kinds of edges, without self-loops (those are reported separately and
 // would otherwise stand for their component's cycle).
-std::vector<std::vector<std::size_t>> successors(const resolved& graph) {
-  std::vector<std::vector<std::size_t>> next(graph.required.size());
-  for (std::size_t u = 0; u < next.size(); ++u) {
-    for (const auto* edges : {&graph.required[u], &graph.optional[u]}) {
-      for (std::size_t v : *edges) {
-        if (v != u) next[u].push_back(v);
+adjacency successors(const resolved& graph) {
+  adjacency next;
+  next.offsets.reserve(graph.required.size() + 1);
+  next.targets.reserve(graph.required.targets.size() + graph.optional.targets.size());
+  for (std::size_t u = 0; u < graph.required.size(); ++u) {
+    for (const auto* edges : {&graph.required, &graph.optional}) {
+      for (std::size_t v : (*edges)[u]) {
+        if (v != u) next.targets.push_back(v);
       }
     }
+    next.offsets.push_back(next.targets.size());
   }
   return next;
 }
 
 // Tarjan's algorithm with an explicit call stack. Returns the component id of every node.
-std::vector<std::size_t> strongly_connected(const std::vector<std::vector<std::size_t>>& next,
+std::vector<std::size_t> strongly_connected(const adjacency& next,
                                             std::size_t& count) {
   const std::size_t n = next.size();
   std::vector<std::size_t> index(n, none), low(n, 0), component(n, none);
@@ -86,7 +89,7 @@ std::vector<std::size_t> strongly_connected(const std::vector<std::vector<std::s
 
 // The shortest cycle through `start` that stays inside its strongly connected component, found by
 // breadth-first search; `parent` is shared between calls because components are disjoint.
-std::vector<std::size_t> shortest_cycle(std::size_t start, const std::vector<std::vector<std::size_t>>& next,
+std::vector<std::size_t> shortest_cycle(std::size_t start, const adjacency& next,
                                         const std::vector<std::size_t>& component,
                                         std::vector<std::size_t>& parent) {
   std::vector<std::size_t> queue{start};
@@ -111,7 +114,7 @@ std::vector<std::size_t> shortest_cycle(std::size_t start, const std::vector<std
 }
 
 bool is_required(const resolved& graph, std::size_t from, std::size_t to) {
-  const auto& edges = graph.required[from];
+  const auto edges = graph.required[from];
   return std::find(edges.begin(), edges.end(), to) != edges.end();
 }
 
@@ -139,8 +142,8 @@ std::vector<std::vector<std::size_t>> find_cycles(const resolved& graph) {
 
   std::vector<std::vector<std::size_t>> cycles;
   for (std::size_t u = 0; u < graph.required.size(); ++u) {
-    for (const auto* edges : {&graph.required[u], &graph.optional[u]}) {
-      if (std::find(edges->begin(), edges->end(), u) != edges->end()) cycles.push_back({u});
+    for (const edge_list edges : {graph.required[u], graph.optional[u]}) {
+      if (std::find(edges.begin(), edges.end(), u) != edges.end()) cycles.push_back({u});
     }
   }
   std::vector<std::size_t> parent(next.size(), none);
@@ -151,8 +154,7 @@ std::vector<std::vector<std::size_t>> find_cycles(const resolved& graph) {
   return cycles;
 }
 
-bool check_cycles(const std::vector<declaration>& declarations, const resolved& graph,
-                  std::vector<problem>& problems) {
+bool check_cycles(const declaration_list& declarations, const resolved& graph, std::vector<problem>& problems) {
   const auto cycles = find_cycles(graph);
   for (const auto& cycle : cycles) {
     std::string path;

@@ -40,14 +40,15 @@ std::string criticality_label(const declaration& d, const resolved& graph, std::
 }
 
 // The edge lists of node i, or none when the graph was not resolved that far.
-const std::vector<std::size_t>& edges_of(const std::vector<std::vector<std::size_t>>& lists, std::size_t i) {
-  static const std::vector<std::size_t> empty;
-  return i < lists.size() ? lists[i] : empty;
+edge_list edges_of(const adjacency& lists, std::size_t i) {
+  return i < lists.size() ? lists[i] : edge_list(nullptr, 0);
 }
 
 }  // namespace
 
-std::string to_dot(const std::vector<declaration>& declarations, const resolved& graph) {
+std::string to_dot(const std::vector<declaration>& items, const resolved& graph) {
+  const auto pointers = detail::pointers_to(items);
+  const detail::declaration_list declarations(pointers);
   std::vector<std::string> ids;  // quoted and escaped once, as every edge repeats them
   ids.reserve(declarations.size());
   for (std::size_t i = 0; i < declarations.size(); ++i) {
@@ -73,7 +74,9 @@ std::string to_dot(const std::vector<declaration>& declarations, const resolved&
   return dot;
 }
 
-nlohmann::json to_json(const std::vector<declaration>& declarations, const resolved& graph) {
+nlohmann::json to_json(const std::vector<declaration>& items, const resolved& graph) {
+  const auto pointers = detail::pointers_to(items);
+  const detail::declaration_list declarations(pointers);
   const auto name = [&](std::size_t i) { return detail::display_name(declarations, i); };
   auto components = nlohmann::json::array();
   auto edges = nlohmann::json::array();

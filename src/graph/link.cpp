@@ -46,34 +46,31 @@ std::string declare_call(kind k, std::string_view name) {
 // the graph is reported as invalid anyway, and the first one gives the most predictable messages.
 class linker {
  public:
-  linker(const std::vector<declaration>& declarations, std::vector<problem>& problems)
+  linker(const declaration_list& declarations, const name_index& by_name, std::vector<problem>& problems)
       : declarations_(declarations),
         problems_(problems),
+        by_name_(by_name),
         required_by_(declarations.size(), none),
-        optional_by_(declarations.size(), none) {
-    by_name_.reserve(declarations.size());
-    for (std::size_t i = 0; i < declarations.size(); ++i) {
-      const auto& d = declarations[i];
-      if (!d.name.empty()) by_name_.emplace(d.name, i);
-      if (d.type != nullptr) by_type_[d.type].push_back(i);
-    }
-  }
+        optional_by_(declarations.size(), none) {}
 
+  // Appends the node's lists; nodes must be linked in index order.
   void link_node(std::size_t from, resolved& graph) {
     for (const auto& dep : declarations_[from].required) {
       const auto to = find(from, dep, kind::required);
       if (to && required_by_[*to] != from) {
         required_by_[*to] = from;
-        graph.required[from].push_back(*to);
+        graph.required.targets.push_back(*to);
       }
     }
+    graph.required.offsets.push_back(graph.required.targets.size());
     for (const auto& dep : declarations_[from].optional) {
       const auto to = find(from, dep, kind::optional);
       if (to && required_by_[*to] != from && optional_by_[*to] != from) {
         optional_by_[*to] = from;
-        graph.optional[from].push_back(*to);
+        graph.optional.targets.push_back(*to);
       }
     }
+    graph.optional.offsets.push_back(graph.optional.targets.size());
   }
 
  private:
@@ -106,7 +103,8 @@ class linker {
     }
     if (suggestion) return "did you mean " + in_quotes(*suggestion) + "?";
     if (dep.type != nullptr) {
-      if (auto it = by_type_.find(dep.type); it != by_type_.end() && it->second.size() == 1 &&
+      const auto& types = by_type();
+      if (auto it = types.find(dep.type); it != types.end() && it->second.size() == 1 &&
                                              it->second.front() != from) {
         return "did you mean " + in_quotes(display_name(declarations_, it->second.front())) +
                ", the registered " + type_label(dep.type_name) + "?";
@@ -119,8 +117,9 @@ class linker {
   std::optional<std::size_t> find_by_type(std::size_t from, const dependency& dep, kind k) {
     const std::string subject =
         std::string(depends(k)) + " a component of type " + in_quotes(type_label(dep.type_name));
-    const auto it = by_type_.find(dep.type);
-    if (it == by_type_.end()) {
+    const auto& types = by_type();
+    const auto it = types.find(dep.type);
+    if (it == types.end()) {
       report(from, subject + ", but none is registered",
              "register one with service.add<" + type_argument(dep.type_name) + ">(\"name\")");
       return std::nullopt;
@@ -141,6 +140,17 @@ class linker {
     return std::nullopt;
   }
 
+  // Nodes of each type, in registration order; only built once a dependency is by type, or a name is
+  // missing (most graphs name their dependencies).
+  const std::unordered_map<type_key, std::vector<std::size_t>>& by_type() {
+    if (!by_type_built_) {
+      for (std::size_t i = 0; i < declarations_.size(); ++i)
+        if (declarations_[i].type != nullptr) by_type_[declarations_[i].type].push_back(i);
+      by_type_built_ = true;
+    }
+    return by_type_;
+  }
+
   // Distinct names in registration order, only built once a name is found missing.
   const std::vector<std::string>& names() {
     if (names_.empty()) {
@@ -156,10 +166,11 @@ class linker {
     problems_.push_back({display_name(declarations_, from), std::move(message), std::move(fix)});
   }
 
-  const std::vector<declaration>& declarations_;
+  const declaration_list& declarations_;
   std::vector<problem>& problems_;
-  std::unordered_map<std::string_view, std::size_t> by_name_;
+  const name_index& by_name_;
   std::unordered_map<type_key, std::vector<std::size_t>> by_type_;
+  bool by_type_built_ = false;
   std::vector<std::string> names_;
   // The last node that took each node as a required (optional) dependency: makes the duplicate
   // check constant-time even for a component that depends on thousands of others.
@@ -168,16 +179,23 @@ class linker {
 
 }  // namespace
 
-std::string display_name(const std::vector<declaration>& declarations, std::size_t index) {
+std::vector<const declaration*> pointers_to(const std::vector<declaration>& declarations) {
+  std::vector<const declaration*> out;
+  out.reserve(declarations.size());
+  for (const auto& d : declarations) out.push_back(&d);
+  return out;
+}
+
+std::string display_name(const declaration_list& declarations, std::size_t index) {
   const auto& name = declarations[index].name;
   return name.empty() ? "<unnamed #" + std::to_string(index + 1) + ">" : name;
 }
 
-void check_names(const std::vector<declaration>& declarations, std::vector<problem>& problems) {
-  // How often each name is registered, by name in order of first registration.
-  std::unordered_map<std::string_view, std::size_t> slot;
-  std::vector<std::size_t> first, count;
-  slot.reserve(declarations.size());
+name_index check_names(const declaration_list& declarations, std::vector<problem>& problems) {
+  name_index first;
+  first.reserve(declarations.size());
+  // Registrations per name, by first registration; only allocated once a name repeats.
+  std::vector<std::size_t> count;
   for (std::size_t i = 0; i < declarations.size(); ++i) {
     const auto& d = declarations[i];
     if (d.name.empty()) {
@@ -187,28 +205,37 @@ void check_names(const std::vector<declaration>& declarations, std::vector<probl
                           "give it a name: service.add<" + type_argument(d.type_name) + ">(\"name\")"});
       continue;
     }
-    const auto [it, inserted] = slot.emplace(d.name, first.size());
-    if (inserted) {
-      first.push_back(i);
-      count.push_back(0);
-    }
+    const auto [it, inserted] = first.emplace(d.name, i);
+    if (inserted) continue;
+    if (count.empty()) count.assign(declarations.size(), 1);
     ++count[it->second];
   }
-
-  for (std::size_t s = 0; s < first.size(); ++s) {
-    if (count[s] < 2) continue;
+  for (std::size_t i = 0; i < count.size(); ++i) {
+    if (count[i] < 2) continue;
     problems.push_back({"",
-                        "duplicate name " + in_quotes(declarations[first[s]].name) + " (registered " +
-                            std::to_string(count[s]) + " times)",
+                        "duplicate name " + in_quotes(declarations[i].name) + " (registered " +
+                            std::to_string(count[i]) + " times)",
                         "give each component a unique name"});
   }
+  return first;
 }
 
-void link(const std::vector<declaration>& declarations, resolved& graph, std::vector<problem>& problems) {
-  graph.required.assign(declarations.size(), {});
-  graph.optional.assign(declarations.size(), {});
-  linker l(declarations, problems);
-  for (std::size_t i = 0; i < declarations.size(); ++i) l.link_node(i, graph);
+void link(const declaration_list& declarations, const name_index& by_name, resolved& graph,
+          std::vector<problem>& problems) {
+  const std::size_t n = declarations.size();
+  std::size_t required = 0, optional = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    required += declarations[i].required.size();
+    optional += declarations[i].optional.size();
+  }
+  graph.required = {};
+  graph.optional = {};
+  graph.required.offsets.reserve(n + 1);
+  graph.optional.offsets.reserve(n + 1);
+  graph.required.targets.reserve(required);
+  graph.optional.targets.reserve(optional);
+  linker l(declarations, by_name, problems);
+  for (std::size_t i = 0; i < n; ++i) l.link_node(i, graph);
 }
 
 }  // namespace lifespan::graph::detail

@@ -45,4 +45,11 @@ inline resolved resolve_ok(const std::vector<declaration>& declarations) {
   return graph;
 }
 
+// An adjacency as one list per node, for comparisons with expected lists.
+inline std::vector<std::vector<std::size_t>> lists(const adjacency& a) {
+  std::vector<std::vector<std::size_t>> out;
+  for (std::size_t u = 0; u < a.size(); ++u) out.emplace_back(a[u].begin(), a[u].end());
+  return out;
+}
+
 }  // namespace lifespan::graph::test

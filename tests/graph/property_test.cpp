@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "builders.hpp"
 #include "lifespan/graph/graph.hpp"
 
 namespace lifespan::graph {
@@ -141,14 +142,52 @@ TEST(Property, RandomValidGraphsResolveWithAValidOrder) {
       }
     }
 
-    EXPECT_EQ(graph.required, g.required);
-    EXPECT_EQ(graph.optional, g.optional);
+    EXPECT_EQ(test::lists(graph.required), g.required);
+    EXPECT_EQ(test::lists(graph.optional), g.optional);
     EXPECT_EQ(graph.effective, g.effective);
     for (std::size_t v = 0; v < size; ++v) {
       const std::set<std::size_t> unique(graph.dependents[v].begin(), graph.dependents[v].end());
       ASSERT_EQ(unique.size(), graph.dependents[v].size());
       for (std::size_t u : graph.dependents[v]) ASSERT_TRUE(has_edge(g, u, v));
     }
+  }
+}
+
+// Declarations in random order (dependencies declared after their dependents too): the order is the
+// one Kahn's algorithm gives when it always takes the first-declared ready node, computed here the
+// slow way, and every dependents list is ascending.
+TEST(Property, ShuffledDeclarationsTakeTheFirstDeclaredReadyNode) {
+  std::mt19937 random(4242);
+  for (int round = 0; round < graph_count / 3; ++round) {
+    const std::size_t size = std::uniform_int_distribution<std::size_t>(1, max_size)(random);
+    auto declarations = generate(random, size).declarations;
+    std::shuffle(declarations.begin(), declarations.end(), random);
+    SCOPED_TRACE("round " + std::to_string(round) + ", " + std::to_string(size) + " nodes");
+
+    std::vector<problem> problems;
+    const auto graph = resolve(declarations, problems);
+    for (const auto& p : problems) ADD_FAILURE() << p.to_string();
+    if (!problems.empty()) return;
+
+    std::vector<std::size_t> at(size);  // original index -> position in the shuffled declarations
+    for (std::size_t i = 0; i < size; ++i) at[std::stoul(declarations[i].name.substr(1))] = i;
+    std::vector<std::vector<std::size_t>> deps(size);
+    for (std::size_t i = 0; i < size; ++i) {
+      for (const auto* list : {&declarations[i].required, &declarations[i].optional})
+        for (const auto& d : *list) deps[i].push_back(at[std::stoul(d.name.substr(1))]);
+    }
+    std::vector<bool> placed(size, false);
+    std::vector<std::size_t> expected;
+    while (expected.size() < size) {
+      std::size_t next = 0;
+      while (placed[next] || !std::all_of(deps[next].begin(), deps[next].end(), [&](std::size_t d) { return placed[d]; }))
+        ++next;
+      placed[next] = true;
+      expected.push_back(next);
+    }
+    EXPECT_EQ(graph.order, expected);
+    for (std::size_t v = 0; v < size; ++v)
+      EXPECT_TRUE(std::is_sorted(graph.dependents[v].begin(), graph.dependents[v].end()));
   }
 }
 
