@@ -68,20 +68,51 @@ std::string manager::impl::admit(model_entry& e, version_record& r, std::uint64_
   return {};
 }
 
-void manager::impl::load_loop(std::stop_token stop) {
+void manager::impl::load_loop(int self, std::stop_token stop) {
   std::unique_lock lock(mu);
+  auto& inbox = unload_inbox[static_cast<std::size_t>(self)];
   for (;;) {
-    cv.wait(lock, [&] { return !jobs.empty() || stop.stop_requested(); });
+    cv.wait(lock, [&] { return !jobs.empty() || !inbox.empty() || stop.stop_requested(); });
+    drain_unloads(lock, self);  // unloads first: they return memory a queued load may need
     if (stop.stop_requested()) return;
+    if (jobs.empty()) continue;
     auto [e, version] = jobs.front();
     jobs.pop_front();
     lock.unlock();
-    run_load(*e, version);
+    run_load(*e, version, self);
     lock.lock();
   }
 }
 
-void manager::impl::run_load(model_entry& e, std::uint64_t version) {
+void manager::impl::drain_unloads(std::unique_lock<std::mutex>& lock, int self) {
+  auto& inbox = unload_inbox[static_cast<std::size_t>(self)];
+  while (!inbox.empty()) {
+    std::deque<detail::loaded_version*> batch;
+    batch.swap(inbox);
+    lock.unlock();
+    for (auto* v : batch) destroy(*v);
+    {
+      std::lock_guard g(hub->mu);
+      hub->trim_wanted = true;
+      hub->cv.notify_one();
+    }
+    lock.lock();
+  }
+}
+
+bool manager::impl::wait_unloading(std::unique_lock<std::mutex>& lock, int self,
+                                   std::chrono::steady_clock::time_point deadline, const std::function<bool()>& done) {
+  for (;;) {
+    if (done()) return true;
+    if (!unload_inbox[static_cast<std::size_t>(self)].empty()) {
+      drain_unloads(lock, self);
+      continue;
+    }
+    if (cv.wait_until(lock, deadline) == std::cv_status::timeout) return done();
+  }
+}
+
+void manager::impl::run_load(model_entry& e, std::uint64_t version, int self) {
   std::unique_lock lock(mu);
   auto it = e.versions.find(version);
   if (it == e.versions.end() || it->second.state != version_state::queued || stopping) return;
@@ -95,7 +126,7 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version) {
     }
   }
   if (e.opts.mode == swap_mode::resource_preserving) {  // unload first: wait until the old versions are gone
-    cv.wait_until(lock, std::chrono::steady_clock::now() + e.opts.load_timeout, [&] {
+    wait_unloading(lock, self, std::chrono::steady_clock::now() + e.opts.load_timeout, [&] {
       return stopping || std::none_of(e.versions.begin(), e.versions.end(),
                                       [](auto& kv) { return kv.second.state == version_state::draining; });
     });
@@ -149,8 +180,8 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version) {
     reserved = true;
     // Evicted versions had no handles: wait briefly for the reaper to return their memory.
     if (opts.memory_budget)
-      cv.wait_until(lock, std::chrono::steady_clock::now() + std::chrono::seconds(5),
-                    [&] { return stopping || used_bytes + reserved_bytes <= opts.memory_budget; });
+      wait_unloading(lock, self, std::chrono::steady_clock::now() + std::chrono::seconds(5),
+                     [&] { return stopping || used_bytes + reserved_bytes <= opts.memory_budget; });
     lock.unlock();
 
     verify_files(source.dir, *source.manifest);  // the files may have changed since the scan
@@ -178,6 +209,7 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version) {
     lv->stats = std::make_shared<detail::version_stats>();
     lv->manifest = source.manifest;
     lv->owner = hub;
+    lv->loaded_by = self;
     hub->created.fetch_add(1, std::memory_order_relaxed);
 
     lock.lock();

@@ -80,10 +80,12 @@ void manager::start() {
   {
     std::lock_guard lock(impl_->mu);
     for (const auto& [name, m] : o.models) impl_->entry_for(name);
+    impl_->unload_inbox.resize(static_cast<std::size_t>(o.load_threads));
+    impl_->route_unloads = true;
   }
   impl_->reaper = std::jthread([this](std::stop_token s) { impl_->reap_loop(s); });
   for (int i = 0; i < o.load_threads; ++i)
-    impl_->loaders_threads.emplace_back([this](std::stop_token s) { impl_->load_loop(s); });
+    impl_->loaders_threads.emplace_back([this, i](std::stop_token s) { impl_->load_loop(i, s); });
   rescan();
   impl_->housekeeping = std::jthread([this](std::stop_token s) { impl_->housekeeping_loop(s); });
   if (o.watch) impl_->watcher = std::jthread([this](std::stop_token s) { impl_->watch_loop(s); });
@@ -107,7 +109,17 @@ manager::~manager() {
   }
   if (i.watcher.joinable()) i.watcher.join();
   if (i.housekeeping.joinable()) i.housekeeping.join();
-  i.loaders_threads.clear();  // joins
+  i.loaders_threads.clear();  // joins (each destroys what was routed to it before it returns)
+  std::deque<detail::loaded_version*> stranded;  // routed after its load thread's last drain
+  {
+    std::lock_guard lock(i.mu);
+    i.route_unloads = false;  // from now on the reaper destroys retired versions itself
+    for (auto& inbox : i.unload_inbox) {
+      stranded.insert(stranded.end(), inbox.begin(), inbox.end());
+      inbox.clear();
+    }
+  }
+  for (auto* v : stranded) i.destroy(*v);
   {
     std::lock_guard lock(i.mu);
     for (auto& [name, e] : i.models)

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <thread>
+#include <utility>
 
 #include "state.hpp"
 
@@ -81,29 +82,47 @@ void handle::predict(std::span<const float> rows, std::size_t n_rows, std::vecto
   failed = false;
 }
 
+bool manager::impl::route_unload(detail::loaded_version& v) {
+  std::lock_guard lock(mu);
+  if (!route_unloads || v.loaded_by < 0 || static_cast<std::size_t>(v.loaded_by) >= unload_inbox.size()) return false;
+  unload_inbox[static_cast<std::size_t>(v.loaded_by)].push_back(&v);
+  cv.notify_all();  // the load threads share one condition variable
+  return true;
+}
+
+void manager::impl::destroy(detail::loaded_version& v) {
+  v.instance.reset();  // unload: XGBoosterFree, ...
+  hub->destroyed.fetch_add(1, std::memory_order_relaxed);
+  on_reaped(v);        // then say so: state unloaded, bytes back in the budget
+  delete &v;
+}
+
 void manager::impl::reap_loop(std::stop_token stop) {
   auto last_trim = std::chrono::steady_clock::now() - opts.trim_interval;
   bool trim_owed = false;
   std::unique_lock lock(hub->mu);
   for (;;) {
-    if (hub->queue.empty()) {
+    if (hub->queue.empty() && !hub->trim_wanted) {
       if (stop.stop_requested()) break;
       if (trim_owed) {
         hub->cv.wait_for(lock, opts.trim_interval);
       } else {
-        hub->cv.wait(lock, [&] { return !hub->queue.empty() || stop.stop_requested(); });
+        hub->cv.wait(lock, [&] { return !hub->queue.empty() || hub->trim_wanted || stop.stop_requested(); });
       }
     }
     std::deque<detail::loaded_version*> batch;
     batch.swap(hub->queue);
+    bool destroyed_elsewhere = std::exchange(hub->trim_wanted, false);
     lock.unlock();
-    for (auto* v : batch) {
-      v->instance.reset();  // unload: XGBoosterFree, ...
-      hub->destroyed.fetch_add(1, std::memory_order_relaxed);
-      on_reaped(*v);        // then say so: state unloaded, bytes back in the budget
-      delete v;
-    }
-    trim_owed = trim_owed || !batch.empty();
+    // A version goes back to the load thread that built it (see handle.hpp); the reaper destroys only
+    // when that thread is gone (the manager is stopping).
+    bool destroyed_here = false;
+    for (auto* v : batch)
+      if (!route_unload(*v)) {
+        destroy(*v);
+        destroyed_here = true;
+      }
+    trim_owed = trim_owed || destroyed_here || destroyed_elsewhere;
     auto now = std::chrono::steady_clock::now();
     if (trim_owed && now - last_trim >= opts.trim_interval) {
       malloc_trim(0);  // glibc keeps freed pages otherwise: boosters freed, RSS unchanged

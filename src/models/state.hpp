@@ -27,6 +27,7 @@ struct hub {
   std::condition_variable cv;
   std::deque<loaded_version*> queue;
   bool running = true;  // false: the manager is gone; a last release destroys inline
+  bool trim_wanted = false;  // a load thread destroyed versions: the reaper owes a malloc_trim
   void push(loaded_version* v);
 };
 
@@ -103,6 +104,10 @@ struct manager::impl {
   std::mutex scan_mu;  // one scan at a time
   std::function<void()> tick_hook, rescan_hook;  // manager::tick / rescan, for the background threads
   std::vector<std::jthread> loaders_threads;
+  // Retired versions waiting for the load thread that built them (index = loaded_by), under mu. While
+  // routing is off (before start, after the load threads are joined) the reaper destroys them itself.
+  std::vector<std::deque<detail::loaded_version*>> unload_inbox;
+  bool route_unloads = false;
   std::jthread housekeeping;
   std::jthread reaper;
   std::jthread watcher;
@@ -127,9 +132,17 @@ struct manager::impl {
   void merge(const disk_listing& listing);
 
   // --- threads ---
-  void load_loop(std::stop_token stop);
-  void run_load(detail::model_entry& e, std::uint64_t version);
+  void load_loop(int self, std::stop_token stop);
+  void run_load(detail::model_entry& e, std::uint64_t version, int self);
+  // Under mu (released while destroying): destroys the versions routed to load thread `self`.
+  void drain_unloads(std::unique_lock<std::mutex>& lock, int self);
+  // Under mu: waits for `done` until `deadline`, destroying `self`'s routed versions meanwhile (a load
+  // may be waiting for memory or for the drain of versions this very thread must destroy).
+  bool wait_unloading(std::unique_lock<std::mutex>& lock, int self, std::chrono::steady_clock::time_point deadline,
+                      const std::function<bool()>& done);
   void reap_loop(std::stop_token stop);
+  bool route_unload(detail::loaded_version& v);  // reaper: to its load thread; false: destroy here
+  void destroy(detail::loaded_version& v);       // unload, count, on_reaped, delete
   void housekeeping_loop(std::stop_token stop);
   void watch_loop(std::stop_token stop);
   void on_reaped(detail::loaded_version& v);

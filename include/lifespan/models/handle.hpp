@@ -5,8 +5,10 @@
 // is loaded, each publication (the model's serving slot, a label) holds one, and each handle holds one.
 // When the manager unpublishes a version and drops its own reference, requests still holding handles
 // finish on it; the LAST release (on whatever thread) only queues the version for the reaper thread,
-// which destroys the servable and returns memory to the system (malloc_trim). Unloading never runs on
-// a request thread, unless the manager itself is already gone.
+// which hands it to the load thread that built it: that thread destroys the servable (libraries such
+// as XGBoost keep per-thread state keyed by the object that only a destruction on the creating thread
+// erases), and the reaper returns the memory to the system (malloc_trim). Unloading never runs on a
+// request thread, unless the manager itself is already gone.
 //
 // Publication (detail::slot) is read-copy-update with two reader counters: acquire is six atomic
 // operations on two cache lines and never waits; a writer exchanges the pointer and then waits only for
@@ -49,7 +51,8 @@ struct loaded_version {
   std::string model;
   std::uint64_t version = 0;
   std::uint64_t generation = 0;       // a forced reload of the same version gets a new generation
-  std::uint64_t bytes = 0;            // counted against the memory budget until the reaper unloads it
+  std::uint64_t bytes = 0;            // counted against the memory budget until it is unloaded
+  int loaded_by = -1;                 // index of the load thread that built it (it also destroys it)
   std::unique_ptr<servable> instance;
   std::shared_ptr<version_stats> stats;
   std::shared_ptr<const models::manifest> manifest;  // the verified manifest it was loaded from
