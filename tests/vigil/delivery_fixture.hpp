@@ -2,6 +2,10 @@
 // What the delivery tests share: alerts with known keys, a recording sink whose destination can be
 // taken down or made to reject one alert (fault injection; the outbox, relay and database are real),
 // its component, and polling with a generous deadline.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -144,6 +148,25 @@ inline std::pair<lifespan::health_status, std::string> health_of(lifespan::servi
   const auto* c = find_component(st, name);
   if (!c) return {lifespan::health_status::failed, "no component " + name};
   return {c->health, c->reason};
+}
+
+// The body of GET `target` from the service on loopback `port` (empty when it cannot connect).
+inline std::string http_get(int port, const std::string& target) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    (void)!::write(fd, request.data(), request.size());
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto body = response.find("\r\n\r\n");
+  return body == std::string::npos ? std::string() : response.substr(body + 4);
 }
 
 // The keys of the (up to 1,000) alerts stored, in store order.

@@ -1,10 +1,6 @@
 // The Redis sink against a real redis-server started per test (and stopped, restarted, paused): the
 // whole service tails a log, stores alerts and appends them to a stream; an outage degrades the
 // component while the pipeline keeps storing, and the backlog arrives when Redis is back.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <nlohmann/json.hpp>
 
 #include "delivery/redis_delivery.hpp"
@@ -30,24 +26,6 @@ struct grab_redis : lifespan::component {
   void stop(lifespan::time_point) override { g_->redis = nullptr; }
   std::shared_ptr<grabbed> g_;
 };
-
-std::string http_get(int port, const std::string& target) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-    (void)!::write(fd, request.data(), request.size());
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  const auto body = response.find("\r\n\r\n");
-  return body == std::string::npos ? std::string() : response.substr(body + 4);
-}
 
 // The service with Redis delivery on, to `url`, stream "alerts", with quick retries.
 struct redis_service {

@@ -158,7 +158,8 @@ class service_under_test {
   service_under_test(const temp_dir& dir, std::vector<std::string> logs, std::vector<std::string> extra = {},
                      const std::function<void(lifespan::service&)>& add = {})
       : db_file(dir / "vigil.db"), svc("vigil", quiet(overrides(dir, logs, extra))) {
-    service::assemble(svc);
+    // As `vigil serve` does: the components the configuration names (webhook endpoints) first.
+    service::assemble(svc, service::read_layout({.set = overrides(dir, logs, extra)}, false));
     if (add) add(svc);
     svc.add<grab_all>("grab", parts).ready_gating()
         .depends_on<service::pipeline>().depends_on<service::tailer>()

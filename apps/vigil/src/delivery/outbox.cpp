@@ -73,6 +73,12 @@ std::int64_t outbox::unregister_sink(const std::string& sink) {
   return removed;
 }
 
+std::vector<std::string> outbox::sinks() {
+  auto r = store_.database().reader();
+  soci::rowset<std::string> rows = (r->prepare << "SELECT name FROM vigil_delivery_sinks ORDER BY name");
+  return {rows.begin(), rows.end()};
+}
+
 bool outbox::hold(const std::string& sink, const std::string& holder, lifespan::duration lease) {
   auto w = store_.database().writer();
   std::string name = sink, me_a = holder, me_b = holder;

@@ -48,6 +48,8 @@ class outbox {
   void register_sink(const std::string& sink);
   // Forgets `sink` and its backlog (a sink disabled in the configuration); returns the rows removed.
   std::int64_t unregister_sink(const std::string& sink);
+  // Every registered sink's name, sorted (to find the sinks of endpoints no longer configured).
+  std::vector<std::string> sinks();
 
   // Takes or renews the sink's lease for `holder` until now + `lease`; false while another holder's
   // lease runs (or the sink is not registered).

@@ -21,16 +21,32 @@ bool iequals(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
+// VIGIL__WEBHOOKS__SIEM__URL for section "webhooks.siem" and key "url".
+std::string environment_name(std::string_view section, std::string_view key) {
+  std::string out = "VIGIL__";
+  for (char c : section) out += c == '.' ? std::string("__") : std::string(1, static_cast<char>(std::toupper(c)));
+  out += "__";
+  for (char c : key) out += static_cast<char>(std::toupper(c));
+  return out;
+}
+
 }  // namespace
 
 webhook_delivery::options webhook_delivery::read_options(lifespan::config::section& s) {
   options o;
-  o.enabled = s.get<bool>("enabled", o.enabled);
   auto& w = o.webhook;
+  // The component reads the section named after it: webhooks.<endpoint> for a named endpoint (on
+  // unless `enabled: false`), else the single-URL `webhook` section (off unless `enabled: true`).
+  constexpr std::string_view prefix = "webhooks.";
+  const bool named = s.path().starts_with(prefix);
+  if (named) w.endpoint = s.path().substr(prefix.size());
+  o.enabled = s.get<bool>("enabled", named);
   // Never repeat the URL or a header value in a message: either may carry a secret.
   w.url = s.get<std::string>("url", w.url);
   if (w.url.empty()) {
-    if (o.enabled) s.report("url", "is required when the webhook is enabled", "for example https://hooks.example/vigil, or VIGIL__WEBHOOK__URL");
+    if (o.enabled)
+      s.report("url", "is required when the webhook is enabled",
+               "for example https://hooks.example/vigil, or " + environment_name(s.path(), "url"));
   } else if (w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0) {
     s.report("url", "must start with http:// or https://", "for example https://hooks.example/vigil");
   } else if (!is_clean_value(w.url) || w.url.find(' ') != std::string::npos) {

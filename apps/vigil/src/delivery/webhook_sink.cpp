@@ -20,6 +20,15 @@ std::string redacted_url(std::string_view url) {
   return fmt::format("{}{}{}", url.substr(0, start), authority, path);
 }
 
+std::string webhook_sink::sink_name(std::string_view endpoint) {
+  return endpoint.empty() ? std::string("webhook") : fmt::format("webhook:{}", endpoint);
+}
+
+std::string webhook_sink::describe() const {
+  if (options_.endpoint.empty()) return "webhook POST " + redacted_url(options_.url);
+  return fmt::format("webhook {} POST {}", options_.endpoint, redacted_url(options_.url));
+}
+
 std::string webhook_sink::body_of(std::span<const alert> alerts) const {
   nlohmann::json body;
   if (options_.one_per_post && alerts.size() == 1) {
@@ -55,7 +64,8 @@ webhook_sink::posted webhook_sink::post(std::span<const alert> alerts, std::stop
   if (r.outcome == hc::outcome::http_error && r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429)
     return {verdict::rejected, std::move(why)};
   if (r.outcome == hc::outcome::http_error && r.status >= 300 && r.status < 400)
-    why += " (redirects are not followed: set webhook.url to the final URL)";
+    why += fmt::format(" (redirects are not followed: set {}.url to the final URL)",
+                       options_.endpoint.empty() ? std::string("webhook") : "webhooks." + options_.endpoint);
   return {verdict::failed, std::move(why)};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// The webhook sink: alerts POSTed as JSON to one URL through the pooled HTTP client component
-// (lifespan/http_client/client.hpp), which keeps the connections alive and bounds every attempt.
+// The webhook sink: alerts POSTed as JSON to one URL (one endpoint) through the pooled HTTP client
+// component (lifespan/http_client/client.hpp), which keeps the connections alive and bounds every
+// attempt. Each endpoint has its own sink, relay and outbox key, so endpoints never wait for each other.
 //
 // Body: with batch_size 1, one alert object per POST (the alert JSON served by /api/alerts, with its
 // `key`); otherwise a JSON array of such objects, oldest first, even when the batch holds one alert,
@@ -46,6 +47,9 @@ std::string redacted_url(std::string_view url);
 class webhook_sink : public alert_sink {
  public:
   struct options {
+    // The endpoint's name (webhooks.<endpoint> in the configuration): the outbox key is
+    // "webhook:<endpoint>". Empty for the single-URL `webhook` section, whose key is "webhook".
+    std::string endpoint;
     std::string url;
     lifespan::http_client::header_list headers;  // Authorization: Bearer already added when a token is set
     bool one_per_post = false;                   // batch_size 1: an object, not an array
@@ -55,8 +59,11 @@ class webhook_sink : public alert_sink {
   };
   webhook_sink(options o, lifespan::http_client::client& http) : options_(std::move(o)), http_(http) {}
 
-  std::string name() const override { return "webhook"; }
-  std::string describe() const override { return "webhook POST " + redacted_url(options_.url); }
+  std::string name() const override { return sink_name(options_.endpoint); }
+  // "webhook siem POST https://siem.example/in" (the endpoint named; the URL redacted).
+  std::string describe() const override;
+  // "webhook:<endpoint>", or "webhook" for the single-URL section: the outbox key and metric label.
+  static std::string sink_name(std::string_view endpoint);
   delivery_result deliver(std::span<const alert> batch, std::stop_token stop) override;
 
  private:

@@ -8,6 +8,7 @@
 
 #include "delivery/redis_delivery.hpp"
 #include "delivery/webhook_delivery.hpp"
+#include "delivery/webhook_endpoints.hpp"
 #include "lifespan/config/config.hpp"
 #include "lifespan/data/database.hpp"
 #include "lifespan/data/url.hpp"
@@ -97,7 +98,7 @@ lifespan::http::response alert_stream(lifespan::http::request& req) {
   return lifespan::http::response::events(stream);
 }
 
-lifespan::http::response status(lifespan::http::request& req) {
+lifespan::http::response status(lifespan::http::request& req, const std::vector<std::string>& webhooks) {
   nlohmann::json body;
   if (auto* p = req.optional<pipeline>("pipeline")) {
     const auto s = p->stats();
@@ -132,16 +133,27 @@ lifespan::http::response status(lifespan::http::request& req) {
     if (auto d = r->delivery()) sinks["redis"] = delivery::to_json(*d);
   if (auto* w = req.optional<delivery::webhook_delivery>("webhook"))
     if (auto d = w->delivery()) sinks["webhook"] = delivery::to_json(*d);
+  for (const auto& name : webhooks)  // each endpoint on its own, keyed by its sink name "webhook:<name>"
+    if (auto* w = req.optional<delivery::webhook_delivery>("webhooks." + name))
+      if (auto d = w->delivery()) sinks[d->sink] = delivery::to_json(*d);
   return lifespan::http::response::json(body);
+}
+
+// The configuration as the service will read it (file, environment, --set), without reporting: the
+// service's own validation reports every problem.
+lifespan::config::document read_configuration(const lifespan::command_line& options, bool read_environment) {
+  lifespan::config::error_list errors;
+  auto doc = options.config.empty() ? lifespan::config::document::from_string("{}", "defaults", errors)
+                                    : lifespan::config::document::from_file(options.config, errors);
+  if (read_environment) doc.apply_environment("vigil", environ, errors);
+  for (const auto& s : options.set) doc.apply_set(s, errors);
+  return doc;
 }
 
 // A clean checkout has no ./var: create the SQLite file's directory (never during --check-config).
 void prepare_sqlite_directory(const lifespan::command_line& options) {
   lifespan::config::error_list errors;
-  auto doc = options.config.empty() ? lifespan::config::document::from_string("{}", "defaults", errors)
-                                    : lifespan::config::document::from_file(options.config, errors);
-  doc.apply_environment("vigil", environ, errors);
-  for (const auto& s : options.set) doc.apply_set(s, errors);
+  auto doc = read_configuration(options, true);
   auto section = doc.get("db", errors);
   const auto url = section.get<std::string>("url", lifespan::data::database::options{}.url);
   try {
@@ -157,7 +169,13 @@ void prepare_sqlite_directory(const lifespan::command_line& options) {
 
 }  // namespace
 
-void assemble(lifespan::service& svc) {
+layout read_layout(const lifespan::command_line& options, bool read_environment) {
+  lifespan::config::error_list errors;
+  const auto doc = read_configuration(options, read_environment);
+  return {delivery::configured_endpoints(doc.get("webhooks", errors))};
+}
+
+void assemble(lifespan::service& svc, const layout& l) {
   auto schema = std::make_shared<lifespan::data::schema>();
   svc.add<lifespan::data::database>("db", schema);
   svc.add<rules_component>("rules");
@@ -182,10 +200,17 @@ void assemble(lifespan::service& svc) {
   svc.add<demo_traffic>("demo").background();
   svc.add<delivery::redis_delivery>("redis", &svc).background().depends_on<alert_store>();  // off unless enabled
   svc.add<lifespan::http_client::client>("http_client", &svc).background();  // the webhook's pooled client
-  svc.add<delivery::webhook_delivery>("webhook", &svc)  // off unless enabled
+  svc.add<delivery::webhook_delivery>("webhook", &svc)  // the single-URL form: off unless enabled
       .background()
       .depends_on<alert_store>()
       .depends_on<lifespan::http_client::client>();
+  for (const auto& name : l.webhook_endpoints)  // webhooks.<name>: one component, relay and backlog each
+    svc.add<delivery::webhook_delivery>("webhooks." + name, &svc)
+        .background()
+        .depends_on<alert_store>()
+        .depends_on<lifespan::http_client::client>();
+  // After the endpoints: validates the `webhooks` section and drops the backlog of removed endpoints.
+  svc.add<delivery::webhook_endpoints>("webhooks", l.webhook_endpoints).background().depends_on<alert_store>();
 
   lifespan::http::router routes;
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
@@ -195,12 +220,15 @@ void assemble(lifespan::service& svc) {
   routes.get("/", [](lifespan::http::request&) {
     return lifespan::http::response::text("the dashboard is at /ui\n", static_cast<lifespan::http::status>(302)).set("Location", "/ui");
   });
-  routes.get("/api/status", status)
-      .optional<pipeline>("pipeline")
-      .optional<tailer>("tailer")
-      .optional<rules_component>("rules")
-      .optional<delivery::redis_delivery>("redis")
-      .optional<delivery::webhook_delivery>("webhook");
+  auto& status_route = routes.get("/api/status", [webhooks = l.webhook_endpoints](lifespan::http::request& req) {
+                                 return status(req, webhooks);
+                               })
+                           .optional<pipeline>("pipeline")
+                           .optional<tailer>("tailer")
+                           .optional<rules_component>("rules")
+                           .optional<delivery::redis_delivery>("redis")
+                           .optional<delivery::webhook_delivery>("webhook");
+  for (const auto& name : l.webhook_endpoints) status_route.optional<delivery::webhook_delivery>("webhooks." + name);
   lifespan::models::add_routes(routes, "models");  // /models/...: versions, load/unload, labels, predict
   add_stats_routes(routes);                        // /api/stats, /api/status/stream
   protect(routes, lifespan::http::add_bearer_auth(svc));  // auth: { token, probes_token }; open when unset
@@ -211,7 +239,7 @@ int serve(lifespan::command_line options) {
   if (options.config.empty() && std::filesystem::exists(VIGIL_DEFAULT_CONFIG)) options.config = VIGIL_DEFAULT_CONFIG;
   if (!options.check_config && options.print_graph.empty()) prepare_sqlite_directory(options);
   lifespan::service svc("vigil");
-  assemble(svc);
+  assemble(svc, read_layout(options));
   return svc.main(options);
 }
 
