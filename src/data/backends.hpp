@@ -1,11 +1,11 @@
 #pragma once
 // The database client libraries, loaded on first use rather than linked. SOCI's backends come through
-// SOCI's dynamic backend loader (SOCI_BACKENDS_PATH, else the system library path, where Debian's
-// packages put them), and the few client functions the data area calls itself (scripts, COPY,
-// notices, connection status, WAL) are bound at run time from the library the backend loaded. A
-// process pays for a client library (libpq drags in Kerberos, LDAP, SASL, GnuTLS...: milliseconds of
-// dynamic linking at every exec) only once its configuration opens such a database, and then from the
-// database component's start, after the HTTP listener is already answering probes.
+// SOCI's dynamic backend loader (SOCI 4.0.3 tries the system library path, where Debian's packages
+// put them, then the directories of SOCI_BACKENDS_PATH), and the few client functions the data area
+// calls itself (scripts, COPY, notices, connection status, WAL) are bound at run time from the library
+// the backend loaded. A process pays for a client library (libpq drags in Kerberos, LDAP, SASL,
+// GnuTLS...: milliseconds of dynamic linking at every exec) only once its configuration opens such a
+// database, and then from the database component's start, after the HTTP listener already answers.
 //
 // Open SOCI sessions by name (`session.open(postgresql::backend_name, conninfo)`) after load().
 // load() is thread-safe; its first success is kept for the process, a failure is retried by the next
