@@ -3,10 +3,9 @@
 #include <fmt/format.h>
 #include "session_pool.hpp"
 #include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
 
 #include "native.hpp"
-#include "postgresql.hpp"
+#include "backends.hpp"
 
 namespace lifespan::data {
 namespace {
@@ -60,10 +59,15 @@ std::string describe_connect_error(const database_url& url, std::string driver_t
 }
 
 std::unique_ptr<session_pool> open_sqlite_writer(const connection_settings& s) {
+  try {
+    sqlite::load();
+  } catch (const std::exception& e) {
+    throw database_unavailable(s.name, fmt::format("database '{}' ({}): {}", s.name, s.url.redacted(), e.what()));
+  }
   auto pool = std::make_unique<session_pool>(1);
   soci::session& w = pool->at(0);
   try {
-    w.open(soci::sqlite3, sqlite_connect_string(s));
+    w.open(sqlite::backend_name, sqlite_connect_string(s));
   } catch (const std::exception& e) {
     sqlite_fail(s, fmt::format("cannot open the SQLite file: {}", e.what()),
                 "check that the directory exists and that this process may create files in it");
@@ -94,7 +98,7 @@ std::unique_ptr<session_pool> open_sqlite_readers(const connection_settings& s) 
   for (int i = 0; i < s.options.pool_size; ++i) {
     soci::session& r = pool->at(static_cast<std::size_t>(i));
     try {
-      r.open(soci::sqlite3, sqlite_connect_string(s));
+      r.open(sqlite::backend_name, sqlite_connect_string(s));
       sqlite_pragmas(r, s, true);
     } catch (const std::exception& e) {
       sqlite_fail(s, fmt::format("cannot open a reader connection: {}", e.what()), "check the file's permissions");

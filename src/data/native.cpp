@@ -6,22 +6,24 @@
 
 #include <stdexcept>
 
-#include "postgresql.hpp"
+#include "backends.hpp"
 
 namespace lifespan::data::native {
 namespace {
 
 bool is_sqlite(soci::session& session) {
   if (session.get_backend() == nullptr) throw std::runtime_error("the connection is closed (a reconnect failed)");
-  return session.get_backend_name() == "sqlite3";
+  return session.get_backend_name() == sqlite::backend_name;
 }
 
 sqlite_api::sqlite3* sqlite_handle(soci::session& session) {
   return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
 
-// libpq is bound at run time (postgresql.hpp); a PostgreSQL session exists only once it was loaded.
-const postgresql::libpq_functions& pq() { return postgresql::load(); }
+// The client libraries are bound at run time (backends.hpp); a session of either kind exists only
+// once its library was loaded.
+const postgresql::functions& pq() { return postgresql::load(); }
+const sqlite::functions& sq() { return sqlite::load(); }
 
 PGconn* pg_handle(soci::session& session) {
   return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
@@ -33,9 +35,9 @@ void exec_script(soci::session& session, const std::string& sql) {
   if (is_sqlite(session)) {
     char* error = nullptr;
     auto* db = sqlite_handle(session);
-    if (sqlite_api::sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-      std::string message = error ? error : sqlite_api::sqlite3_errmsg(db);
-      sqlite_api::sqlite3_free(error);
+    if (sq().exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : sq().errmsg(db);
+      sq().free(error);
       throw std::runtime_error(message);
     }
     return;
@@ -86,7 +88,7 @@ bool connection_ok(soci::session& session) {
 }
 
 bool sqlite_read_only(soci::session& session) {
-  return sqlite_api::sqlite3_db_readonly(sqlite_handle(session), "main") == 1;
+  return sq().db_readonly(sqlite_handle(session), "main") == 1;
 }
 
 std::string sqlite_enable_wal(soci::session& session) {

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "postgresql.hpp"
+#include "backends.hpp"
 
 namespace lifespan::data {
 namespace {

@@ -39,7 +39,7 @@ std::string trace_line(const std::string& err, const std::string& file) {
   return err.substr(at, err.find('\n', at) - at);
 }
 
-TEST(SimLibraries, ServingWithoutPostgresqlOrModelsNeverLoadsLibpqOrXgboost) {
+TEST(SimLibraries, ServingWithSqliteLoadsItOnOpeningAndNeverLoadsLibpqOrXgboost) {
   const auto dir = fresh_dir("sim-libraries-none");
   const auto address_file = (dir / "addr").string();
   process p(traced_sim(write_temp_file(
@@ -60,7 +60,9 @@ TEST(SimLibraries, ServingWithoutPostgresqlOrModelsNeverLoadsLibpqOrXgboost) {
   ASSERT_EQ(r.status, 200) << r.body;  // the SQLite database is up: the data area ran
   p.signal(SIGTERM);
   ASSERT_TRUE(p.wait().has_value());
-  ASSERT_NE(p.err().find("file=libsoci_sqlite3.so"), std::string::npos) << "no LD_DEBUG trace?\n" << p.err();
+  // SQLite itself is loaded when the database opens, by SOCI's backend loader, not at exec.
+  EXPECT_NE(trace_line(p.err(), "file=libsoci_sqlite3.so").find("dynamically loaded by"), std::string::npos)
+      << "no LD_DEBUG trace?\n" << p.err();
   for (const char* library : optional_libraries) EXPECT_EQ(trace_line(p.err(), library), "") << library;
 }
 
@@ -77,6 +79,25 @@ TEST(SimLibraries, APostgresqlDatabaseLoadsSocisBackendAndLibpqWhenItIsOpened) {
   EXPECT_NE(libpq.find("libsoci_postgresql.so"), std::string::npos) << libpq;
   // And the database then fails for the right reason: nothing listens there, not a missing library.
   ASSERT_TRUE(p.wait_for_log("nothing listens on 127.0.0.1:1")) << p.err();
+}
+
+TEST(SimLibraries, AMissingPostgresqlBackendFailsTheDatabaseNamingThePackageToInstall) {
+  // A broken libsoci_postgresql.so.4.0 found first, both by the dynamic linker and by SOCI's own search.
+  const auto dir = fresh_dir("sim-libraries-no-backend");
+  std::ofstream(dir / "libsoci_postgresql.so.4.0") << "";
+  process p({"/usr/bin/env", "LD_LIBRARY_PATH=" + dir.string(), "SOCI_BACKENDS_PATH=" + dir.string(),
+             LIFESPAN_SIM_BINARY, "--serve", "--config",
+             write_temp_file("sim-libraries-no-backend.yaml",
+                             "http: {address: 127.0.0.1, port: 0}\nshutdown: {readiness_delay: 0s}\n"
+                             "database: {url: \"postgresql://user:secret@127.0.0.1:1/nothing\"}\n")});
+  ASSERT_TRUE(p.wait_for_log("PostgreSQL support is not installed")) << p.err();
+  const auto code = p.wait();
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, 0);  // a critical database that cannot open fails the start
+  const auto line = trace_line(p.err(), "database 'database' (postgresql://user:***@127.0.0.1:1/nothing)");
+  EXPECT_NE(line.find("libsoci_postgresql.so.4.0: file too short"), std::string::npos) << line;
+  EXPECT_NE(line.find("apt-get install libsoci-postgresql4.0"), std::string::npos) << line;
+  EXPECT_EQ(p.err().find("secret"), std::string::npos) << "the password leaked:\n" << p.err();
 }
 
 TEST(SimLibraries, AManifestNamingXgboostLoadsLibxgboostWhenItsVersionLoads) {
