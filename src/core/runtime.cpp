@@ -82,6 +82,13 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
   }
   order_.reserve(graph.order.size());
   for (auto i : graph.order) order_.push_back(nodes_[i]);
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it)  // dependents before their dependencies
+    for (auto* d : (*it)->required_by) (*it)->height = std::max((*it)->height, d->height + 1);
+  const auto higher = [](const node* a, const node* b) { return a->height > b->height; };
+  for (auto& n : nodes_) {
+    node** first = edges_.data() + (n->required_by.data() - edges_.data());  // the span views edges_
+    std::stable_sort(first, first + n->required_by.size(), higher);
+  }
 }
 
 runtime::~runtime() {
