@@ -91,10 +91,13 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
   for (auto i : graph.order) order_.push_back(nodes_[i]);
   for (auto it = order_.rbegin(); it != order_.rend(); ++it)  // dependents before their dependencies
     for (auto* d : (*it)->required_by) (*it)->height = std::max((*it)->height, d->height + 1);
-  const auto higher = [](const node* a, const node* b) { return a->height > b->height; };
+  // Ties keep declaration order (the lists were filled in it); std::sort, as std::stable_sort would
+  // allocate a buffer per list.
+  const auto higher = [](const node* a, const node* b) { return a->height != b->height ? a->height > b->height : a->index < b->index; };
   for (auto& n : nodes_) {
+    if (n->required_by.size() < 2) continue;
     node** first = edges_.data() + (n->required_by.data() - edges_.data());  // the span views edges_
-    std::stable_sort(first, first + n->required_by.size(), higher);
+    std::sort(first, first + n->required_by.size(), higher);
   }
 }
 
