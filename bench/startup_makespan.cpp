@@ -31,7 +31,7 @@
 //             entry of start() and just before it returns, inside the component. The makespan beyond
 //             this path is what the runtime adds: its true overhead.
 //
-// Counters (milliseconds unless said otherwise; each the mean over the repetitions of one run):
+// Counters (milliseconds unless said otherwise), one run per repetition; read the median aggregates:
 //   makespan_ms          run() called -> RUNNING event (also the reported time)
 //   cp_ms                nominal critical path
 //   overhead_ms          makespan_ms - cp_ms                 (issue's target: <= 2 ms)
@@ -47,9 +47,9 @@
 //                        hand-over to the pool, thread wake-up or creation
 //   cp_delivery_us       sum of (up - start() returned): the outcome's way back to the supervisor
 //   running_lag_us       last component up -> RUNNING event
+//   With prep_ms, these add up to overhead_measured_ms when the timeline's path is the measured one.
 //   cp_same_thread       fraction of the path's hops where the component started on the pool thread of
 //                        the dependency that unblocked it (no thread wake-up or creation in between)
-//   With prep_ms, these add up to overhead_measured_ms when the timeline's path is the measured one.
 //   dispatch_max_us      max over all components of the dispatch delay
 //   seq_over_par         median sequential time of the same graph / this makespan
 //   depth, edges, roots  shape of the graph
