@@ -31,7 +31,7 @@
 //             entry of start() and just before it returns, inside the component. The makespan beyond
 //             this path is what the runtime adds: its true overhead.
 //
-// Counters (milliseconds unless said otherwise; each the mean over the repetitions of one run):
+// Counters (milliseconds unless said otherwise), one run per repetition; read the median aggregates:
 //   makespan_ms          run() called -> RUNNING event (also the reported time)
 //   cp_ms                nominal critical path
 //   overhead_ms          makespan_ms - cp_ms                 (issue's target: <= 2 ms)
@@ -48,6 +48,8 @@
 //   cp_delivery_us       sum of (up - start() returned): the outcome's way back to the supervisor
 //   running_lag_us       last component up -> RUNNING event
 //   With prep_ms, these add up to overhead_measured_ms when the timeline's path is the measured one.
+//   cp_same_thread       fraction of the path's hops where the component started on the pool thread of
+//                        the dependency that unblocked it (no thread wake-up or creation in between)
 //   dispatch_max_us      max over all components of the dispatch delay
 //   seq_over_par         median sequential time of the same graph / this makespan
 //   depth, edges, roots  shape of the graph
@@ -152,7 +154,8 @@ double median(std::vector<double> v) {
 // When each start hook ran, per component (steady clock).
 struct hook_times {
   std::vector<sclock::time_point> entered, returned;
-  explicit hook_times(std::size_t n) : entered(n), returned(n) {}
+  std::vector<std::thread::id> thread;  // the pool thread that ran it
+  explicit hook_times(std::size_t n) : entered(n), returned(n), thread(n) {}
   sclock::duration took(std::size_t i) const { return returned[i] - entered[i]; }
 };
 
@@ -163,6 +166,7 @@ class sleeper final : public lifespan::component {
 
   void start(lifespan::context&) override {
     times_->entered[index_] = sclock::now();
+    times_->thread[index_] = std::this_thread::get_id();
     std::this_thread::sleep_for(work_);
     times_->returned[index_] = sclock::now();
   }
@@ -218,6 +222,7 @@ void run_parallel(benchmark::State& state, bool size_pool) {
   const timer_slack slack(static_cast<long>(state.range(1)));
   double makespan_sum = 0, prep_sum = 0, cp_measured_sum = 0, overshoot_sum = 0, dispatch_max = 0;
   double cp_dispatch_sum = 0, cp_pickup_sum = 0, cp_delivery_sum = 0, running_lag_sum = 0;
+  double handed_sum = 0, hops_sum = 0;
   for (auto _ : state) {
     service_options options;
     options.own_signals = false;
@@ -266,10 +271,15 @@ void run_parallel(benchmark::State& state, bool size_pool) {
       last_up = std::max(last_up, *e.up_at);
     }
     running_lag_sum += us(since_origin(running) - last_up);
+    const auto index_of = [](const std::string& name) { return static_cast<std::size_t>(std::stoul(name.substr(1))); };  // "c<i>"
     for (const auto& name : t.critical_path) {
-      const auto i = static_cast<std::size_t>(std::stoul(name.substr(1)));  // "c<i>"
+      const auto i = index_of(name);
       const auto& e = t.entries[i];
       if (!e.started_at || !e.up_at) continue;
+      if (!e.blocked_by.empty()) {
+        ++hops_sum;
+        if (times->thread[index_of(e.blocked_by)] == times->thread[i]) ++handed_sum;
+      }
       cp_dispatch_sum += us(*e.started_at - e.ready_at.value_or(lifespan::duration{}));
       cp_pickup_sum += us(since_origin(times->entered[i]) - *e.started_at);
       cp_delivery_sum += us(*e.up_at - since_origin(times->returned[i]));
@@ -290,6 +300,7 @@ void run_parallel(benchmark::State& state, bool size_pool) {
   state.counters["cp_pickup_us"] = cp_pickup_sum / iterations;
   state.counters["cp_delivery_us"] = cp_delivery_sum / iterations;
   state.counters["running_lag_us"] = running_lag_sum / iterations;
+  if (hops_sum > 0) state.counters["cp_same_thread"] = handed_sum / hops_sum;
   if (auto it = sequential_ms().find(n); it != sequential_ms().end() && !it->second.empty())
     state.counters["seq_over_par"] = median(it->second) / makespan;
 }

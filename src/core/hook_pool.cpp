@@ -79,6 +79,18 @@ void hook_pool::handoff() {
   if (spawn_count > 0) spawn(shared_);  // it creates the others (work())
 }
 
+void hook_pool::prestart(std::size_t count) {
+  {
+    std::lock_guard lock(shared_->mutex);
+    count = std::min(count, shared_->limit - std::min(shared_->limit, shared_->threads));
+    if (count == 0) return;
+    shared_->threads += count;
+    shared_->spawning += count;  // each takes a hook if one is queued by the time it starts
+    shared_->unborn += count - 1;
+  }
+  spawn(shared_);
+}
+
 void hook_pool::abandon_one() {
   bool spawn_one = false;
   {

@@ -41,6 +41,10 @@ class hook_pool {
   void flush();
   // One running hook overran its deadline: allow one more hook to run beside it.
   void abandon_one();
+  // Any thread, before the first submit: starts up to `count` threads (within the bound) that wait for
+  // hooks, so that a known first burst (the components with no required dependency) finds idle
+  // threads rather than waiting for their creation. Costs the caller one thread creation.
+  void prestart(std::size_t count);
 
  private:
   struct shared;

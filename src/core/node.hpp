@@ -56,7 +56,11 @@ struct node {
   std::span<node* const> required;
   std::span<node* const> optional;
   std::span<node* const> dependents;   // required or optional
-  std::span<node* const> required_by;  // required only, in declaration order
+  std::span<node* const> required_by;  // required only; highest first, then in declaration order
+  // The longest chain of required dependents that waits on this component, itself included (1 for a
+  // component nothing requires). Starting the highest first (list scheduling's "highest level first")
+  // puts the component most likely on the critical path on the thread that needs no wake-up.
+  std::size_t height = 1;
   runtime* owner = nullptr;
 
   slot pub;

@@ -61,11 +61,16 @@ std::vector<component_settings> read_sections(const std::deque<registration>& re
     section.finish();
   }
   if (!present.empty()) {
-    std::unordered_set<std::string_view> known(runtime_sections.begin(), runtime_sections.end());
-    for (const auto& r : registrations) known.insert(r.decl.name);
+    // Sections that name a component or a runtime section: a pass over the registrations against the
+    // few sections present, rather than a set of every registered name.
+    std::unordered_set<std::string_view> claimed;
+    for (const auto& name : runtime_sections)
+      if (present_set.contains(name)) claimed.insert(name);
+    for (const auto& r : registrations)
+      if (claimed.size() < present_set.size() && present_set.contains(r.decl.name)) claimed.insert(r.decl.name);
     std::vector<std::string> known_names;  // for suggestions, in the order they were known before
     for (const auto& name : present) {
-      if (known.contains(name)) continue;
+      if (claimed.contains(name)) continue;
       if (known_names.empty()) {
         known_names = runtime_sections;
         for (const auto& r : registrations) known_names.push_back(r.decl.name);

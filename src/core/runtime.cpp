@@ -25,6 +25,13 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
       pool_(std::make_unique<hook_pool>(settings_.max_parallel_hooks)) {
   loop_->attach_clock();
   const std::size_t count = registrations.size();
+  // Threads for the first starts are created while the rest of the runtime is set up: a few only, as
+  // each creation takes CPU from this set-up; a larger first burst grows the pool as usual.
+  constexpr std::size_t prestarted = 16;
+  std::size_t roots = 0;
+  for (std::size_t i = 0; i < count && roots < prestarted; ++i)
+    if (graph.required[i].size() == 0 && graph.effective[i] != criticality::lazy) ++roots;
+  pool_->prestart(roots);
   storage_.reset(new node[count]);  // default-initialised: members have their own initialisers
   nodes_.reserve(count);
   std::vector<std::size_t> required_by_count(count, 0);
@@ -82,6 +89,16 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
   }
   order_.reserve(graph.order.size());
   for (auto i : graph.order) order_.push_back(nodes_[i]);
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it)  // dependents before their dependencies
+    for (auto* d : (*it)->required_by) (*it)->height = std::max((*it)->height, d->height + 1);
+  // Ties keep declaration order (the lists were filled in it); std::sort, as std::stable_sort would
+  // allocate a buffer per list.
+  const auto higher = [](const node* a, const node* b) { return a->height != b->height ? a->height > b->height : a->index < b->index; };
+  for (auto& n : nodes_) {
+    if (n->required_by.size() < 2) continue;
+    node** first = edges_.data() + (n->required_by.data() - edges_.data());  // the span views edges_
+    std::sort(first, first + n->required_by.size(), higher);
+  }
 }
 
 runtime::~runtime() {

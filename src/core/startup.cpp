@@ -26,11 +26,14 @@ void runtime::begin_startup() {
   set_service_state(service_state::initializing);
   deadline_timer_ = loop_->after(settings_.startup_deadline, [this] { on_startup_deadline(); });
   progress_timer_ = loop_->after(settings_.progress_interval, [this] { log_progress(); });
+  std::vector<node*> roots;  // highest first (node::height), then in topological order
   for (auto* n : order_)
-    if (n->required_pending == 0 && started_eagerly(*n)) {
-      update_line(*n, [&](timeline_entry& e) { e.ready_at = duration{}; });
-      try_start(*n);
-    }
+    if (n->required_pending == 0 && started_eagerly(*n)) roots.push_back(n);
+  std::stable_sort(roots.begin(), roots.end(), [](const node* a, const node* b) { return a->height > b->height; });
+  for (auto* n : roots) {
+    update_line(*n, [&](timeline_entry& e) { e.ready_at = duration{}; });
+    try_start(*n);
+  }
   warn_about_budgets();  // a walk over the whole graph: after the first starts are on their way
   update_service_state();
 }

@@ -38,6 +38,9 @@ TEST(Validation, ReportsGraphAndConfigurationProblemsTogetherAndConstructsNothin
   EXPECT_NE(problems.find("cahce"), std::string::npos) << problems;
   EXPECT_NE(problems.find("did you mean 'cache'?"), std::string::npos) << problems;
   EXPECT_NE(problems.find("database.start_timeout"), std::string::npos) << problems;
+  EXPECT_EQ(problems.find("section 'database' names no component"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("section 'cahce' names no component"), std::string::npos) << problems;
+  EXPECT_EQ(problems.find("names no component"), problems.rfind("names no component")) << "only 'cahce': " << problems;
   EXPECT_EQ(svc.run(), exit_invalid);
   EXPECT_EQ(*constructed, 0);
 }
