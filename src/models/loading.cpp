@@ -1,5 +1,10 @@
 // Load jobs on the load threads: admission against the budget, load, warm-up, publication, failures.
 #include <malloc.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 
@@ -69,6 +74,13 @@ std::string manager::impl::admit(model_entry& e, version_record& r, std::uint64_
 }
 
 void manager::impl::load_loop(int self, std::stop_token stop) {
+  pthread_setname_np(pthread_self(), ("models-load-" + std::to_string(self)).substr(0, 15).c_str());
+  if (opts.load_nice > 0) {  // lowering one's own priority needs no privilege
+    auto tid = static_cast<id_t>(::gettid());
+    errno = 0;
+    int now = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(19, now + opts.load_nice));
+  }
   std::unique_lock lock(mu);
   auto i = static_cast<std::size_t>(self);
   auto& inbox = unload_inbox[i];

@@ -73,6 +73,8 @@ void manager::start() {
   check("defaults", o.defaults);
   if (o.defaults.required) throw std::invalid_argument("models.defaults: unlisted models cannot be required; list them");
   if (o.load_threads < 1) throw std::invalid_argument("models.load_threads must be at least 1");
+  if (o.load_nice < 0 || o.load_nice > 19)
+    throw std::invalid_argument("models.load_nice must be 0..19 (added to the load threads' nice value)");
   impl_->tick_hook = [this] { tick(); };
   impl_->rescan_hook = [this] { rescan(); };
   impl_->started_at = impl_->clk->now();
