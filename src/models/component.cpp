@@ -61,6 +61,9 @@ models_component::options models_component::read_options(config::section& sectio
   m.memory_budget = static_cast<std::uint64_t>(std::max<std::int64_t>(0, budget));
   m.load_threads = section.get<int>("load_threads", m.load_threads);
   if (m.load_threads < 1) section.report("load_threads", "must be at least 1");
+  m.load_nice = section.get<int>("load_nice", m.load_nice);
+  if (m.load_nice < 0 || m.load_nice > 19)
+    section.report("load_nice", "must be 0..19 (added to the load threads' nice value; 0 keeps the process's)");
   m.watch = section.get<bool>("watch", m.watch);
   m.rescan_interval = section.get<duration>("rescan_interval", m.rescan_interval);
   m.serve_unlisted = section.get<bool>("serve_unlisted", m.serve_unlisted);

@@ -1,5 +1,10 @@
 // Load jobs on the load threads: admission against the budget, load, warm-up, publication, failures.
 #include <malloc.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 
@@ -69,15 +74,33 @@ std::string manager::impl::admit(model_entry& e, version_record& r, std::uint64_
 }
 
 void manager::impl::load_loop(int self, std::stop_token stop) {
+  pthread_setname_np(pthread_self(), ("models-load-" + std::to_string(self)).substr(0, 15).c_str());
+  if (opts.load_nice > 0) {  // lowering one's own priority needs no privilege
+    auto tid = static_cast<id_t>(::gettid());
+    errno = 0;
+    int now = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(19, now + opts.load_nice));
+  }
   std::unique_lock lock(mu);
-  auto& inbox = unload_inbox[static_cast<std::size_t>(self)];
+  auto i = static_cast<std::size_t>(self);
+  auto& inbox = unload_inbox[i];
+  // A job goes to the lowest-numbered idle thread: one model's swaps then stay on one thread (its
+  // malloc arena, XGBoost's per-thread entries), and the others only load in parallel when needed.
+  auto mine = [&] {
+    std::size_t idle_below = 0;
+    for (std::size_t j = 0; j < i; ++j) idle_below += load_idle[j] ? 1 : 0;
+    return jobs.size() > idle_below;
+  };
   for (;;) {
-    cv.wait(lock, [&] { return !jobs.empty() || !inbox.empty() || stop.stop_requested(); });
+    load_idle[i] = true;
+    cv.wait(lock, [&] { return mine() || !inbox.empty() || stop.stop_requested(); });
     drain_unloads(lock, self);  // unloads first: they return memory a queued load may need
     if (stop.stop_requested()) return;
-    if (jobs.empty()) continue;
+    if (!mine()) continue;
     auto [e, version] = jobs.front();
     jobs.pop_front();
+    load_idle[i] = false;
+    if (!jobs.empty()) cv.notify_all();  // the next idle thread may take the rest
     lock.unlock();
     run_load(*e, version, self);
     lock.lock();
@@ -114,6 +137,16 @@ bool manager::impl::wait_unloading(std::unique_lock<std::mutex>& lock, int self,
 
 void manager::impl::run_load(model_entry& e, std::uint64_t version, int self) {
   std::unique_lock lock(mu);
+  // Idle again as soon as the outcome is published (before the lock is released), so that the next
+  // job, queued by whoever saw it, still comes to this thread.
+  struct idle_on_exit {
+    impl& m;
+    std::unique_lock<std::mutex>& lock;
+    std::size_t i;
+    ~idle_on_exit() {
+      if (lock.owns_lock()) m.load_idle[i] = 1;
+    }
+  } idle_guard{*this, lock, static_cast<std::size_t>(self)};
   auto it = e.versions.find(version);
   if (it == e.versions.end() || it->second.state != version_state::queued || stopping) return;
   version_record& r = it->second;

@@ -73,6 +73,8 @@ void manager::start() {
   check("defaults", o.defaults);
   if (o.defaults.required) throw std::invalid_argument("models.defaults: unlisted models cannot be required; list them");
   if (o.load_threads < 1) throw std::invalid_argument("models.load_threads must be at least 1");
+  if (o.load_nice < 0 || o.load_nice > 19)
+    throw std::invalid_argument("models.load_nice must be 0..19 (added to the load threads' nice value)");
   impl_->tick_hook = [this] { tick(); };
   impl_->rescan_hook = [this] { rescan(); };
   impl_->started_at = impl_->clk->now();
@@ -81,6 +83,7 @@ void manager::start() {
     std::lock_guard lock(impl_->mu);
     for (const auto& [name, m] : o.models) impl_->entry_for(name);
     impl_->unload_inbox.resize(static_cast<std::size_t>(o.load_threads));
+    impl_->load_idle.assign(static_cast<std::size_t>(o.load_threads), 0);
     impl_->route_unloads = true;
   }
   impl_->reaper = std::jthread([this](std::stop_token s) { impl_->reap_loop(s); });

@@ -1,5 +1,6 @@
 // Handles, slots and the reaper: the only code on request threads, and the thread that unloads.
 #include <malloc.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <thread>
@@ -98,6 +99,7 @@ void manager::impl::destroy(detail::loaded_version& v) {
 }
 
 void manager::impl::reap_loop(std::stop_token stop) {
+  pthread_setname_np(pthread_self(), "models-reaper");
   auto last_trim = std::chrono::steady_clock::now() - opts.trim_interval;
   bool trim_owed = false;
   std::unique_lock lock(hub->mu);

@@ -107,6 +107,7 @@ struct manager::impl {
   // Retired versions waiting for the load thread that built them (index = loaded_by), under mu. While
   // routing is off (before start, after the load threads are joined) the reaper destroys them itself.
   std::vector<std::deque<detail::loaded_version*>> unload_inbox;
+  std::vector<char> load_idle;  // per load thread, under mu: waiting for a job
   bool route_unloads = false;
   std::jthread housekeeping;
   std::jthread reaper;

@@ -32,6 +32,7 @@ struct fake_script {
   std::atomic<int> concurrent{0};
   std::atomic<int> max_concurrent{0};
   std::atomic<int> alive{0};  // servables not destroyed
+  std::atomic<int> destroyed_on_other_thread{0};  // servables destroyed off the thread that built them
 
   void set(const std::string& model, std::uint64_t v, fake_behaviour b) {
     std::lock_guard lock(mu);
@@ -49,7 +50,10 @@ class fake_servable final : public servable {
       : script_(std::move(s)), version_(v), features_(features), bytes_(bytes) {
     script_->alive++;
   }
-  ~fake_servable() override { script_->alive--; }
+  ~fake_servable() override {
+    if (std::this_thread::get_id() != built_on_) script_->destroyed_on_other_thread++;
+    script_->alive--;
+  }
   std::size_t num_features() const noexcept override { return features_; }
   std::size_t bytes() const noexcept override { return bytes_; }
   void predict(std::span<const float> rows, std::size_t n, std::vector<float>& scores) const override {
@@ -61,6 +65,7 @@ class fake_servable final : public servable {
   std::shared_ptr<fake_script> script_;
   std::uint64_t version_;
   std::size_t features_, bytes_;
+  std::thread::id built_on_ = std::this_thread::get_id();
 };
 
 class fake_loader final : public loader {

@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "manager_fixture.hpp"
@@ -117,6 +122,56 @@ TEST_F(ModelsManager, RequiredModelsLastVersionCannotBeUnloaded) {
   EXPECT_TRUE(m->ready());
   EXPECT_EQ(m->unload("nope").code, 404);
   EXPECT_EQ(m->unload("req", 9).code, 404);
+}
+
+// The nice value of this process's thread named `name` (field 19 of /proc/self/task/<tid>/stat), or
+// nullopt when there is no such thread.
+std::optional<int> nice_of_thread(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    if (comm != name) continue;
+    std::string stat;
+    std::getline(std::ifstream(task.path() / "stat"), stat);
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+    std::string field;
+    for (int i = 3; i <= 19 && rest >> field; ++i) {
+    }
+    return std::stoi(field);
+  }
+  return std::nullopt;
+}
+
+TEST_F(ModelsManager, LoadThreadsAreNamedAndYieldTheCpuByLoadNice) {
+  opts.load_threads = 2;
+  opts.load_nice = 7;
+  publish_fake(root.path, "m", 1);
+  start();
+  ASSERT_TRUE(m->wait_for_state("m", 1, version_state::ready, wait));
+  errno = 0;
+  int process_nice = getpriority(PRIO_PROCESS, 0);
+  ASSERT_EQ(errno, 0);
+  for (auto name : {"models-load-0", "models-load-1"}) {
+    auto deadline = std::chrono::steady_clock::now() + wait;  // a thread names itself when it first runs
+    auto nice = nice_of_thread(name);
+    while ((!nice || *nice != std::min(19, process_nice + 7)) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+      nice = nice_of_thread(name);
+    }
+    ASSERT_TRUE(nice) << name << " not found";
+    EXPECT_EQ(*nice, std::min(19, process_nice + 7)) << name;
+  }
+  auto reaper = nice_of_thread("models-reaper");
+  ASSERT_TRUE(reaper);
+  EXPECT_EQ(*reaper, process_nice);  // malloc_trim holds arena locks: no priority inversion
+
+  opts.load_nice = 20;
+  try {
+    manager(opts, testing::fake_registry(script)).start();
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("models.load_nice must be 0..19"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(ModelsManager, InvalidOptionsAreRejectedWithTheModelAndTheFix) {

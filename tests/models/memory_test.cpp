@@ -43,6 +43,45 @@ TEST_F(ModelsManager, BudgetEvictsLeastRecentlyUsedNeverInUseAndRefusesWithReaso
 }
 
 
+TEST_F(ModelsManager, EveryVersionIsDestroyedOnTheLoadThreadThatBuiltIt) {
+  // XGBoost's per-thread entries keyed by a booster are only erased by a free on the same thread.
+  opts.load_threads = 3;
+  publish_fake(root.path, "a", 1);
+  publish_fake(root.path, "b", 1);
+  start();
+  ASSERT_TRUE(m->wait_for_state("a", 1, version_state::ready, wait));
+  ASSERT_TRUE(m->wait_for_state("b", 1, version_state::ready, wait));
+  for (std::uint64_t v = 2; v <= 12; ++v) {
+    auto held = m->acquire("a");  // the last release happens here, on the test thread
+    publish_fake(root.path, "a", v);
+    publish_fake(root.path, "b", v);
+    m->rescan();
+    ASSERT_TRUE(m->wait_for_state("a", v, version_state::ready, wait)) << m->reason("a", v);
+    ASSERT_TRUE(m->wait_for_state("b", v, version_state::ready, wait)) << m->reason("b", v);
+  }
+  ASSERT_TRUE(m->wait_for_state("a", 11, version_state::unloaded, wait));
+  ASSERT_TRUE(m->wait_for_state("b", 11, version_state::unloaded, wait));
+  EXPECT_EQ(m->unloads(), 22u);
+  EXPECT_EQ(script->alive.load(), 2);
+  EXPECT_EQ(script->destroyed_on_other_thread.load(), 0);
+}
+
+TEST_F(ModelsManager, OneLoadThreadDrainsItsOwnVersionsWhileALoadWaitsForThem) {
+  // resource_preserving waits for the old version's unload, which only this load thread may do.
+  opts.load_threads = 1;
+  opts.models["big"].mode = swap_mode::resource_preserving;
+  publish_fake(root.path, "big", 1);
+  start();
+  ASSERT_TRUE(m->wait_for_state("big", 1, version_state::ready, wait));
+  auto t0 = std::chrono::steady_clock::now();
+  publish_fake(root.path, "big", 2);
+  m->rescan();
+  ASSERT_TRUE(m->wait_for_state("big", 2, version_state::ready, wait));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // not the 60 s load_timeout
+  EXPECT_EQ(m->state("big", 1), version_state::unloaded);
+  EXPECT_EQ(script->destroyed_on_other_thread.load(), 0);
+}
+
 TEST_F(ModelsManager, IdleTtlUnloadsOnTheInjectedClockAndTheNextUseReloads) {
   auto clk = std::make_shared<manual_clock>();
   opts.clock = clk;

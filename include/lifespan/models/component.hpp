@@ -11,6 +11,7 @@
 //     root: /srv/models            # required
 //     memory_budget: 536870912     # bytes, 0 = unlimited
 //     load_threads: 2
+//     load_nice: 10                # load threads' nice increment (0..19): loads yield to requests
 //     watch: true                  # inotify; rescan_interval is the safety net
 //     rescan_interval: 10s
 //     serve_unlisted: true         # models on disk but not listed below: optional, latest 1

@@ -25,7 +25,8 @@
 // memory. idle_ttl unloads versions not acquired for that long (optional models only); they, and
 // evicted versions, are loaded again on the next acquire_or_load().
 //
-// Threads: load threads (options.load_threads), one reaper thread (unloads + malloc_trim), one
+// Threads: load threads (options.load_threads; they also destroy the versions they built, handed back
+// by the reaper), one reaper thread (routes retired versions, malloc_trim), one
 // housekeeping thread (retries, idle TTL, periodic rescan) and one inotify watcher. Every public member
 // function is thread-safe. acquire() through a model_ref never blocks and never allocates; control
 // calls (load, unload, set_label, ...) take the manager's lock briefly and never wait for a load.
@@ -92,6 +93,10 @@ struct manager_options {
   bool serve_unlisted = true;                    // false: models on disk but not in `models` are ignored
   std::uint64_t memory_budget = 0;               // bytes; 0: unlimited
   int load_threads = 2;
+  // Added to the load threads' nice value (Linux: per thread), 0..19: parsing and warming a new version
+  // then yields the CPU to request threads, so a swap costs readers little. 0: the process's priority.
+  // The reaper keeps the process's priority (malloc_trim holds arena locks readers may need).
+  int load_nice = 10;
   bool watch = true;                             // inotify on the repository
   duration rescan_interval = std::chrono::seconds(10);       // safety net behind inotify
   duration housekeeping_interval = std::chrono::milliseconds(200);  // retries, idle TTL
