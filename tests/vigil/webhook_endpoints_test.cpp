@@ -9,6 +9,7 @@
 #include "delivery/webhook_delivery.hpp"
 #include "delivery_fixture.hpp"
 #include "lifespan/http/server.hpp"
+#include "vigil_process.hpp"
 #include "webhook_receiver.hpp"
 
 namespace vigil::test {
@@ -260,6 +261,30 @@ TEST(vigil_webhooks, endpoints_come_from_every_configuration_source_and_name_the
   service::assemble(full, service::read_layout({.config = config}, false));
   const auto full_graph = full.graph_json().dump();
   EXPECT_NE(full_graph.find("\"webhooks.siem\""), std::string::npos) << full_graph;
+}
+
+// The real command line reads the endpoints before assembling (else every endpoint key would be
+// unknown), and reports a duplicate endpoint with exit code 2.
+TEST(vigil_webhooks, vigil_check_config_assembles_the_endpoints_of_its_file) {
+  temp_dir dir;
+  int run = 0;
+  const auto check = [&](const std::string& yaml) {
+    const auto config = write_config(dir, yaml);
+    const auto output = dir / fmt::format("check-{}.out", ++run);
+    auto p = std::make_unique<vigil_process>(
+        std::vector<std::string>{"check-config", "--config", config.string(), "--set",
+                                 "db.url=sqlite://" + (dir / "v.db").string(), "--set",
+                                 "models.root=" + (dir / "models").string()},
+        output);
+    const int status = p->wait();
+    return std::pair{WIFEXITED(status) ? WEXITSTATUS(status) : -1, p->output()};
+  };
+  auto [ok, ok_out] = check("webhooks:\n  siem: {url: 'https://siem.example/in', batch_size: 200}\n"
+                            "  pager: {url: 'https://pager.example/hook', batch_size: 1, stop_timeout: 2s}\n");
+  EXPECT_EQ(ok, 0) << ok_out;
+  auto [bad, bad_out] = check("webhooks:\n  siem: {url: 'https://siem.example/in'}\n  siem: {url: 'https://x.example/'}\n");
+  EXPECT_EQ(bad, 2) << bad_out;
+  EXPECT_NE(bad_out.find("duplicate key 'siem'"), std::string::npos) << bad_out;
 }
 
 }  // namespace
