@@ -254,6 +254,11 @@ TEST(vigil_webhooks, endpoints_come_from_every_configuration_source_and_name_the
   const auto l = service::read_layout({.config = config, .set = {"webhooks.pager.url=http://127.0.0.1:9/b"}}, false);
   EXPECT_EQ(l.webhook_endpoints, (std::vector<std::string>{"siem", "pager"}));
   EXPECT_EQ(problems_of(config, {"webhooks.pager.url=http://127.0.0.1:9/b"}), "");
+  // The environment too (VIGIL__WEBHOOKS__<NAME>__<KEY>, as a Kubernetes Secret would give a token).
+  ::setenv("VIGIL__WEBHOOKS__FROM_ENV__URL", "http://127.0.0.1:9/c", 1);
+  const auto with_env = service::read_layout({.config = config}, true);
+  ::unsetenv("VIGIL__WEBHOOKS__FROM_ENV__URL");
+  EXPECT_EQ(with_env.webhook_endpoints, (std::vector<std::string>{"siem", "from_env"}));
 
   auto options = quiet({"db.url=sqlite://" + (dir / "v.db").string(), "models.root=" + (dir / "models").string()});
   options.config_file = config;
