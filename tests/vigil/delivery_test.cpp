@@ -1,6 +1,6 @@
 // The delivery framework on a real SQLite file: the outbox written with the alerts, the relay's order,
 // at-least-once delivery across an outage, the bounded backlog, rejected alerts, the lease between two
-// relays of one sink, and a disabled sink's backlog dropped.
+// relays of one sink, a disabled sink's backlog dropped, and relays woken by the store's commits.
 #include "delivery/outbox.hpp"
 #include "delivery/relay.hpp"
 #include "delivery_fixture.hpp"
@@ -167,6 +167,62 @@ TEST(vigil_delivery, disabling_a_sink_drops_its_backlog_and_stops_queueing_for_i
   EXPECT_EQ(d.outbox_rows(), 0);
   EXPECT_EQ(sqlite_reader(d.s.db_file).number("SELECT COUNT(*) FROM vigil_delivery_sinks"), 0);
   EXPECT_EQ(d.rec->calls.load(), 0);  // no relay runs for a disabled sink
+  EXPECT_EQ(d.s.h->stop(), 0);
+}
+
+// The relay wakes when the store commits new alerts: with a poll of a minute, alerts still leave at
+// once (the relay's first round ran at start, so without the wake nothing would move for a minute).
+TEST(vigil_delivery, new_alerts_wake_the_relay_instead_of_waiting_for_its_poll) {
+  temp_dir dir;
+  delivery_service d(dir, {"testsink.poll_interval=60s", "testsink.probe_interval=60s"});
+  ASSERT_TRUE(d.up);
+  ASSERT_TRUE(eventually([&] { return d.rec->calls == 0 && d.status().backlog == 0; }));
+  for (int b = 0; b < 3; ++b) {
+    ASSERT_EQ(d.s.alerts().write(numbered_alerts(b * 10, b * 10 + 10)), 10u);
+    ASSERT_TRUE(eventually([&] { return d.rec->size() == static_cast<std::size_t>(b * 10 + 10); }, 30s))
+        << "batch " << b << ": " << d.rec->size();
+  }
+  EXPECT_EQ(d.rec->snapshot(), numbered_keys(0, 30));
+  EXPECT_EQ(d.s.h->stop(), 0);
+}
+
+// The store's observers: several at once, each removed on its own; a removed one is never called
+// again, a replay (nothing new) calls none, and a throwing one keeps neither the write nor the others.
+TEST(vigil_delivery, the_stores_new_alert_observers_are_independent_and_removable) {
+  temp_dir dir;
+  delivery_service d(dir);
+  ASSERT_TRUE(d.up);
+  auto& store = d.s.alerts();
+  std::atomic<std::size_t> a{0}, b{0};
+  auto first = store.on_new_alerts([&](std::size_t n) { a += n; });
+  auto second = store.on_new_alerts([&](std::size_t n) { b += n; });
+  auto thrower = store.on_new_alerts([](std::size_t) { throw std::runtime_error("observer failure"); });
+  ASSERT_EQ(store.write(numbered_alerts(0, 5)), 5u);
+  EXPECT_EQ(a.load(), 5u);
+  EXPECT_EQ(b.load(), 5u);
+  EXPECT_EQ(store.write(numbered_alerts(0, 5)), 0u);  // a replay: nothing new, nobody called
+  EXPECT_EQ(a.load(), 5u);
+  first.reset();
+  ASSERT_EQ(store.write(numbered_alerts(5, 8)), 3u);
+  EXPECT_EQ(a.load(), 5u);
+  EXPECT_EQ(b.load(), 8u);
+  // Removing one while another thread notifies: reset() returns only once it is not running.
+  std::atomic<bool> in_call{false}, finished{false}, removed{false}, called_after{false};
+  auto slow = store.on_new_alerts([&](std::size_t) {
+    in_call = true;
+    if (removed) called_after = true;
+    std::this_thread::sleep_for(50ms);  // fault injection: a slow observer
+    finished = true;
+  });
+  std::thread writer([&] { (void)store.write(numbered_alerts(8, 9)); });
+  ASSERT_TRUE(eventually([&] { return in_call.load(); }));
+  slow.reset();
+  EXPECT_TRUE(finished.load());  // reset() waited for the call in progress
+  removed = true;
+  writer.join();
+  ASSERT_EQ(store.write(numbered_alerts(9, 10)), 1u);
+  EXPECT_FALSE(called_after.load());
+  EXPECT_EQ(b.load(), 10u);
   EXPECT_EQ(d.s.h->stop(), 0);
 }
 

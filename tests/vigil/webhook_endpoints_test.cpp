@@ -9,6 +9,7 @@
 #include "delivery/webhook_delivery.hpp"
 #include "delivery_fixture.hpp"
 #include "lifespan/http/server.hpp"
+#include "vigil_process.hpp"
 #include "webhook_receiver.hpp"
 
 namespace vigil::test {
@@ -253,6 +254,11 @@ TEST(vigil_webhooks, endpoints_come_from_every_configuration_source_and_name_the
   const auto l = service::read_layout({.config = config, .set = {"webhooks.pager.url=http://127.0.0.1:9/b"}}, false);
   EXPECT_EQ(l.webhook_endpoints, (std::vector<std::string>{"siem", "pager"}));
   EXPECT_EQ(problems_of(config, {"webhooks.pager.url=http://127.0.0.1:9/b"}), "");
+  // The environment too (VIGIL__WEBHOOKS__<NAME>__<KEY>, as a Kubernetes Secret would give a token).
+  ::setenv("VIGIL__WEBHOOKS__FROM_ENV__URL", "http://127.0.0.1:9/c", 1);
+  const auto with_env = service::read_layout({.config = config}, true);
+  ::unsetenv("VIGIL__WEBHOOKS__FROM_ENV__URL");
+  EXPECT_EQ(with_env.webhook_endpoints, (std::vector<std::string>{"siem", "from_env"}));
 
   auto options = quiet({"db.url=sqlite://" + (dir / "v.db").string(), "models.root=" + (dir / "models").string()});
   options.config_file = config;
@@ -260,6 +266,30 @@ TEST(vigil_webhooks, endpoints_come_from_every_configuration_source_and_name_the
   service::assemble(full, service::read_layout({.config = config}, false));
   const auto full_graph = full.graph_json().dump();
   EXPECT_NE(full_graph.find("\"webhooks.siem\""), std::string::npos) << full_graph;
+}
+
+// The real command line reads the endpoints before assembling (else every endpoint key would be
+// unknown), and reports a duplicate endpoint with exit code 2.
+TEST(vigil_webhooks, vigil_check_config_assembles_the_endpoints_of_its_file) {
+  temp_dir dir;
+  int run = 0;
+  const auto check = [&](const std::string& yaml) {
+    const auto config = write_config(dir, yaml);
+    const auto output = dir / fmt::format("check-{}.out", ++run);
+    auto p = std::make_unique<vigil_process>(
+        std::vector<std::string>{"check-config", "--config", config.string(), "--set",
+                                 "db.url=sqlite://" + (dir / "v.db").string(), "--set",
+                                 "models.root=" + (dir / "models").string()},
+        output);
+    const int status = p->wait();
+    return std::pair{WIFEXITED(status) ? WEXITSTATUS(status) : -1, p->output()};
+  };
+  auto [ok, ok_out] = check("webhooks:\n  siem: {url: 'https://siem.example/in', batch_size: 200}\n"
+                            "  pager: {url: 'https://pager.example/hook', batch_size: 1, stop_timeout: 2s}\n");
+  EXPECT_EQ(ok, 0) << ok_out;
+  auto [bad, bad_out] = check("webhooks:\n  siem: {url: 'https://siem.example/in'}\n  siem: {url: 'https://x.example/'}\n");
+  EXPECT_EQ(bad, 2) << bad_out;
+  EXPECT_NE(bad_out.find("duplicate key 'siem'"), std::string::npos) << bad_out;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -93,6 +94,14 @@ void relay::stop() {
   thread_.join();
 }
 
+void relay::wake() {
+  {
+    std::lock_guard lock(wait_mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
 relay_status relay::status() const {
   std::lock_guard lock(mutex_);
   return status_;
@@ -117,7 +126,7 @@ void relay::run(std::stop_token stop) {
       backoff_ = std::min(backoff_ * 2, options_.retry_max);
     }
     std::unique_lock lock(wait_mutex_);
-    wake_.wait_until(lock, stop, wake_at, [] { return false; });
+    wake_.wait_until(lock, stop, wake_at, [this] { return std::exchange(woken_, false); });
   }
   if (renew_at_ == lifespan::time_point{}) return;  // never held
   try {

@@ -6,7 +6,10 @@
 // logged as a warning), then deliver the oldest batch_size alerts and remove the rows the sink
 // confirmed. A failure keeps the rows and retries after a backoff (retry_initial doubling up to
 // retry_max), trimming meanwhile; an empty backlog sleeps poll_interval and probes the destination
-// every probe_interval, so an outage shows before the next alert.
+// every probe_interval, so an outage shows before the next alert. wake() (called when the alert store
+// commits new alerts, see sink_component) starts the next round at once, so alerts written by this
+// process leave without waiting for the poll; the poll remains for other replicas' writes and as a
+// fallback. A wake during a backoff only re-checks the bound: the retry still waits for its time.
 //
 // Guarantees: at-least-once (rows are removed after the sink confirmed them; a crash in between
 // delivers them again), in outbox order per sink, bounded backlog. The pipeline never waits for a
@@ -73,6 +76,9 @@ class relay {
 
   void start();
   void stop();
+  // New alerts may be waiting: run the next round now instead of at the next poll. Quick (a lock and
+  // a notification); any thread. A wake while a round runs is kept for after it, never lost.
+  void wake();
 
   relay_status status() const;
   // Why delivery does not work right now (for check_health); nullopt while it does.
@@ -93,6 +99,7 @@ class relay {
   std::jthread thread_;
   std::mutex wait_mutex_;
   std::condition_variable_any wake_;
+  bool woken_ = false;  // guarded by wait_mutex_
 
   // Only the relay thread touches these.
   lifespan::duration backoff_{};

@@ -17,11 +17,13 @@ void sink_component::start(lifespan::context& ctx) {
   sink_ = make_sink();
   auto r = std::make_shared<relay>(*sink_, store, relay_options_);
   r->start();
+  woken_by_store_ = store.on_new_alerts([r = r.get()](std::size_t) { r->wake(); });
   if (svc_) track(*svc_, r);
   relay_.store(std::move(r));
 }
 
 void sink_component::stop(lifespan::time_point) {
+  woken_by_store_.reset();  // the store calls the relay no more (nor is calling it now)
   if (auto r = relay_.exchange(nullptr)) r->stop();  // joins the relay thread before the sink goes
   sink_.reset();
 }

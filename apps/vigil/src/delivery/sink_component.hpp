@@ -12,7 +12,8 @@
 //   };
 //   svc.add<webhook_delivery>("webhook", &svc).background().depends_on<vigil::service::alert_store>();
 //
-// - Enabled: start() builds the sink and starts its relay. The destination need not be reachable: the
+// - Enabled: start() builds the sink and starts its relay, which the alert store wakes whenever it
+//   commits new alerts (relay::wake), so they leave at once rather than at the next poll. The destination need not be reachable: the
 //   relay retries with backoff and check_health() reports degraded, naming the destination and the
 //   cause, until it delivers again. Alerts keep being stored and queued meanwhile.
 // - Disabled: start() removes the sink's registration and backlog from the outbox (logged with the
@@ -28,6 +29,7 @@
 #include "delivery/relay.hpp"
 #include "delivery/sink.hpp"
 #include "lifespan/core/component.hpp"
+#include "service/alert_store.hpp"
 
 namespace lifespan {
 class service;
@@ -58,7 +60,8 @@ class sink_component : public lifespan::component {
   relay_options relay_options_;
   lifespan::service* svc_;
   std::unique_ptr<alert_sink> sink_;
-  std::atomic<std::shared_ptr<relay>> relay_;  // read by status requests while stop() runs
+  std::atomic<std::shared_ptr<relay>> relay_;
+  service::alert_store::new_alerts_observers::subscription woken_by_store_;  // reset before the relay stops  // read by status requests while stop() runs
 };
 
 }  // namespace vigil::delivery

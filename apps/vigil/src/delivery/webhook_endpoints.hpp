@@ -29,6 +29,11 @@
 // endpoint does not keep queueing alerts nobody delivers. Replicas sharing a database must therefore
 // agree on the endpoints (roll a change out to all of them).
 //
+// The endpoints share the pooled http_client: each relay holds at most one POST in flight (a hung one
+// until its `timeout`), and the client bounds connections per host, so one endpoint cannot take them
+// all; keep http_client.max_connections above the number of endpoints, or hung endpoints could hold
+// every connection.
+//
 // The single-URL `webhook` section (outbox key "webhook", component `webhook`) keeps working
 // unchanged; it is simply one more endpoint.
 #include <optional>

@@ -114,6 +114,12 @@ void alert_store::start(lifespan::context& ctx) {
 }
 
 std::size_t alert_store::write(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also) {
+  const auto added = insert(alerts, also);
+  if (added > 0) new_alerts_.notify(added);  // committed, and the writer connection is back in its pool
+  return added;
+}
+
+std::size_t alert_store::insert(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also) {
   auto w = db_->writer();
   soci::transaction tx(*w);
   std::size_t added = 0;

@@ -20,6 +20,7 @@
 #include "lifespan/core/component.hpp"
 #include "lifespan/data/database.hpp"
 #include "service/alert.hpp"
+#include "service/observer_list.hpp"
 
 namespace soci {
 class session;
@@ -45,6 +46,13 @@ class alert_store : public lifespan::component {
   // Inserts `alerts` (ignoring keys already stored) and runs `also` in the same transaction. Returns
   // how many rows were new. Throws (database_unavailable, soci errors) with the transaction rolled back.
   std::size_t write(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also = {});
+  // Called after each write() that committed new alerts, with their number, on the writing thread
+  // (the delivery relays wake on it, so new alerts leave at once instead of at the next poll). Quick
+  // callbacks only; see observer_list.hpp for the subscription's lifetime. Any thread.
+  using new_alerts_observers = observer_list<std::size_t>;
+  [[nodiscard]] new_alerts_observers::subscription on_new_alerts(std::function<void(std::size_t)> callback) {
+    return new_alerts_.add(std::move(callback));
+  }
 
   alert_page query(const alert_query& q);
   // The stored alerts among `seqs`, by seq ascending (missing ones are left out).
@@ -58,7 +66,9 @@ class alert_store : public lifespan::component {
   static std::vector<lifespan::data::migration> migrations(lifespan::data::backend kind);
 
  private:
+  std::size_t insert(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also);
   lifespan::data::database* db_ = nullptr;
+  new_alerts_observers new_alerts_;
 };
 
 }  // namespace vigil::service
