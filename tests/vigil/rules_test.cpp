@@ -85,6 +85,29 @@ TEST(VigilRules, InvalidPatternNamesTheRuleAndHyperscansError) {
   }
 }
 
+TEST(VigilRules, CheckingAFileWithoutCompilingItFindsTheSameErrors) {
+  const auto good = temp_file("checked.yaml", two_rules);
+  EXPECT_NO_THROW(rule_set::check(good));
+  const auto bad = temp_file("bad.yaml", std::string(two_rules) + R"(
+  - id: broken-paren
+    category: test
+    severity: low
+    field: target
+    pattern: 'union(select'
+)");
+  try {
+    rule_set::check(bad);
+    FAIL() << "an invalid pattern must not pass the check";
+  } catch (const rule_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(bad), std::string::npos) << what;
+    EXPECT_NE(what.find("broken-paren"), std::string::npos) << what;
+    EXPECT_NE(what.find("paren"), std::string::npos) << what;
+  }
+  std::filesystem::remove(good);
+  std::filesystem::remove(bad);
+}
+
 TEST(VigilRules, InvalidRuleFilesAreRejectedWithTheCause) {
   auto expect_error = [](const std::string& yaml, const std::string& needle) {
     try {

@@ -1,11 +1,22 @@
 #include "rules/rule_set.hpp"
 
+#include <cstdlib>
 #include <exception>
 #include <future>
 #include <new>
 
 namespace vigil {
 namespace {
+
+unsigned hyperscan_flags(const rule& r) {
+  return HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL | (r.case_sensitive ? 0u : HS_FLAG_CASELESS);
+}
+
+std::string rejected(std::string_view origin, const rule& r, const char* message) {
+  return "rules file " + std::string(origin) + ": rule '" + r.id + "' (field " +
+         std::string(rule_field_names[static_cast<std::size_t>(r.field)]) + ", pattern '" + r.pattern +
+         "'): Hyperscan: " + message + "; fix or remove the pattern";
+}
 
 int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
   static_cast<std::vector<std::uint32_t>*>(context)->push_back(id);
@@ -39,7 +50,7 @@ std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::
       const auto& r = view.rules_[i];
       if (static_cast<std::size_t>(r.field) != f) continue;
       patterns.push_back(r.pattern.c_str());
-      flags.push_back(HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL | (r.case_sensitive ? 0u : HS_FLAG_CASELESS));
+      flags.push_back(hyperscan_flags(r));
       ids.push_back(static_cast<unsigned>(i));
     }
     if (patterns.empty()) return result;
@@ -50,9 +61,7 @@ std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::
       result.db = nullptr;
       result.error = "rules file " + std::string(origin) + ": ";
       if (error && error->expression >= 0) {
-        const auto& r = view.rules_[ids[static_cast<std::size_t>(error->expression)]];
-        result.error += "rule '" + r.id + "' (field " + std::string(rule_field_names[f]) + ", pattern '" + r.pattern +
-                        "'): Hyperscan: " + error->message + "; fix or remove the pattern";
+        result.error = rejected(origin, view.rules_[ids[static_cast<std::size_t>(error->expression)]], error->message);
       } else {
         result.error += "field " + std::string(rule_field_names[f]) + ": Hyperscan: " +
                         (error ? error->message : "compile failed");
@@ -84,6 +93,19 @@ std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::
 }
 
 std::shared_ptr<const rule_set> rule_set::load(const std::string& path) { return compile(load_rules_file(path), path); }
+
+void rule_set::check(const std::string& path) {
+  for (const auto& r : load_rules_file(path)) {
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* error = nullptr;
+    if (hs_expression_info(r.pattern.c_str(), hyperscan_flags(r), &info, &error) != HS_SUCCESS) {
+      std::string message = rejected(path, r, error ? error->message : "invalid pattern");
+      hs_free_compile_error(error);
+      throw rule_error(message);
+    }
+    std::free(info);  // allocated with Hyperscan's misc allocator, malloc by default
+  }
+}
 
 rule_set::~rule_set() {
   for (auto* db : databases_) hs_free_database(db);

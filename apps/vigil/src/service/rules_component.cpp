@@ -10,7 +10,7 @@ rules_component::options rules_component::read_options(lifespan::config::section
   options o;
   o.path = section.get<std::string>("path", o.path);
   try {
-    (void)rule_set::load(o.path);
+    rule_set::check(o.path);  // cheap: the databases are built once, in start()
   } catch (const std::exception& e) {
     section.report("path", e.what(), "fix the rule named above, or point rules.path at a valid rules file");
   }
