@@ -38,8 +38,7 @@ std::string version_policy::describe() const {
 
 void manager::impl::set_state(model_entry& e, version_record& r, version_state to, std::string reason) {
   if (r.state != to || r.reason != reason) {
-    log.push_back({clk->now(), e.name, r.version, r.state, to, reason});
-    while (log.size() > opts.transition_log) log.pop_front();
+    log.push(clk->now(), e.name, r.version, r.state, to, reason);
   }
   r.state = to;
   r.reason = std::move(reason);
@@ -145,8 +144,7 @@ void manager::impl::reconcile(model_entry& e) {
   }
   if (target && e.serving.peek() != target->live) {
     if (auto* old = e.serving.exchange(target->live)) old->release();
-    log.push_back({clk->now(), e.name, target->version, version_state::ready, version_state::ready, "published"});
-    while (log.size() > opts.transition_log) log.pop_front();
+    log.push(clk->now(), e.name, target->version, version_state::ready, version_state::ready, "published");
     cv.notify_all();
   }
 

@@ -174,6 +174,21 @@ TEST_F(ModelsManager, LoadThreadsAreNamedAndYieldTheCpuByLoadNice) {
   }
 }
 
+TEST_F(ModelsManager, TransitionLogKeepsTheNewestEntriesUpToItsBoundIncludingLabels) {
+  opts.transition_log = 5;
+  publish_fake(root.path, "m", 1);
+  start();
+  ASSERT_TRUE(m->wait_for_state("m", 1, version_state::ready, wait));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(m->set_label("m", "stable", 1).ok());
+  ASSERT_TRUE(m->set_label("m", "canary", 1).ok());
+  auto log = m->transitions(100);
+  ASSERT_EQ(log.size(), 5u) << log.dump();
+  EXPECT_EQ(log.back()["reason"], "label 'canary'");  // newest last
+  EXPECT_EQ(log.front()["reason"], "label 'stable'");  // older entries were overwritten
+  EXPECT_EQ(m->transitions(2).size(), 2u);
+  EXPECT_EQ(m->transitions(2).back()["reason"], "label 'canary'");
+}
+
 TEST_F(ModelsManager, InvalidOptionsAreRejectedWithTheModelAndTheFix) {
   opts.models["fraud"].required = true;
   opts.models["fraud"].idle_ttl = 10s;
