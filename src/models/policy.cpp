@@ -104,7 +104,7 @@ void manager::impl::unpublish(model_entry& e, version_record& r, std::string rea
   r.live = nullptr;
   r.parked = r.parked || park;
   set_state(e, r, version_state::draining, std::move(reason));
-  live->release();  // the reaper sets `unloaded` once the last handle is gone
+  live->release();  // `unloaded` once the last handle is gone and its load thread destroyed it
 }
 
 void manager::impl::reconcile(model_entry& e) {

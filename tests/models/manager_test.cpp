@@ -30,7 +30,7 @@ TEST_F(ModelsManager, LatestOnePublishesNewestAndOldVersionFinishesInFlightReque
   EXPECT_EQ(m->state("m", 1), version_state::draining);
   EXPECT_EQ(score(old), 1.0f);
   EXPECT_EQ(script->alive.load(), 2);
-  old.reset();  // the last release: the reaper unloads v1
+  old.reset();  // the last release: v1 is unloaded (on the load thread that built it)
   ASSERT_TRUE(m->wait_for_state("m", 1, version_state::unloaded, wait));
   EXPECT_NE(m->reason("m", 1).find("superseded by version 2"), std::string::npos) << m->reason("m", 1);
   EXPECT_EQ(script->alive.load(), 1);
