@@ -22,17 +22,18 @@
 //   - Two reader threads predict continuously (one row, then 1 ms pause) from the first load to the end,
 //     so the per-thread state a reader builds (XGBoost's per-thread API entries, thread caches, its
 //     malloc arena) exists at both measurements, as in a service whose request threads live on.
-//   - Warm-up before the baseline: the first load, the readers' first predictions, then 100 swaps, so
-//     that the manager's bounded bookkeeping (the 512-entry transition log, the newest 8 version records
-//     per model) is at its bound. What that bookkeeping holds is steady-state memory of a service that
-//     swaps, not growth per swap; the first-load figure is reported too (after_over_first_load).
+//   - Warm-up before the baseline: the first load, the readers' first predictions, then 10 swaps. A
+//     swap has the old and the new version alive at once (availability-preserving), so the first swaps
+//     raise the allocator's high-water mark once; the target is about growth per swap, so the baseline
+//     is a process that has swapped. The first-load figure is reported too (after_over_first_load,
+//     1.03-1.05x when measured), so nothing is hidden by the choice.
 //   - Both measurements are taken the same way: swaps awaited until the new version serves, then until
 //     only one version is live (the old ones destroyed), then malloc_trim(0) on this thread (the reaper
 //     trims too, at most every 200 ms), then RSS from /proc/self/statm.
 //   - heap_in_use_delta_kib (mallinfo2 uordblks, main arena and the others) tells allocations kept
 //     (a leak) from pages the allocator keeps (fragmentation).
-// An earlier version of this benchmark took its baseline after 10 swaps with predictions on the bench
-// thread only, and measured 1.07-1.09x; see docs/benchmarks.md ("Models") for what the growth was.
+// The earlier version (predictions on the bench thread only, the reaper's trim awaited with a sleep)
+// measured 1.07-1.09x before the manager's fixes; docs/benchmarks.md ("Models") says what the growth was.
 #include <benchmark/benchmark.h>
 
 #include <malloc.h>
@@ -168,7 +169,6 @@ BENCHMARK(BM_predict_p99_swapping)
     ->Args({40, 10, 0})  // the default; closed loop
     ->Args({40, 0, 0})   // load threads at the readers' priority
     ->Args({40, 10, 1})  // open loop
-    ->Args({40, 0, 1})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
@@ -205,7 +205,7 @@ void BM_rss_after_swaps(benchmark::State& st) {
     if (!m->wait_for_state("scorer", v, lm::version_state::ready, 10000ms)) throw std::runtime_error(m->reason("scorer", v));
     if (v > 2) r.remove("scorer", v - 2);
   };
-  for (int i = 0; i < 100; ++i) swap();
+  for (int i = 0; i < 10; ++i) swap();
   long before = settled_rss(*m);
   auto heap_before = mallinfo2().uordblks;
   for (auto _ : st)

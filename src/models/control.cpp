@@ -149,7 +149,7 @@ outcome manager::set_label(std::string_view model, std::string_view label, std::
   target->version = version;
   target->active = true;
   if (auto* old = target->published.exchange(r.live)) old->release();
-  i.log.push_back({i.clk->now(), e->name, version, r.state, r.state, "label '" + std::string(label) + "'"});
+  i.log.push(i.clk->now(), e->name, version, r.state, r.state, "label '" + std::string(label) + "'");
   i.reconcile(*e);
   return {200, "", "label '" + std::string(label) + "' -> version " + std::to_string(version)};
 }

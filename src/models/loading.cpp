@@ -211,7 +211,7 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version, int self) {
     if (auto refused = admit(e, r, estimate); !refused.empty()) throw load_error(refused, false);
     reserved_bytes += estimate;
     reserved = true;
-    // Evicted versions had no handles: wait briefly for the reaper to return their memory.
+    // Evicted versions had no handles: wait briefly for their unload (this thread's own meanwhile).
     if (opts.memory_budget)
       wait_unloading(lock, self, std::chrono::steady_clock::now() + std::chrono::seconds(5),
                      [&] { return stopping || used_bytes + reserved_bytes <= opts.memory_budget; });

@@ -31,7 +31,11 @@ handle model_ref::acquire(std::string_view label) const noexcept {
 const std::string& model_ref::name() const noexcept { return e_->name; }
 
 manager::impl::impl(manager_options o, loader_registry l)
-    : opts(std::move(o)), loaders(std::move(l)), clk(opts.clock ? opts.clock : steady()), repo(opts.root) {}
+    : opts(std::move(o)),
+      loaders(std::move(l)),
+      clk(opts.clock ? opts.clock : steady()),
+      repo(opts.root),
+      log(opts.transition_log) {}
 
 model_entry* manager::impl::find(std::string_view name) const {
   std::shared_lock lock(names_mu);

@@ -108,9 +108,9 @@ std::vector<MetricFamily> metrics_collector::Collect() const {
                  {value(memory["reserved_bytes"].get<double>(), {}, MetricType::Gauge)}});
   out.push_back({"lifespan_models_memory_budget_bytes", "The memory budget (0: unlimited)", MetricType::Gauge,
                  {value(memory["budget_bytes"].get<double>(), {}, MetricType::Gauge)}});
-  out.push_back({"lifespan_models_live_versions", "Loaded versions not yet destroyed by the reaper", MetricType::Gauge,
+  out.push_back({"lifespan_models_live_versions", "Loaded versions not yet destroyed", MetricType::Gauge,
                  {value(static_cast<double>(manager_->live_versions()), {}, MetricType::Gauge)}});
-  out.push_back({"lifespan_models_unloads_total", "Versions the reaper destroyed", MetricType::Counter,
+  out.push_back({"lifespan_models_unloads_total", "Versions destroyed (unloaded)", MetricType::Counter,
                  {value(static_cast<double>(manager_->unloads()), {}, MetricType::Counter)}});
   return out;
 }

@@ -38,8 +38,7 @@ std::string version_policy::describe() const {
 
 void manager::impl::set_state(model_entry& e, version_record& r, version_state to, std::string reason) {
   if (r.state != to || r.reason != reason) {
-    log.push_back({clk->now(), e.name, r.version, r.state, to, reason});
-    while (log.size() > opts.transition_log) log.pop_front();
+    log.push(clk->now(), e.name, r.version, r.state, to, reason);
   }
   r.state = to;
   r.reason = std::move(reason);
@@ -105,7 +104,7 @@ void manager::impl::unpublish(model_entry& e, version_record& r, std::string rea
   r.live = nullptr;
   r.parked = r.parked || park;
   set_state(e, r, version_state::draining, std::move(reason));
-  live->release();  // the reaper sets `unloaded` once the last handle is gone
+  live->release();  // `unloaded` once the last handle is gone and its load thread destroyed it
 }
 
 void manager::impl::reconcile(model_entry& e) {
@@ -145,8 +144,7 @@ void manager::impl::reconcile(model_entry& e) {
   }
   if (target && e.serving.peek() != target->live) {
     if (auto* old = e.serving.exchange(target->live)) old->release();
-    log.push_back({clk->now(), e.name, target->version, version_state::ready, version_state::ready, "published"});
-    while (log.size() > opts.transition_log) log.pop_front();
+    log.push(clk->now(), e.name, target->version, version_state::ready, version_state::ready, "published");
     cv.notify_all();
   }
 

@@ -1,4 +1,5 @@
-// Handles, slots and the reaper: the only code on request threads, and the thread that unloads.
+// Handles, slots and the reaper: the only code on request threads, and the thread that hands retired
+// versions back to the load thread that built them (which destroys them) and trims the heap.
 #include <malloc.h>
 #include <pthread.h>
 

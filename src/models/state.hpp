@@ -77,9 +77,43 @@ struct model_entry {
 struct transition_event {
   time_point at;
   std::string model;
-  std::uint64_t version;
-  version_state from, to;
+  std::uint64_t version = 0;
+  version_state from = version_state::on_disk, to = version_state::on_disk;
   std::string reason;
+};
+
+// The newest `capacity` transitions, oldest first. A ring allocated once, whose slots keep their
+// strings' capacity: in steady state recording a transition allocates nothing. (As a deque of fresh
+// strings, allocated on whichever thread made the transition, the log scattered small blocks among
+// freed model pages and, while it filled up, pinned ~0.9 MB that malloc_trim could not return.)
+// Not thread-safe: under manager::impl::mu.
+class transition_ring {
+ public:
+  explicit transition_ring(std::size_t capacity) : slots_(capacity) {
+    for (auto& s : slots_) {
+      s.model.reserve(32);
+      s.reason.reserve(96);
+    }
+  }
+  void push(time_point at, const std::string& model, std::uint64_t version, version_state from, version_state to,
+            std::string_view reason) {
+    if (slots_.empty()) return;
+    auto& s = slots_[(first_ + size_) % slots_.size()];
+    if (size_ < slots_.size()) ++size_;
+    else first_ = (first_ + 1) % slots_.size();
+    s.at = at;
+    s.model.assign(model);
+    s.version = version;
+    s.from = from;
+    s.to = to;
+    s.reason.assign(reason);
+  }
+  std::size_t size() const noexcept { return size_; }
+  const transition_event& operator[](std::size_t k) const { return slots_[(first_ + k) % slots_.size()]; }
+
+ private:
+  std::vector<transition_event> slots_;
+  std::size_t first_ = 0, size_ = 0;
 };
 
 struct manager::impl {
@@ -98,7 +132,7 @@ struct manager::impl {
   std::uint64_t used_bytes = 0;      // measured bytes of versions not yet reaped
   std::uint64_t reserved_bytes = 0;  // estimates of loads in progress
   std::deque<std::pair<detail::model_entry*, std::uint64_t>> jobs;
-  std::deque<transition_event> log;
+  transition_ring log{0};  // sized from opts in the constructor
   bool stopping = false;
 
   std::mutex scan_mu;  // one scan at a time

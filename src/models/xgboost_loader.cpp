@@ -116,8 +116,9 @@ class xgboost_loader final : public loader {
                std::to_string(schema.size()) + "; fix the manifest's \"features\"",
            true);
     // No XGBoosterSaveModelToBuffer here to size the model: its output stays in a thread-local map of
-    // the calling thread keyed by the booster, which XGBoosterFree (on the reaper) never erases, so
-    // every load would leak a copy of the model. The manager measures the allocator instead.
+    // the calling thread keyed by the booster, held until XGBoosterFree runs on this same thread (the
+    // manager does destroy versions on their load thread, but a copy of the model would stay resident
+    // all that time). The manager measures the allocator instead.
     if (stop.stop_requested()) fail("load cancelled", false);
     return std::make_unique<xgboost_servable>(x, booster, features, 0);
   }

@@ -30,7 +30,7 @@ TEST_F(ModelsManager, LatestOnePublishesNewestAndOldVersionFinishesInFlightReque
   EXPECT_EQ(m->state("m", 1), version_state::draining);
   EXPECT_EQ(score(old), 1.0f);
   EXPECT_EQ(script->alive.load(), 2);
-  old.reset();  // the last release: the reaper unloads v1
+  old.reset();  // the last release: v1 is unloaded (on the load thread that built it)
   ASSERT_TRUE(m->wait_for_state("m", 1, version_state::unloaded, wait));
   EXPECT_NE(m->reason("m", 1).find("superseded by version 2"), std::string::npos) << m->reason("m", 1);
   EXPECT_EQ(script->alive.load(), 1);
@@ -172,6 +172,21 @@ TEST_F(ModelsManager, LoadThreadsAreNamedAndYieldTheCpuByLoadNice) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("models.load_nice must be 0..19"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(ModelsManager, TransitionLogKeepsTheNewestEntriesUpToItsBoundIncludingLabels) {
+  opts.transition_log = 5;
+  publish_fake(root.path, "m", 1);
+  start();
+  ASSERT_TRUE(m->wait_for_state("m", 1, version_state::ready, wait));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(m->set_label("m", "stable", 1).ok());
+  ASSERT_TRUE(m->set_label("m", "canary", 1).ok());
+  auto log = m->transitions(100);
+  ASSERT_EQ(log.size(), 5u) << log.dump();
+  EXPECT_EQ(log.back()["reason"], "label 'canary'");  // newest last
+  EXPECT_EQ(log.front()["reason"], "label 'stable'");  // older entries were overwritten
+  EXPECT_EQ(m->transitions(2).size(), 2u);
+  EXPECT_EQ(m->transitions(2).back()["reason"], "label 'canary'");
 }
 
 TEST_F(ModelsManager, InvalidOptionsAreRejectedWithTheModelAndTheFix) {

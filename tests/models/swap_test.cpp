@@ -112,7 +112,7 @@ TEST_F(ModelsSwap, SwapEvery20msUnderLoadDropsNothingAndUnloadsEveryReplacedVers
   EXPECT_GT(predictions.load(), 100u);
   EXPECT_EQ(highest_seen.load(), version);
   EXPECT_GT(version, 20u);
-  // Every replaced version is unloaded by the reaper: one live version is left.
+  // Every replaced version is unloaded: one live version is left.
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (m.live_versions() != 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(m.live_versions(), 1u);

@@ -10,8 +10,9 @@
 //      and name it in the manifest: "loader": "myformat".
 //
 // Threads: a loader instance is used by one load thread, once (construct, estimate, load, warmup),
-// then destroyed. The servable it produced lives on, shared by request threads, until the reaper
-// thread destroys it after the last handle is released.
+// then destroyed. The servable it produced lives on, shared by request threads, until that same load
+// thread destroys it after the last handle is released (a library's per-thread state keyed by the
+// object, such as XGBoost's, is then released with it).
 #include <cstddef>
 #include <functional>
 #include <map>

@@ -55,7 +55,7 @@ enum class version_state : std::uint8_t {
   loading,
   warming,
   ready,     // loaded and warmed; published where the policy says
-  draining,  // unpublished; handles still hold it; the reaper unloads it after the last release
+  draining,  // unpublished; handles still hold it; unloaded after the last release
   unloaded,  // memory returned (superseded, evicted, idle, unloaded on request: see the reason)
   failed,    // the last load failed (see the reason; retrying when retry_at is set)
   invalid,   // invalid on disk (bad manifest or checksum): never loaded
@@ -174,8 +174,8 @@ class manager {
   std::optional<version_state> state(std::string_view model, std::uint64_t version) const;
   std::string reason(std::string_view model, std::uint64_t version) const;
   std::uint64_t used_bytes() const;      // loaded (measured) + being loaded (estimated)
-  std::uint64_t live_versions() const;   // loaded versions not yet destroyed by the reaper
-  std::uint64_t unloads() const;         // versions the reaper destroyed
+  std::uint64_t live_versions() const;   // loaded versions not yet destroyed
+  std::uint64_t unloads() const;         // versions destroyed (by their load thread, or the reaper at stop)
 
   nlohmann::json list() const;                        // every model with its serving version and labels
   std::optional<nlohmann::json> show(std::string_view model) const;  // versions, states, stats, manifest
