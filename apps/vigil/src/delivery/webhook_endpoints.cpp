@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "delivery/outbox.hpp"
-#include "delivery/webhook_sink.hpp"
 #include "service/alert_store.hpp"
 
 namespace vigil::delivery {
@@ -29,7 +28,7 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
-constexpr std::string_view sink_prefix = "webhook:";
+constexpr std::string_view sink_prefix = "webhook:";  // of webhook_sink::sink_name(<endpoint>)
 
 }  // namespace
 
