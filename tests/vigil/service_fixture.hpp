@@ -155,11 +155,12 @@ class grab_all : public lifespan::component {
 // loopback port, following `logs`. Extra overrides come last and win.
 class service_under_test {
  public:
+  // `config`: a configuration file under the overrides (none when empty).
   service_under_test(const temp_dir& dir, std::vector<std::string> logs, std::vector<std::string> extra = {},
-                     const std::function<void(lifespan::service&)>& add = {})
-      : db_file(dir / "vigil.db"), svc("vigil", quiet(overrides(dir, logs, extra))) {
+                     const std::function<void(lifespan::service&)>& add = {}, const std::filesystem::path& config = {})
+      : db_file(dir / "vigil.db"), svc("vigil", with_file(quiet(overrides(dir, logs, extra)), config)) {
     // As `vigil serve` does: the components the configuration names (webhook endpoints) first.
-    service::assemble(svc, service::read_layout({.set = overrides(dir, logs, extra)}, false));
+    service::assemble(svc, service::read_layout({.config = config, .set = overrides(dir, logs, extra)}, false));
     if (add) add(svc);
     svc.add<grab_all>("grab", parts).ready_gating()
         .depends_on<service::pipeline>().depends_on<service::tailer>()
@@ -187,6 +188,10 @@ class service_under_test {
   bool up = false;
 
  private:
+  static lifespan::service_options with_file(lifespan::service_options o, const std::filesystem::path& config) {
+    o.config_file = config;
+    return o;
+  }
   static std::vector<std::string> overrides(const temp_dir& dir, const std::vector<std::string>& logs,
                                             const std::vector<std::string>& extra) {
     std::string paths = "[";

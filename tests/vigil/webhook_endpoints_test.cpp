@@ -292,5 +292,46 @@ TEST(vigil_webhooks, vigil_check_config_assembles_the_endpoints_of_its_file) {
   EXPECT_NE(bad_out.find("duplicate key 'siem'"), std::string::npos) << bad_out;
 }
 
+// SIGHUP: an unchanged endpoint reports nothing; a changed one, or a changed set of endpoints, says
+// that applying it takes a restart (naming the component), and delivery goes on as configured.
+TEST(vigil_webhooks, a_reload_names_the_endpoint_changes_that_take_a_restart) {
+  temp_dir dir;
+  hook h;
+  const auto config = write_config(dir, "webhooks: {siem: {url: '" + h.r.url() + "', timeout: 2s}}\n");
+  service_under_test s(dir, {(dir / "access.log").string()}, fast_relay("webhooks.siem"), {}, config);
+  ASSERT_TRUE(s.up);
+  std::size_t reloads = 0;
+  const auto reload = [&] {
+    s.svc.request_reload();
+    ++reloads;
+    EXPECT_TRUE(s.h->wait_for([&](const std::vector<lifespan::lifecycle_event>& events) {
+      return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [](const auto& e) {
+               return e.kind == lifespan::event_kind::reload_finished;
+             })) >= reloads;
+    }));
+    std::string detail;
+    for (const auto& e : s.h->events())
+      if (e.kind == lifespan::event_kind::reload_finished) detail = e.detail;
+    return detail;
+  };
+  auto detail = reload();
+  EXPECT_EQ(detail.find("webhooks"), std::string::npos) << detail;
+
+  write_config(dir, "webhooks: {siem: {url: '" + h.r.url() + "', timeout: 3s}}\n");
+  detail = reload();
+  EXPECT_NE(detail.find("webhooks.siem: does not support reload; restart to apply"), std::string::npos) << detail;
+
+  write_config(dir, "webhooks: {siem: {url: '" + h.r.url() + "', timeout: 2s}, pager: {url: '" + h.r.url() + "'}}\n");
+  detail = reload();
+  EXPECT_NE(detail.find("webhooks: does not support reload; restart to apply"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("webhooks.siem"), std::string::npos) << detail;
+
+  append(dir / "access.log", log_lines(0, 80, 8));  // still delivering to siem alone
+  ASSERT_TRUE(s.wait_stored(80));
+  ASSERT_TRUE(eventually([&] { return h.accepted_keys().size() == 10; })) << h.accepted_keys().size();
+  EXPECT_EQ(h.accepted_keys(), stored_keys(s.alerts()));
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
 }  // namespace
 }  // namespace vigil::test

@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "delivery/outbox.hpp"
-#include "delivery/webhook_sink.hpp"
 #include "service/alert_store.hpp"
 
 namespace vigil::delivery {
@@ -29,7 +28,7 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
-constexpr std::string_view sink_prefix = "webhook:";
+constexpr std::string_view sink_prefix = "webhook:";  // of webhook_sink::sink_name(<endpoint>)
 
 }  // namespace
 
@@ -60,12 +59,17 @@ webhook_endpoints::options webhook_endpoints::read_options(lifespan::config::sec
       (void)s.has(key);  // reported once, not again as an unknown key
       continue;
     }
-    if (!s.child(key).exists()) {
+    auto endpoint = s.child(key);
+    if (!endpoint.exists()) {
       s.report(key, "a webhook endpoint must be a section of settings named after the endpoint",
                fmt::format("one section per endpoint, for example webhooks: {{{}: {{url: https://hooks.example/vigil}}}}",
                            key == "endpoints" ? std::string("siem") : key));
       continue;
     }
+    // The endpoint's own component (registered before this one) has read its section and reported
+    // its unknown keys. An endpoint without a component (added since the start: a reload) must not
+    // be reported key by key as unknown: reload() says that it takes a restart.
+    for (const auto& k : endpoint.keys()) (void)endpoint.has(k);
     o.names.push_back(key);
   }
   return o;
