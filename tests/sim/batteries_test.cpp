@@ -42,14 +42,7 @@ TEST(SimBatteries, EveryAcceptedEventIsInTheDatabaseAfterSigterm) {
                              "telemetry: {spool_dir: \"" + (dir / "spool").string() + "\", batch_delay: 20ms}\n" +
                              "api: {start: 10ms}\n");
   process p({LIFESPAN_SIM_BINARY, "--config", config, "--serve"});
-  std::string address;
-  for (const auto deadline = steady::now() + 20s; address.empty() && steady::now() < deadline;) {
-    std::ifstream in(address_file);
-    in >> address;
-    if (address.empty()) std::this_thread::sleep_for(2ms);
-  }
-  ASSERT_FALSE(address.empty()) << p.err();
-  const auto port = static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+  const auto port = await_listening_port(address_file, p);
   // /events needs the store: 503 naming it until it is up, then 202.
   reply r;
   for (const auto deadline = steady::now() + 20s; steady::now() < deadline;) {

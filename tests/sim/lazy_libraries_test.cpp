@@ -46,14 +46,7 @@ TEST(SimLibraries, ServingWithSqliteLoadsItOnOpeningAndNeverLoadsLibpqOrXgboost)
       "sim-libraries-none.yaml", "http: {address: 127.0.0.1, port: 0, address_file: " + address_file + "}\n" +
                                      "shutdown: {readiness_delay: 0s}\n" + "database: {url: \"sqlite://" +
                                      (dir / "sim.db").string() + "\"}\n" + "api: {start: 10ms}\n")));
-  std::string address;
-  for (const auto deadline = steady::now() + 20s; address.empty() && steady::now() < deadline;) {
-    std::ifstream in(address_file);
-    in >> address;
-    if (address.empty()) std::this_thread::sleep_for(2ms);
-  }
-  ASSERT_FALSE(address.empty()) << p.err();
-  const auto port = static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+  const auto port = await_listening_port(address_file, p);
   reply r;
   for (const auto deadline = steady::now() + 20s; steady::now() < deadline; std::this_thread::sleep_for(5ms))
     if ((r = fetch(port, "/readyz")).status == 200) break;

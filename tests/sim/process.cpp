@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -101,6 +102,19 @@ std::string write_temp_file(const std::string& name, const std::string& content)
   const std::string path = ::testing::TempDir() + "/" + name;
   std::ofstream(path) << content;
   return path;
+}
+
+std::uint16_t await_listening_port(const std::string& address_file, const process& p,
+                                   std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string address;
+  for (; address.empty(); std::this_thread::sleep_for(std::chrono::milliseconds(1))) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("the server did not listen (no " + address_file + "): " + p.err());
+    std::ifstream in(address_file);
+    in >> address;
+  }
+  return static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
 }
 
 }  // namespace lifespan::test

@@ -3,6 +3,7 @@
 // (poll on the child's output, waitpid), each bounded by a deadline so a broken build fails instead
 // of hanging.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,5 +38,10 @@ class process {
 };
 
 std::string write_temp_file(const std::string& name, const std::string& content);
+
+// The port the server of `p` listens on, read from its http.address_file (renamed into place, complete,
+// once the listener is open); throws with the child's stderr if it does not appear within `timeout`.
+std::uint16_t await_listening_port(const std::string& address_file, const process& p,
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace lifespan::test

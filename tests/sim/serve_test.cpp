@@ -27,14 +27,7 @@ struct served_sim {
     const auto config = write_temp_file(name + ".yaml", "http: {address: 127.0.0.1, port: 0, threads: 8, address_file: " +
                                                             address_file + "}\n" + graph);
     p = std::make_unique<process>(std::vector<std::string>{sim, "--config", config, "--serve"});
-    // The address file appears (renamed into place, complete) once the server listens.
-    std::string address;
-    for (const auto deadline = steady::now() + 20s; address.empty(); std::this_thread::sleep_for(1ms)) {
-      if (steady::now() > deadline) throw std::runtime_error("lifespan-sim did not listen: " + p->err());
-      std::ifstream in(address_file);
-      in >> address;
-    }
-    port = static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+    port = await_listening_port(address_file, *p);
   }
   // Polls (a fresh connection every few milliseconds) until `target` answers `status`.
   bool await(const std::string& target, int status, std::chrono::milliseconds timeout = 20s) const {
