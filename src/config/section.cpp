@@ -107,6 +107,27 @@ bool section::exists() const noexcept {
   return n != nullptr && n->is_section();
 }
 
+namespace {
+
+bool same_node(const detail::node& a, const detail::node& b) {
+  if (a.type != b.type || a.text != b.text || a.items.size() != b.items.size() || a.entries.size() != b.entries.size())
+    return false;
+  for (std::size_t i = 0; i < a.items.size(); ++i)
+    if (!same_node(a.items[i], b.items[i])) return false;
+  for (std::size_t i = 0; i < a.entries.size(); ++i)
+    if (a.entries[i].key != b.entries[i].key || !same_node(a.entries[i].value, b.entries[i].value)) return false;
+  return true;
+}
+
+}  // namespace
+
+bool section::same_content(const section& other) const {
+  const detail::node* a = node_ ? node_->resolve() : nullptr;
+  const detail::node* b = other.node_ ? other.node_->resolve() : nullptr;
+  if (!a || !b) return a == b;
+  return same_node(*a, *b);
+}
+
 bool section::has(std::string_view key) const {
   if (!node_) return false;
   {

@@ -6,7 +6,8 @@
 
 namespace lifespan::detail {
 
-void runtime::reload_components(std::shared_ptr<config::document> doc, std::vector<std::string> errors) {
+void runtime::reload_components(std::shared_ptr<config::document> doc,
+                                std::shared_ptr<const config::document> started_with, std::vector<std::string> errors) {
   if (!doc) {
     emit(event_kind::reload_finished, nullptr, fmt::format("{}", fmt::join(errors, "; ")));
     return;
@@ -21,12 +22,14 @@ void runtime::reload_components(std::shared_ptr<config::document> doc, std::vect
     if (!n->current.object || !is_usable(n->state())) continue;
     ++t->pending;
     ++n->side_hooks;
-    pool_->submit([this, n, doc, t, owner, attempt = n->attempt, object = n->current.object]() mutable {
+    pool_->submit([this, n, doc, started_with, t, owner, attempt = n->attempt, object = n->current.object]() mutable {
       std::string outcome;
       try {
         config::error_list section_errors;
         auto section = doc->get(n->name(), section_errors);
-        if (!object->reload(section) && section.exists()) outcome = fmt::format("{}: does not support reload; restart to apply", n->name());
+        if (!object->reload(section) && section.exists() &&
+            !(started_with && section.same_content(started_with->get(n->name(), section_errors))))
+          outcome = fmt::format("{}: does not support reload; restart to apply", n->name());
       } catch (const std::exception& e) {
         outcome = fmt::format("{}: rejected the new configuration: {}", n->name(), e.what());
       } catch (...) {  // as for every other hook: an exception escaping a pool thread would terminate

@@ -54,7 +54,10 @@ class runtime {
   lifespan::timeline timeline() const;
 
   // Supervisor thread: applies a validated configuration to every usable component that supports it.
-  void reload_components(std::shared_ptr<config::document> doc, std::vector<std::string> errors);
+  // `started_with` is the document the service started on: a component that cannot reload is
+  // reported only when its section differs from it (it runs on that section until restarted).
+  void reload_components(std::shared_ptr<config::document> doc, std::shared_ptr<const config::document> started_with,
+                         std::vector<std::string> errors);
   void emit(event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0);
 
  private:

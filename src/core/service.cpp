@@ -41,6 +41,7 @@ struct service::impl {
   std::atomic<int> signals_seen{0};
 
   std::vector<std::string> config_defaults;
+  std::shared_ptr<const config::document> started_with;  // set by run() before signals can reload
 
   detail::config_source source() const {
     return {name, options.config_file, options.config_overrides, options.read_environment, config_defaults};
@@ -144,6 +145,7 @@ int service::run() {
   }
   {
     std::lock_guard lock(impl_->runtime_mutex);
+    impl_->started_with = prepared->document;
     impl_->runtime = std::make_unique<detail::runtime>(impl_->registrations, std::move(prepared->components),
                                                        prepared->graph, s, impl_->options.clock, std::move(listeners));
     impl_->live.store(impl_->runtime.get(), std::memory_order_release);
@@ -187,7 +189,7 @@ void service::impl::reload() {
   (void)detail::read_runtime_settings(*doc, errors);
   if (problems.empty()) (void)detail::read_sections(registrations, *doc, problems);
   if (!problems.empty()) doc = nullptr;  // sequenced before the move below
-  runtime->reload_components(std::move(doc), std::move(problems));
+  runtime->reload_components(std::move(doc), started_with, std::move(problems));
 }
 
 void service::request_shutdown(int exit_code) {

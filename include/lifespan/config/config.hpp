@@ -54,6 +54,8 @@ class section {
   const std::string& path() const noexcept { return path_; }  // "db", "shutdown", "" for the root
   bool exists() const noexcept;                               // false when the document has no such section
   bool has(std::string_view key) const;                       // marks the key as known
+  // Same keys, values and order as `other` (where they were written does not count).
+  bool same_content(const section& other) const;
 
   // Supported T: bool, std::int64_t, int, double, std::string, duration, std::vector<std::string>.
   template <class T> T get(std::string_view key, T fallback);
