@@ -32,7 +32,8 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
   for (std::size_t i = 0; i < count && roots < prestarted; ++i)
     if (graph.required[i].size() == 0 && graph.effective[i] != criticality::lazy) ++roots;
   pool_->prestart(roots);
-  storage_.reset(new node[count]);  // default-initialised: members have their own initialisers
+  storage_.reset(new node[count]);
+  first_completions_.reset(new completion_state[count]);  // default-initialised: members have their own initialisers
   nodes_.reserve(count);
   std::vector<std::size_t> required_by_count(count, 0);
   std::size_t required = 0, optional = 0, dependents = 0;
@@ -131,9 +132,7 @@ void runtime::emit(event_kind kind, const node* n, std::string detail, duration 
   for (auto& l : listeners_) l(e);
 }
 
-void runtime::set_state(node& n, component_state s, std::string reason) {
-  const component_state old = n.state();
-  if (old == s && reason.empty()) return;
+void runtime::count_transition(node& n, component_state old, component_state s) {
   const bool was_usable = is_usable(old), now_usable = is_usable(s);
   if (was_usable != now_usable) {
     const int delta = now_usable ? -1 : 1;
@@ -142,16 +141,15 @@ void runtime::set_state(node& n, component_state s, std::string reason) {
   }
   const auto troubled = [](component_state c) { return c == component_state::degraded || c == component_state::failed; };
   if (troubled(old) != troubled(s)) troubled_count_.fetch_add(troubled(s) ? 1 : -1, std::memory_order_relaxed);
-  {
-    std::lock_guard lock(n.shown_mutex);
-    n.pub.state.store(s, std::memory_order_release);
-    if (old != s) n.shown.since = loop_->now();
-    n.shown.state = s;
-    n.line.state = s;
-    if (!reason.empty()) n.shown.reason = std::move(reason);
-    if (s == component_state::failed) ++n.failures_seen;
-  }
-  n.changed.notify_all();
+}
+
+void runtime::show_state(node& n, component_state old, component_state s, std::string reason) {
+  n.pub.state.store(s, std::memory_order_release);
+  if (old != s) n.shown.since = loop_->now();
+  n.shown.state = s;
+  n.line.state = s;
+  if (!reason.empty()) n.shown.reason = std::move(reason);
+  if (s == component_state::failed) ++n.failures_seen;
 }
 
 void runtime::set_service_state(service_state s) {

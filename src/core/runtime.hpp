@@ -61,8 +61,18 @@ class runtime {
   friend struct completion_state;  // delivers an asynchronous start's outcome
   // startup.cpp
   void begin_startup();
-  void try_start(node& n);
-  void start_attempt(node& n);
+  // When a component's required dependencies became usable: for its timeline entry.
+  struct readiness {
+    duration at{};
+    const node* blocker = nullptr;  // the dependency that came up last; none for a root
+  };
+  bool startable(const node& n) const;
+  void try_start(node& n) {
+    if (startable(n)) start_attempt(n, nullptr);
+  }
+  // Records `ready` in the timeline and starts the component if it should start now (one lock for both).
+  void became_ready(node& n, const readiness& ready);
+  void start_attempt(node& n, const readiness* ready);
   void on_start_completed(node& n, int attempt, bool ok, std::string reason);
   void on_start_hook_returned(node& n, int attempt);
   void side_hook_returned(node& n, int attempt);
@@ -99,7 +109,23 @@ class runtime {
   void apply_health(node& n, const health_report& report, duration latency);
 
   // runtime.cpp
-  void set_state(node& n, component_state s, std::string reason = {});
+  void set_state(node& n, component_state s, std::string reason = {}) { set_state(n, s, std::move(reason), [](node&) {}); }
+  // The same, and `also(n)` changes the node's shown copies (status, timeline entry) under the same
+  // lock as the state: one lock per transition, and readers see the state with its times.
+  template <class Also>
+  void set_state(node& n, component_state s, std::string reason, Also&& also) {
+    const component_state old = n.state();
+    const bool changed = old != s || !reason.empty();
+    if (changed) count_transition(n, old, s);
+    {
+      std::lock_guard lock(n.shown_mutex);
+      if (changed) show_state(n, old, s, std::move(reason));
+      also(n);
+    }
+    if (changed) n.changed.notify_all();
+  }
+  void count_transition(node& n, component_state old, component_state s);  // the supervisor's counters
+  void show_state(node& n, component_state old, component_state s, std::string reason);  // shown_mutex held
   void set_service_state(service_state s);
   duration since_origin() const { return loop_->now() - origin_; }
   // Changes the node's timeline entry under its shown_mutex (a template: called per start and stop).
@@ -119,6 +145,7 @@ class runtime {
   std::vector<node*> edges_;
   std::vector<std::pair<const void*, const slot*>> typed_edges_;
   std::vector<node*> order_;  // topological
+  std::shared_ptr<completion_state[]> first_completions_;  // by node index: each node's first attempt
   std::vector<event_listener> listeners_;
   std::unique_ptr<hook_pool> pool_;
   std::mt19937_64 random_{std::random_device{}()};

@@ -252,8 +252,7 @@ void runtime::finish_stop(node& n, std::string error, bool abandoned) {
   const auto took = loop_->now() - n.stop_began;
   n.stopping = stop_progress::idle;
   if (shutting_down_) {
-    set_state(n, component_state::stopped);
-    update_line(n, [&](timeline_entry& e) { e.stopped_at = since_origin(); });
+    set_state(n, component_state::stopped, {}, [&](node& m) { m.line.stopped_at = since_origin(); });
   }
   n.pub.typed.store(nullptr, std::memory_order_relaxed);
   n.current = {};
