@@ -120,15 +120,17 @@ void runtime::request_shutdown(int exit_code) {
   const int count = ++shutdown_requests_;
   stopping_.store(true);
   ready_.store(false);
-  for (auto& n : nodes_) {
-    std::lock_guard lock(n->shown_mutex);
-    n->changed.notify_all();
+  if (waiters_.load() > 0) {  // see waiters_
+    for (auto& n : nodes_) {
+      std::lock_guard lock(n->shown_mutex);
+      n->changed.notify_all();
+    }
   }
   loop_->post([this, exit_code, count] { on_shutdown_request(exit_code, count); });
 }
 
-void runtime::emit(event_kind kind, const node* n, std::string detail, duration took, int attempt) {
-  lifecycle_event e{kind, loop_->now(), n ? n->name() : std::string{}, state(), took, attempt, std::move(detail)};
+void runtime::emit_at(time_point at, event_kind kind, const node* n, std::string detail, duration took, int attempt) {
+  lifecycle_event e{kind, at, n ? n->name() : std::string{}, state(), took, attempt, std::move(detail)};
   for (auto& l : listeners_) l(e);
 }
 
@@ -143,9 +145,9 @@ void runtime::count_transition(node& n, component_state old, component_state s) 
   if (troubled(old) != troubled(s)) troubled_count_.fetch_add(troubled(s) ? 1 : -1, std::memory_order_relaxed);
 }
 
-void runtime::show_state(node& n, component_state old, component_state s, std::string reason) {
+void runtime::show_state(node& n, component_state old, component_state s, std::string reason, time_point at) {
   n.pub.state.store(s, std::memory_order_release);
-  if (old != s) n.shown.since = loop_->now();
+  if (old != s) n.shown.since = at;
   n.shown.state = s;
   n.line.state = s;
   if (!reason.empty()) n.shown.reason = std::move(reason);
@@ -184,9 +186,9 @@ void* runtime::use(node& n, std::chrono::milliseconds wait) {
   loop_->post([this, &n] { request_lazy(n); });
   if (wait.count() > 0) {
     std::unique_lock lock(n.shown_mutex);
-    n.changed.wait_for(lock, wait, [&] {
-      return n.pub.usable() || n.failures_seen != failures_before || stopping_.load(std::memory_order_acquire);
-    });
+    waiters_.fetch_add(1);  // before stopping_ is checked: see waiters_
+    n.changed.wait_for(lock, wait, [&] { return n.pub.usable() || n.failures_seen != failures_before || stopping_.load(); });
+    waiters_.fetch_sub(1);
   }
   return n.pub.usable() ? n.pub.typed.load(std::memory_order_relaxed) : nullptr;
 }

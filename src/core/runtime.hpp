@@ -55,7 +55,10 @@ class runtime {
 
   // Supervisor thread: applies a validated configuration to every usable component that supports it.
   void reload_components(std::shared_ptr<config::document> doc, std::vector<std::string> errors);
-  void emit(event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0);
+  void emit(event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0) {
+    emit_at(loop_->now(), kind, n, std::move(detail), took, attempt);
+  }
+  void emit_at(time_point at, event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0);
 
  private:
   friend struct completion_state;  // delivers an asynchronous start's outcome
@@ -109,23 +112,26 @@ class runtime {
   void apply_health(node& n, const health_report& report, duration latency);
 
   // runtime.cpp
-  void set_state(node& n, component_state s, std::string reason = {}) { set_state(n, s, std::move(reason), [](node&) {}); }
-  // The same, and `also(n)` changes the node's shown copies (status, timeline entry) under the same
-  // lock as the state: one lock per transition, and readers see the state with its times.
+  void set_state(node& n, component_state s, std::string reason = {}) {
+    set_state(n, s, std::move(reason), loop_->now(), [](node&) {});
+  }
+  // The same at `at` (the transition's one reading of the clock), and `also(n)` changes the node's
+  // shown copies (status, timeline entry) under the same lock as the state: one lock per transition,
+  // and readers see the state with its times. Waiters in use() are woken only if there are any.
   template <class Also>
-  void set_state(node& n, component_state s, std::string reason, Also&& also) {
+  void set_state(node& n, component_state s, std::string reason, time_point at, Also&& also) {
     const component_state old = n.state();
     const bool changed = old != s || !reason.empty();
     if (changed) count_transition(n, old, s);
     {
       std::lock_guard lock(n.shown_mutex);
-      if (changed) show_state(n, old, s, std::move(reason));
+      if (changed) show_state(n, old, s, std::move(reason), at);
       also(n);
     }
-    if (changed) n.changed.notify_all();
+    if (changed && waiters_.load() > 0) n.changed.notify_all();
   }
   void count_transition(node& n, component_state old, component_state s);  // the supervisor's counters
-  void show_state(node& n, component_state old, component_state s, std::string reason);  // shown_mutex held
+  void show_state(node& n, component_state old, component_state s, std::string reason, time_point at);  // shown_mutex held
   void set_service_state(service_state s);
   duration since_origin() const { return loop_->now() - origin_; }
   // Changes the node's timeline entry under its shown_mutex (a template: called per start and stop).
@@ -155,6 +161,11 @@ class runtime {
   std::atomic<bool> stopping_{false};
   std::atomic<int> shutdown_requests_{0};
   std::atomic<int> troubled_count_{0};  // components degraded or failed
+  // Threads waiting in use() (counted under the node's shown_mutex). A state change notifies only
+  // when there are any, and shutdown wakes them only then: the increment (before the waiter checks
+  // stopping_) and stopping_'s store (before the notifier reads the count) are sequentially
+  // consistent, so one side always sees the other.
+  std::atomic<int> waiters_{0};
 
   // Supervisor thread only.
   time_point origin_{};

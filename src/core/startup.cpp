@@ -57,13 +57,14 @@ void runtime::start_attempt(node& n, const readiness* ready) {
   n.starting = true;
   n.up_when_returned = false;
   n.cancel = std::stop_source{};
-  n.attempt_started = loop_->now();
-  set_state(n, component_state::starting, {}, [&](node& m) {
+  const time_point now = loop_->now();  // the one reading of the clock for this transition
+  n.attempt_started = now;
+  set_state(n, component_state::starting, {}, now, [&](node& m) {
     if (ready) {
       m.line.ready_at = ready->at;
       if (ready->blocker) m.line.blocked_by = ready->blocker->name();
     }
-    if (!m.line.started_at) m.line.started_at = since_origin();
+    if (!m.line.started_at) m.line.started_at = now - origin_;
     m.line.attempts = attempt;
     m.shown.attempts = attempt;
   });
@@ -89,7 +90,7 @@ void runtime::start_attempt(node& n, const readiness* ready) {
   completion->self = completion;
   n.completion = std::move(completion);
   // Captures kept within std::function's inline buffer (16 bytes): no allocation per timer.
-  n.start_timer = loop_->after(n.settings.timeouts.start, [&n, attempt] { n.owner->on_start_timeout(n, attempt); });
+  n.start_timer = loop_->at(now + n.settings.timeouts.start, [&n, attempt] { n.owner->on_start_timeout(n, attempt); });
   n.start_hook_running = true;
   n.hook_attempt = attempt;
 
@@ -126,7 +127,7 @@ void runtime::start_attempt(node& n, const readiness* ready) {
   });
   // Emitted once the timeout is armed, so that whoever reacts to it (a test moving a manual clock)
   // sees a consistent runtime.
-  emit(event_kind::component_starting, &n, {}, {}, attempt);
+  emit_at(now, event_kind::component_starting, &n, {}, {}, attempt);
 }
 
 void runtime::on_start_completed(node& n, int attempt, bool ok, std::string reason) {
@@ -170,20 +171,21 @@ void runtime::on_start_timeout(node& n, int attempt) {
 }
 
 void runtime::mark_up(node& n) {
-  const auto took = loop_->now() - n.attempt_started;
+  const time_point now = loop_->now();  // the one reading of the clock for this transition
+  const auto took = now - n.attempt_started;
   n.consecutive_failures = 0;
   settle(n);
-  set_state(n, component_state::up, {}, [&](node& m) {
-    m.line.up_at = since_origin();
+  set_state(n, component_state::up, {}, now, [&](node& m) {
+    m.line.up_at = now - origin_;
     m.line.error.clear();
     m.shown.start_duration = took;
     m.shown.reason.clear();
   });
   schedule_health(n);
-  emit(event_kind::component_up, &n, {}, took, n.attempt);
+  emit_at(now, event_kind::component_up, &n, {}, took, n.attempt);
   if (n.attempt > 1) emit(event_kind::component_recovered, &n, fmt::format("up after {} attempts", n.attempt), took, n.attempt);
   for (auto* d : n.required_by) {
-    if (--d->required_pending == 0) became_ready(*d, {since_origin(), &n});
+    if (--d->required_pending == 0) became_ready(*d, {now - origin_, &n});
   }
   update_service_state();
 }

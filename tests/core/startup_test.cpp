@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <future>
 #include <latch>
 #include <mutex>
 #include <optional>
@@ -192,6 +193,42 @@ TEST(Startup, LazyUseWithoutWaitingSaysNotNowThenComesUp) {
   ASSERT_TRUE(h.wait_for_event(event_kind::component_up, "model"));
   EXPECT_NE(svc.use<counted>(0ms), nullptr);
   h.stop();
+}
+
+// A lazy component whose start returns only when it is cancelled.
+class starts_until_cancelled : public component {
+ public:
+  void start(context& ctx) override {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait(lock, ctx.stop_token(), [] { return false; });
+  }
+};
+
+// A user waiting in use() is woken by a shutdown request, not by its own timeout (the runtime skips
+// waking anybody when nobody waits: this is the case where somebody does). The component waited for
+// never changes state: it waits for a dependency whose start hangs until cancelled.
+TEST(Startup, ShutdownWakesAUserWaitingForALazyComponent) {
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  service svc{"t", quiet_options()};
+  svc.add<starts_until_cancelled>("base").lazy();
+  svc.add<counted>("model", starts).lazy().depends_on("base");
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  auto user = std::async(std::launch::async, [&] {
+    const auto began = std::chrono::steady_clock::now();
+    const bool got = svc.use<counted>(60s) != nullptr;
+    return std::pair{got, std::chrono::steady_clock::now() - began};
+  });
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_starting, "base"));  // the user asked, and waits
+  EXPECT_EQ(h.stop(), exit_ok);
+  ASSERT_EQ(user.wait_for(20s), std::future_status::ready);
+  const auto [got, waited] = user.get();
+  EXPECT_FALSE(got);
+  EXPECT_LT(waited, 20s);
+  EXPECT_EQ(*starts, 0);
 }
 
 TEST(Startup, LazyComponentRequiredByACriticalOneStartsEagerly) {
