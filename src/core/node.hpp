@@ -107,7 +107,9 @@ struct node {
   mutable std::mutex shown_mutex;
   std::condition_variable changed;  // lazy users wait on it
   component_status shown;
-  timeline_entry line;              // times relative to the runtime's origin
+  timeline_entry line;              // times relative to the runtime's origin; name and blocked_by
+                                    // are filled in by timeline(), so that setup and starts copy no names
+  const node* blocked_by = nullptr; // line.blocked_by, as the dependency's node
   int failures_seen = 0;            // lets lazy users tell "failed since I asked"
 
   const std::string& name() const noexcept { return reg->decl.name; }

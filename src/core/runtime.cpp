@@ -53,9 +53,7 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
     n.effective = graph.effective[i];
     n.owner = this;
     n.ctx.node_ = &n;
-    n.shown.name = n.name();
-    n.shown.criticality = n.reg->decl.criticality;
-    n.line.name = n.name();
+    n.shown.criticality = n.reg->decl.criticality;  // names are filled in by status() and timeline()
     n.line.criticality = n.reg->decl.criticality;
     nodes_.push_back(&n);
   }
@@ -206,6 +204,7 @@ service_status runtime::status() const {
       s.components.push_back(n->shown);
     }
     auto& c = s.components.back();
+    c.name = n->name();
     if (c.state == component_state::registered)
       for (auto* r : n->required)
         if (!r->pub.usable()) c.waiting_on.push_back(r->name());
@@ -218,6 +217,8 @@ lifespan::timeline runtime::timeline() const {
   for (auto& n : nodes_) {
     std::lock_guard lock(n->shown_mutex);
     t.entries.push_back(n->line);
+    t.entries.back().name = n->name();
+    if (n->blocked_by != nullptr) t.entries.back().blocked_by = n->blocked_by->name();
   }
   {
     std::lock_guard lock(times_mutex_);

@@ -46,10 +46,9 @@ void runtime::became_ready(node& n, const readiness& ready) {
     start_attempt(n, &ready);
     return;
   }
-  update_line(n, [&](timeline_entry& e) {
-    e.ready_at = ready.at;
-    if (ready.blocker) e.blocked_by = ready.blocker->name();
-  });
+  std::lock_guard lock(n.shown_mutex);
+  n.line.ready_at = ready.at;
+  n.blocked_by = ready.blocker;
 }
 
 void runtime::start_attempt(node& n, const readiness* ready) {
@@ -62,7 +61,7 @@ void runtime::start_attempt(node& n, const readiness* ready) {
   set_state(n, component_state::starting, {}, now, [&](node& m) {
     if (ready) {
       m.line.ready_at = ready->at;
-      if (ready->blocker) m.line.blocked_by = ready->blocker->name();
+      m.blocked_by = ready->blocker;
     }
     if (!m.line.started_at) m.line.started_at = now - origin_;
     m.line.attempts = attempt;

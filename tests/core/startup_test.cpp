@@ -36,6 +36,43 @@ TEST(Startup, StartsAlongDependenciesAndStopsInReverse) {
   EXPECT_FALSE(svc.is_ready());
 }
 
+// The timeline and the status name every component in declaration order (the runtime fills the names
+// in when they are taken, not per start); each component is blocked by the dependency that came up
+// last, and the critical path follows those back from the component that came up last.
+TEST(Startup, TimelineAndStatusNameEveryComponentAndTheCriticalPath) {
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options()};
+  add_scripted(svc, j, "database_connection_pool");  // longer than std::string's inline buffer
+  add_scripted(svc, j, "cache").first.depends_on("database_connection_pool");
+  add_scripted(svc, j, "api").first.depends_on("cache").depends_on("database_connection_pool");
+  add_scripted(svc, j, "metrics").first.background().depends_on("api");
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  const auto t = svc.startup_timeline();
+  const auto st = svc.status();
+  EXPECT_EQ(h.stop(), exit_ok);
+  const std::vector<std::string> names{"database_connection_pool", "cache", "api", "metrics"};
+  ASSERT_EQ(t.entries.size(), names.size());
+  ASSERT_EQ(st.components.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(t.entries[i].name, names[i]);
+    EXPECT_EQ(st.components[i].name, names[i]);
+    EXPECT_EQ(st.components[i].state, component_state::up);
+    EXPECT_EQ(t.entries[i].attempts, 1);
+    ASSERT_TRUE(t.entries[i].ready_at && t.entries[i].started_at && t.entries[i].up_at) << names[i];
+    if (i > 0) {
+      EXPECT_GE(*t.entries[i].ready_at, *t.entries[i - 1].up_at) << names[i];
+    }
+  }
+  EXPECT_EQ(t.entries[0].blocked_by, "");
+  EXPECT_EQ(t.entries[1].blocked_by, "database_connection_pool");
+  EXPECT_EQ(t.entries[2].blocked_by, "cache");  // came up after the pool, which it requires
+  EXPECT_EQ(t.entries[3].blocked_by, "api");
+  EXPECT_EQ(t.critical_path, names);
+  for (const auto& e : t.entries) EXPECT_TRUE(e.on_critical_path) << e.name;
+}
+
 TEST(Startup, PassesThroughTheServiceStatesInOrder) {
   auto j = std::make_shared<journal>();
   service svc{"t", quiet_options()};
