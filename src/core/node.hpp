@@ -77,7 +77,6 @@ struct node {
 
   // --- supervisor role only ---
   live_instance current;           // the live instance, if any
-  std::stop_source cancel{std::nostopstate};  // of the current attempt (none before the first)
   std::shared_ptr<completion_state> completion;
   int attempt = 0;
   int consecutive_failures = 0;
@@ -111,6 +110,11 @@ struct node {
                                     // are filled in by timeline(), so that setup and starts copy no names
   const node* blocked_by = nullptr; // line.blocked_by, as the dependency's node
   int failures_seen = 0;            // lets lazy users tell "failed since I asked"
+  // The current attempt's cancellation. Made only when a hook asks for its token
+  // (context::stop_token()): most never do, and a stop_source allocates. `cancel_requested` says the
+  // attempt was cancelled, so that a token asked for afterwards is already stopped.
+  std::stop_source cancel{std::nostopstate};
+  bool cancel_requested = false;
 
   const std::string& name() const noexcept { return reg->decl.name; }
   component_state state() const noexcept { return pub.state.load(std::memory_order_relaxed); }

@@ -130,6 +130,20 @@ class runtime {
     }
     if (changed && waiters_.load() > 0) n.changed.notify_all();
   }
+  // shown_mutex held: marks the current attempt cancelled and gives its stop_source (if a hook asked
+  // for one), on which the caller requests stop once the lock is released: stop callbacks run there.
+  static std::stop_source take_cancel(node& n) {
+    n.cancel_requested = true;
+    return n.cancel;
+  }
+  void cancel_attempt(node& n) {
+    std::stop_source cancel{std::nostopstate};
+    {
+      std::lock_guard lock(n.shown_mutex);
+      cancel = take_cancel(n);
+    }
+    cancel.request_stop();
+  }
   void count_transition(node& n, component_state old, component_state s);  // the supervisor's counters
   void show_state(node& n, component_state old, component_state s, std::string reason, time_point at);  // shown_mutex held
   void set_service_state(service_state s);

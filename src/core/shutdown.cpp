@@ -44,7 +44,7 @@ void runtime::begin_shutdown(int exit_code, bool aborting, std::string reason) {
   for (auto& n : nodes_) {
     loop_->cancel(n->retry_timer);
     loop_->cancel(n->health_timer);
-    if (n->starting) n->cancel.request_stop();  // in-flight starts are cancelled through their tokens
+    if (n->starting) cancel_attempt(*n);  // in-flight starts are cancelled through their tokens
     if (!wake) continue;
     std::lock_guard lock(n->shown_mutex);
     n->changed.notify_all();
@@ -175,7 +175,6 @@ void runtime::stop_node(node& n, std::function<void()> then) {
     n.after_stop_more.push_back(std::move(then));
   }
   if (n.stopping != stop_progress::idle) return;  // already stopping: join it
-  n.cancel.request_stop();
   loop_->cancel(n.start_timer);
   loop_->cancel(n.health_timer);
   loop_->cancel(n.health_deadline);
@@ -186,7 +185,14 @@ void runtime::stop_node(node& n, std::function<void()> then) {
   }
   const time_point now = loop_->now();
   n.stop_began = now;
-  if (shutting_down_) set_state(n, component_state::stopping, {}, now, [](node&) {});
+  std::stop_source cancel{std::nostopstate};  // the attempt's, requested once the lock is released
+  if (shutting_down_) {
+    set_state(n, component_state::stopping, {}, now, [&](node& m) { cancel = take_cancel(m); });
+  } else {
+    std::lock_guard lock(n.shown_mutex);
+    cancel = take_cancel(n);
+  }
+  cancel.request_stop();
   if (n.start_hook_running || n.side_hooks > 0) {
     // Hooks of one instance never overlap (component.hpp): give start() the stop budget to notice its
     // stop token, and a health check, reload or drain still running the same budget to return; stop()

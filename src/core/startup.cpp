@@ -55,10 +55,11 @@ void runtime::start_attempt(node& n, const readiness* ready) {
   const int attempt = ++n.attempt;
   n.starting = true;
   n.up_when_returned = false;
-  n.cancel = std::stop_source{};
   const time_point now = loop_->now();  // the one reading of the clock for this transition
   n.attempt_started = now;
   set_state(n, component_state::starting, {}, now, [&](node& m) {
+    m.cancel = std::stop_source(std::nostopstate);  // a fresh one if a hook asks (context::stop_token())
+    m.cancel_requested = false;
     if (ready) {
       m.line.ready_at = ready->at;
       m.blocked_by = ready->blocker;
@@ -165,7 +166,7 @@ void runtime::on_start_timeout(node& n, int attempt) {
   if (attempt != n.attempt || !n.starting) return;
   n.completion->settled.store(true);  // a late completion must not count
   n.starting = false;
-  n.cancel.request_stop();
+  cancel_attempt(n);
   start_failed(n, fmt::format("start timed out after {}", format(n.settings.timeouts.start)));
 }
 

@@ -6,6 +6,7 @@
 #include <latch>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "lifespan/testing/harness.hpp"
 #include "scripted.hpp"
@@ -266,6 +267,37 @@ TEST(Startup, ShutdownWakesAUserWaitingForALazyComponent) {
   EXPECT_FALSE(got);
   EXPECT_LT(waited, 20s);
   EXPECT_EQ(*starts, 0);
+}
+
+// Asks for its stop token only once the test lets it, after the start was cancelled.
+class asks_for_its_token_late : public component {
+ public:
+  asks_for_its_token_late(std::shared_ptr<std::latch> go, std::shared_ptr<std::atomic<int>> seen)
+      : go_(std::move(go)), seen_(std::move(seen)) {}
+  void start(context& ctx) override {
+    go_->wait();
+    *seen_ = ctx.stop_token().stop_requested() ? 1 : 2;
+  }
+  std::shared_ptr<std::latch> go_;
+  std::shared_ptr<std::atomic<int>> seen_;
+};
+
+// The runtime makes an attempt's stop_source only when a hook asks for its token: one asked for after
+// the attempt was cancelled is stopped already.
+TEST(Startup, AStopTokenAskedForAfterCancellationIsAlreadyStopped) {
+  auto go = std::make_shared<std::latch>(1);
+  auto seen = std::make_shared<std::atomic<int>>(0);
+  service svc{"t", quiet_options()};
+  svc.add<asks_for_its_token_late>("late", go, seen);
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_starting, "late"));
+  std::thread stopper([&] { h.stop(); });
+  const bool stopping = h.wait_for_event(event_kind::component_stopping, "late");
+  go->count_down();
+  stopper.join();
+  ASSERT_TRUE(stopping);
+  EXPECT_EQ(*seen, 1);
 }
 
 TEST(Startup, LazyComponentRequiredByACriticalOneStartsEagerly) {
