@@ -217,9 +217,9 @@ void runtime::call_stop_hook(node& n) {
   loop_->cancel(n.stop_timer);
   n.stopping = stop_progress::stopping;
   if (!n.reg->hooks.stop && !n.start_hook_running) {
-    // Nothing to run, so no round trip to the pool; posted rather than called, so that a long chain
+    // Nothing to run, so no round trip to the pool; deferred rather than called, so that a long chain
     // of such stops does not recurse through finish_stop's continuations.
-    loop_->post([this, &n] {
+    loop_->defer([this, &n] {
       if (n.stopping == stop_progress::stopping) finish_stop(n, {}, false);
     });
     return;
