@@ -34,7 +34,14 @@ bool matches(const detail::node& dep, const void* type, std::string_view name) {
 
 const std::string& context::name() const noexcept { return node_->name(); }
 
-std::stop_token context::stop_token() const noexcept { return node_->cancel.get_token(); }
+std::stop_token context::stop_token() const noexcept {
+  std::lock_guard lock(node_->shown_mutex);
+  if (!node_->cancel.stop_possible()) {  // the first to ask in this attempt (node::cancel)
+    node_->cancel = std::stop_source{};
+    if (node_->cancel_requested) node_->cancel.request_stop();  // no callback can be registered yet
+  }
+  return node_->cancel.get_token();
+}
 
 void* context::required(const void* type, std::string_view name) const {
   for (const detail::node* dep : node_->required)

@@ -138,6 +138,10 @@ bool loop::work_off(const std::function<bool()>& done) {
       std::lock_guard lock(mutex_);
       batch_.swap(posted_);
     }
+    if (!deferred_.empty()) {
+      batch_.insert(batch_.end(), std::make_move_iterator(deferred_.begin()), std::make_move_iterator(deferred_.end()));
+      deferred_.clear();
+    }
     if (batch_.empty() && !fired) return false;
     for (std::size_t i = 0; i < batch_.size(); ++i) {
       task t = std::move(batch_[i]);

@@ -39,6 +39,11 @@ class loop : public std::enable_shared_from_this<loop> {
   // `t` and, when the supervisor sleeps, runs the supervisor's work on the calling thread.
   void post_after_hook(task t);
 
+  // Supervisor role only: runs `t` after the work at hand, before the loop sleeps or hands the role
+  // back, like post() but with no lock (work the supervisor gives itself, e.g. to end a chain of
+  // calls without recursing).
+  void defer(task t) { deferred_.push_back(std::move(t)); }
+
   // Supervisor role only. A cancelled or fired id may be cancelled again harmlessly; id 0 is never used.
   // Timers due at the same time fire in the order they were armed.
   timer_id at(time_point when, task t);
@@ -93,6 +98,7 @@ class loop : public std::enable_shared_from_this<loop> {
   std::size_t stale_ = 0;
   std::uint64_t armed_count_ = 0;
   std::vector<task> batch_;  // work_off's, kept for its capacity
+  std::vector<task> deferred_;  // defer()'s: role only, taken into the next batch
 };
 
 }  // namespace lifespan::detail

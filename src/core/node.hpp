@@ -22,8 +22,11 @@ namespace lifespan::detail {
 
 class runtime;
 
-// Shared with an asynchronous start: lets the component complete it from any thread, and lets the
-// runtime disown it (timeout, cancellation) so that a late completion does nothing.
+// One start attempt, shared by the runtime, the start hook and (through defer()) the component: lets
+// the component complete it from any thread, and lets the runtime disown it (timeout, cancellation)
+// so that a late completion does nothing. The first attempt of every component uses a state from one
+// array made at setup (runtime::first_completions_), so a start allocates nothing of its own; a retry
+// makes a fresh one, so that a late completion of the previous attempt cannot settle it.
 struct completion_state {
   std::weak_ptr<loop> owner;
   runtime* rt = nullptr;  // delivered to rt->on_start_completed(*n, attempt, ...) with the supervisor role
@@ -31,6 +34,12 @@ struct completion_state {
   int attempt = 0;
   std::atomic<bool> settled{false};
   std::atomic<bool> deferred{false};  // start() called context::defer()
+  // Set by the supervisor before the start hook is submitted, then the start hook's alone: `object`
+  // is the instance the hook runs start() on (see live_instance) and `self` the hook's reference to
+  // this state, which it takes over first thing. The hook itself captures only a plain pointer, so
+  // that it fits in std::function's inline buffer (no allocation per start).
+  std::shared_ptr<component> object;
+  std::shared_ptr<completion_state> self;
 
   void complete(bool ok, std::string reason);
 };
@@ -68,7 +77,6 @@ struct node {
 
   // --- supervisor role only ---
   live_instance current;           // the live instance, if any
-  std::stop_source cancel{std::nostopstate};  // of the current attempt (none before the first)
   std::shared_ptr<completion_state> completion;
   int attempt = 0;
   int consecutive_failures = 0;
@@ -98,8 +106,15 @@ struct node {
   mutable std::mutex shown_mutex;
   std::condition_variable changed;  // lazy users wait on it
   component_status shown;
-  timeline_entry line;              // times relative to the runtime's origin
+  timeline_entry line;              // times relative to the runtime's origin; name and blocked_by
+                                    // are filled in by timeline(), so that setup and starts copy no names
+  const node* blocked_by = nullptr; // line.blocked_by, as the dependency's node
   int failures_seen = 0;            // lets lazy users tell "failed since I asked"
+  // The current attempt's cancellation. Made only when a hook asks for its token
+  // (context::stop_token()): most never do, and a stop_source allocates. `cancel_requested` says the
+  // attempt was cancelled, so that a token asked for afterwards is already stopped.
+  std::stop_source cancel{std::nostopstate};
+  bool cancel_requested = false;
 
   const std::string& name() const noexcept { return reg->decl.name; }
   component_state state() const noexcept { return pub.state.load(std::memory_order_relaxed); }

@@ -32,7 +32,8 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
   for (std::size_t i = 0; i < count && roots < prestarted; ++i)
     if (graph.required[i].size() == 0 && graph.effective[i] != criticality::lazy) ++roots;
   pool_->prestart(roots);
-  storage_.reset(new node[count]);  // default-initialised: members have their own initialisers
+  storage_.reset(new node[count]);
+  first_completions_.reset(new completion_state[count]);  // default-initialised: members have their own initialisers
   nodes_.reserve(count);
   std::vector<std::size_t> required_by_count(count, 0);
   std::size_t required = 0, optional = 0, dependents = 0;
@@ -52,9 +53,7 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
     n.effective = graph.effective[i];
     n.owner = this;
     n.ctx.node_ = &n;
-    n.shown.name = n.name();
-    n.shown.criticality = n.reg->decl.criticality;
-    n.line.name = n.name();
+    n.shown.criticality = n.reg->decl.criticality;  // names are filled in by status() and timeline()
     n.line.criticality = n.reg->decl.criticality;
     nodes_.push_back(&n);
   }
@@ -119,21 +118,21 @@ void runtime::request_shutdown(int exit_code) {
   const int count = ++shutdown_requests_;
   stopping_.store(true);
   ready_.store(false);
-  for (auto& n : nodes_) {
-    std::lock_guard lock(n->shown_mutex);
-    n->changed.notify_all();
+  if (waiters_.load() > 0) {  // see waiters_
+    for (auto& n : nodes_) {
+      std::lock_guard lock(n->shown_mutex);
+      n->changed.notify_all();
+    }
   }
   loop_->post([this, exit_code, count] { on_shutdown_request(exit_code, count); });
 }
 
-void runtime::emit(event_kind kind, const node* n, std::string detail, duration took, int attempt) {
-  lifecycle_event e{kind, loop_->now(), n ? n->name() : std::string{}, state(), took, attempt, std::move(detail)};
+void runtime::emit_at(time_point at, event_kind kind, const node* n, std::string detail, duration took, int attempt) {
+  lifecycle_event e{kind, at, n ? n->name() : std::string{}, state(), took, attempt, std::move(detail)};
   for (auto& l : listeners_) l(e);
 }
 
-void runtime::set_state(node& n, component_state s, std::string reason) {
-  const component_state old = n.state();
-  if (old == s && reason.empty()) return;
+void runtime::count_transition(node& n, component_state old, component_state s) {
   const bool was_usable = is_usable(old), now_usable = is_usable(s);
   if (was_usable != now_usable) {
     const int delta = now_usable ? -1 : 1;
@@ -142,16 +141,15 @@ void runtime::set_state(node& n, component_state s, std::string reason) {
   }
   const auto troubled = [](component_state c) { return c == component_state::degraded || c == component_state::failed; };
   if (troubled(old) != troubled(s)) troubled_count_.fetch_add(troubled(s) ? 1 : -1, std::memory_order_relaxed);
-  {
-    std::lock_guard lock(n.shown_mutex);
-    n.pub.state.store(s, std::memory_order_release);
-    if (old != s) n.shown.since = loop_->now();
-    n.shown.state = s;
-    n.line.state = s;
-    if (!reason.empty()) n.shown.reason = std::move(reason);
-    if (s == component_state::failed) ++n.failures_seen;
-  }
-  n.changed.notify_all();
+}
+
+void runtime::show_state(node& n, component_state old, component_state s, std::string reason, time_point at) {
+  n.pub.state.store(s, std::memory_order_release);
+  if (old != s) n.shown.since = at;
+  n.shown.state = s;
+  n.line.state = s;
+  if (!reason.empty()) n.shown.reason = std::move(reason);
+  if (s == component_state::failed) ++n.failures_seen;
 }
 
 void runtime::set_service_state(service_state s) {
@@ -186,9 +184,9 @@ void* runtime::use(node& n, std::chrono::milliseconds wait) {
   loop_->post([this, &n] { request_lazy(n); });
   if (wait.count() > 0) {
     std::unique_lock lock(n.shown_mutex);
-    n.changed.wait_for(lock, wait, [&] {
-      return n.pub.usable() || n.failures_seen != failures_before || stopping_.load(std::memory_order_acquire);
-    });
+    waiters_.fetch_add(1);  // before stopping_ is checked: see waiters_
+    n.changed.wait_for(lock, wait, [&] { return n.pub.usable() || n.failures_seen != failures_before || stopping_.load(); });
+    waiters_.fetch_sub(1);
   }
   return n.pub.usable() ? n.pub.typed.load(std::memory_order_relaxed) : nullptr;
 }
@@ -206,6 +204,7 @@ service_status runtime::status() const {
       s.components.push_back(n->shown);
     }
     auto& c = s.components.back();
+    c.name = n->name();
     if (c.state == component_state::registered)
       for (auto* r : n->required)
         if (!r->pub.usable()) c.waiting_on.push_back(r->name());
@@ -218,6 +217,8 @@ lifespan::timeline runtime::timeline() const {
   for (auto& n : nodes_) {
     std::lock_guard lock(n->shown_mutex);
     t.entries.push_back(n->line);
+    t.entries.back().name = n->name();
+    if (n->blocked_by != nullptr) t.entries.back().blocked_by = n->blocked_by->name();
   }
   {
     std::lock_guard lock(times_mutex_);

@@ -58,14 +58,27 @@ class runtime {
   // reported only when its section differs from it (it runs on that section until restarted).
   void reload_components(std::shared_ptr<config::document> doc, std::shared_ptr<const config::document> started_with,
                          std::vector<std::string> errors);
-  void emit(event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0);
+  void emit(event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0) {
+    emit_at(loop_->now(), kind, n, std::move(detail), took, attempt);
+  }
+  void emit_at(time_point at, event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0);
 
  private:
   friend struct completion_state;  // delivers an asynchronous start's outcome
   // startup.cpp
   void begin_startup();
-  void try_start(node& n);
-  void start_attempt(node& n);
+  // When a component's required dependencies became usable: for its timeline entry.
+  struct readiness {
+    duration at{};
+    const node* blocker = nullptr;  // the dependency that came up last; none for a root
+  };
+  bool startable(const node& n) const;
+  void try_start(node& n) {
+    if (startable(n)) start_attempt(n, nullptr);
+  }
+  // Records `ready` in the timeline and starts the component if it should start now (one lock for both).
+  void became_ready(node& n, const readiness& ready);
+  void start_attempt(node& n, const readiness* ready);
   void on_start_completed(node& n, int attempt, bool ok, std::string reason);
   void on_start_hook_returned(node& n, int attempt);
   void side_hook_returned(node& n, int attempt);
@@ -102,7 +115,40 @@ class runtime {
   void apply_health(node& n, const health_report& report, duration latency);
 
   // runtime.cpp
-  void set_state(node& n, component_state s, std::string reason = {});
+  void set_state(node& n, component_state s, std::string reason = {}) {
+    set_state(n, s, std::move(reason), loop_->now(), [](node&) {});
+  }
+  // The same at `at` (the transition's one reading of the clock), and `also(n)` changes the node's
+  // shown copies (status, timeline entry) under the same lock as the state: one lock per transition,
+  // and readers see the state with its times. Waiters in use() are woken only if there are any.
+  template <class Also>
+  void set_state(node& n, component_state s, std::string reason, time_point at, Also&& also) {
+    const component_state old = n.state();
+    const bool changed = old != s || !reason.empty();
+    if (changed) count_transition(n, old, s);
+    {
+      std::lock_guard lock(n.shown_mutex);
+      if (changed) show_state(n, old, s, std::move(reason), at);
+      also(n);
+    }
+    if (changed && waiters_.load() > 0) n.changed.notify_all();
+  }
+  // shown_mutex held: marks the current attempt cancelled and gives its stop_source (if a hook asked
+  // for one), on which the caller requests stop once the lock is released: stop callbacks run there.
+  static std::stop_source take_cancel(node& n) {
+    n.cancel_requested = true;
+    return n.cancel;
+  }
+  void cancel_attempt(node& n) {
+    std::stop_source cancel{std::nostopstate};
+    {
+      std::lock_guard lock(n.shown_mutex);
+      cancel = take_cancel(n);
+    }
+    cancel.request_stop();
+  }
+  void count_transition(node& n, component_state old, component_state s);  // the supervisor's counters
+  void show_state(node& n, component_state old, component_state s, std::string reason, time_point at);  // shown_mutex held
   void set_service_state(service_state s);
   duration since_origin() const { return loop_->now() - origin_; }
   // Changes the node's timeline entry under its shown_mutex (a template: called per start and stop).
@@ -122,6 +168,7 @@ class runtime {
   std::vector<node*> edges_;
   std::vector<std::pair<const void*, const slot*>> typed_edges_;
   std::vector<node*> order_;  // topological
+  std::shared_ptr<completion_state[]> first_completions_;  // by node index: each node's first attempt
   std::vector<event_listener> listeners_;
   std::unique_ptr<hook_pool> pool_;
   std::mt19937_64 random_{std::random_device{}()};
@@ -131,6 +178,11 @@ class runtime {
   std::atomic<bool> stopping_{false};
   std::atomic<int> shutdown_requests_{0};
   std::atomic<int> troubled_count_{0};  // components degraded or failed
+  // Threads waiting in use() (counted under the node's shown_mutex). A state change notifies only
+  // when there are any, and shutdown wakes them only then: the increment (before the waiter checks
+  // stopping_) and stopping_'s store (before the notifier reads the count) are sequentially
+  // consistent, so one side always sees the other.
+  std::atomic<int> waiters_{0};
 
   // Supervisor thread only.
   time_point origin_{};

@@ -34,16 +34,18 @@ void runtime::begin_shutdown(int exit_code, bool aborting, std::string reason) {
   shutting_down_ = true;
   aborting_ = aborting;
   exit_code_ = exit_code;
-  stopping_.store(true, std::memory_order_release);
+  stopping_.store(true);  // sequentially consistent: see waiters_
   ready_.store(false, std::memory_order_release);
   loop_->cancel(deadline_timer_);
   loop_->cancel(progress_timer_);
   if (!reason.empty()) emit(event_kind::warning, nullptr, reason);
   set_service_state(aborting ? service_state::error : service_state::stopping);
+  const bool wake = waiters_.load() > 0;  // see waiters_
   for (auto& n : nodes_) {
     loop_->cancel(n->retry_timer);
     loop_->cancel(n->health_timer);
-    if (n->starting) n->cancel.request_stop();  // in-flight starts are cancelled through their tokens
+    if (n->starting) cancel_attempt(*n);  // in-flight starts are cancelled through their tokens
+    if (!wake) continue;
     std::lock_guard lock(n->shown_mutex);
     n->changed.notify_all();
   }
@@ -173,7 +175,6 @@ void runtime::stop_node(node& n, std::function<void()> then) {
     n.after_stop_more.push_back(std::move(then));
   }
   if (n.stopping != stop_progress::idle) return;  // already stopping: join it
-  n.cancel.request_stop();
   loop_->cancel(n.start_timer);
   loop_->cancel(n.health_timer);
   loop_->cancel(n.health_deadline);
@@ -182,8 +183,16 @@ void runtime::stop_node(node& n, std::function<void()> then) {
     n.starting = false;
     update_line(n, [](timeline_entry& e) { e.error = "start cancelled by shutdown"; });
   }
-  n.stop_began = loop_->now();
-  if (shutting_down_) set_state(n, component_state::stopping);
+  const time_point now = loop_->now();
+  n.stop_began = now;
+  std::stop_source cancel{std::nostopstate};  // the attempt's, requested once the lock is released
+  if (shutting_down_) {
+    set_state(n, component_state::stopping, {}, now, [&](node& m) { cancel = take_cancel(m); });
+  } else {
+    std::lock_guard lock(n.shown_mutex);
+    cancel = take_cancel(n);
+  }
+  cancel.request_stop();
   if (n.start_hook_running || n.side_hooks > 0) {
     // Hooks of one instance never overlap (component.hpp): give start() the stop budget to notice its
     // stop token, and a health check, reload or drain still running the same budget to return; stop()
@@ -201,16 +210,16 @@ void runtime::stop_node(node& n, std::function<void()> then) {
   } else {
     call_stop_hook(n);
   }
-  if (shutting_down_) emit(event_kind::component_stopping, &n);  // after the stop timer is armed
+  if (shutting_down_) emit_at(now, event_kind::component_stopping, &n);  // after the stop timer is armed
 }
 
 void runtime::call_stop_hook(node& n) {
   loop_->cancel(n.stop_timer);
   n.stopping = stop_progress::stopping;
   if (!n.reg->hooks.stop && !n.start_hook_running) {
-    // Nothing to run, so no round trip to the pool; posted rather than called, so that a long chain
+    // Nothing to run, so no round trip to the pool; deferred rather than called, so that a long chain
     // of such stops does not recurse through finish_stop's continuations.
-    loop_->post([this, &n] {
+    loop_->defer([this, &n] {
       if (n.stopping == stop_progress::stopping) finish_stop(n, {}, false);
     });
     return;
@@ -249,17 +258,15 @@ void runtime::call_stop_hook(node& n) {
 void runtime::finish_stop(node& n, std::string error, bool abandoned) {
   loop_->cancel(n.stop_timer);
   (void)abandoned;  // an abandoned hook keeps the instance alive by itself (see live_instance)
-  const auto took = loop_->now() - n.stop_began;
+  const time_point now = loop_->now();
+  const auto took = now - n.stop_began;
   n.stopping = stop_progress::idle;
-  if (shutting_down_) {
-    set_state(n, component_state::stopped);
-    update_line(n, [&](timeline_entry& e) { e.stopped_at = since_origin(); });
-  }
+  if (shutting_down_) set_state(n, component_state::stopped, {}, now, [&](node& m) { m.line.stopped_at = now - origin_; });
   n.pub.typed.store(nullptr, std::memory_order_relaxed);
   n.current = {};
   n.start_hook_running = false;
   n.side_hooks = 0;  // any still running were abandoned by the stop timeout
-  if (shutting_down_) emit(event_kind::component_stopped, &n, error, took, n.attempt);
+  if (shutting_down_) emit_at(now, event_kind::component_stopped, &n, error, took, n.attempt);
   else if (!error.empty()) emit(event_kind::warning, &n, error);
   auto first = std::move(n.after_stop);
   n.after_stop = nullptr;

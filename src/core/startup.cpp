@@ -30,36 +30,44 @@ void runtime::begin_startup() {
   for (auto* n : order_)
     if (n->required_pending == 0 && started_eagerly(*n)) roots.push_back(n);
   std::stable_sort(roots.begin(), roots.end(), [](const node* a, const node* b) { return a->height > b->height; });
-  for (auto* n : roots) {
-    update_line(*n, [&](timeline_entry& e) { e.ready_at = duration{}; });
-    try_start(*n);
-  }
+  for (auto* n : roots) became_ready(*n, {});
   warn_about_budgets();  // a walk over the whole graph: after the first starts are on their way
   update_service_state();
 }
 
-void runtime::try_start(node& n) {
-  if (shutting_down_ || n.required_pending != 0 || n.starting || n.current.object || n.retry_timer != 0) return;
-  if (!started_eagerly(n) && !n.requested) return;
-  if (n.stopping != stop_progress::idle || is_usable(n.state())) return;
-  start_attempt(n);
+bool runtime::startable(const node& n) const {
+  if (shutting_down_ || n.required_pending != 0 || n.starting || n.current.object || n.retry_timer != 0) return false;
+  if (!started_eagerly(n) && !n.requested) return false;
+  return n.stopping == stop_progress::idle && !is_usable(n.state());
 }
 
-void runtime::start_attempt(node& n) {
+void runtime::became_ready(node& n, const readiness& ready) {
+  if (startable(n)) {
+    start_attempt(n, &ready);
+    return;
+  }
+  std::lock_guard lock(n.shown_mutex);
+  n.line.ready_at = ready.at;
+  n.blocked_by = ready.blocker;
+}
+
+void runtime::start_attempt(node& n, const readiness* ready) {
   const int attempt = ++n.attempt;
   n.starting = true;
   n.up_when_returned = false;
-  n.cancel = std::stop_source{};
-  n.attempt_started = loop_->now();
-  update_line(n, [&](timeline_entry& e) {
-    if (!e.started_at) e.started_at = since_origin();
-    e.attempts = attempt;
+  const time_point now = loop_->now();  // the one reading of the clock for this transition
+  n.attempt_started = now;
+  set_state(n, component_state::starting, {}, now, [&](node& m) {
+    m.cancel = std::stop_source(std::nostopstate);  // a fresh one if a hook asks (context::stop_token())
+    m.cancel_requested = false;
+    if (ready) {
+      m.line.ready_at = ready->at;
+      m.blocked_by = ready->blocker;
+    }
+    if (!m.line.started_at) m.line.started_at = now - origin_;
+    m.line.attempts = attempt;
+    m.shown.attempts = attempt;
   });
-  {
-    std::lock_guard lock(n.shown_mutex);
-    n.shown.attempts = attempt;
-  }
-  set_state(n, component_state::starting);
 
   try {
     instance made = n.reg->make();
@@ -71,49 +79,55 @@ void runtime::start_attempt(node& n) {
   }
   n.pub.typed.store(n.current.typed, std::memory_order_relaxed);
 
-  auto completion = std::make_shared<completion_state>();
+  // The first attempt's state was made at setup; a retry's is fresh (see completion_state).
+  auto completion = attempt == 1 ? std::shared_ptr<completion_state>(first_completions_, &first_completions_[n.index])
+                                 : std::make_shared<completion_state>();
   completion->owner = loop_;
   completion->rt = this;
   completion->n = &n;
   completion->attempt = attempt;
-  n.completion = completion;
+  completion->object = n.current.object;
+  completion->self = completion;
+  n.completion = std::move(completion);
   // Captures kept within std::function's inline buffer (16 bytes): no allocation per timer.
-  n.start_timer = loop_->after(n.settings.timeouts.start, [&n, attempt] { n.owner->on_start_timeout(n, attempt); });
+  n.start_timer = loop_->at(now + n.settings.timeouts.start, [&n, attempt] { n.owner->on_start_timeout(n, attempt); });
   n.start_hook_running = true;
   n.hook_attempt = attempt;
 
-  std::weak_ptr<loop> owner = loop_;
-  pool_->submit([this, &n, attempt, object = n.current.object, completion, owner]() mutable {
+  pool_->submit([c = n.completion.get()] {
+    const auto completion = std::move(c->self);  // keeps the state alive until the hook is done
+    node& n = *c->n;
+    const int attempt = c->attempt;
     // A synchronous outcome travels with the "hook returned" notice: one post instead of two.
     std::optional<std::string> failure;
     try {
-      object->start(n.ctx);
+      c->object->start(n.ctx);
     } catch (const std::exception& e) {
       failure = e.what();
     } catch (...) {
       failure = "start threw a non-standard exception";
     }
-    object.reset();  // see live_instance
-    const bool deferred = completion->deferred.load(std::memory_order_acquire);
-    if (deferred && failure) completion->complete(false, *failure);  // threw after deferring
-    const bool settle_here = !deferred && !completion->settled.exchange(true);
-    if (auto l = owner.lock()) {
+    c->object.reset();  // see live_instance
+    const bool deferred = c->deferred.load(std::memory_order_acquire);
+    if (deferred && failure) c->complete(false, *failure);  // threw after deferring
+    const bool settle_here = !deferred && !c->settled.exchange(true);
+    if (auto l = c->owner.lock()) {
       if (!failure) {  // the common case, in std::function's inline buffer
         l->post_after_hook([&n, attempt, settle_here] {
           if (settle_here) n.owner->on_start_completed(n, attempt, true, {});
           n.owner->on_start_hook_returned(n, attempt);
         });
       } else {
-        l->post_after_hook([this, &n, attempt, settle_here, failure = std::move(*failure)]() mutable {
-          if (settle_here) on_start_completed(n, attempt, false, std::move(failure));
-          on_start_hook_returned(n, attempt);
+        l->post_after_hook([&n, attempt, settle_here, failure = std::move(*failure)]() mutable {
+          if (settle_here) n.owner->on_start_completed(n, attempt, false, std::move(failure));
+          n.owner->on_start_hook_returned(n, attempt);
         });
       }
     }
   });
   // Emitted once the timeout is armed, so that whoever reacts to it (a test moving a manual clock)
   // sees a consistent runtime.
-  emit(event_kind::component_starting, &n, {}, {}, attempt);
+  emit_at(now, event_kind::component_starting, &n, {}, {}, attempt);
 }
 
 void runtime::on_start_completed(node& n, int attempt, bool ok, std::string reason) {
@@ -152,37 +166,26 @@ void runtime::on_start_timeout(node& n, int attempt) {
   if (attempt != n.attempt || !n.starting) return;
   n.completion->settled.store(true);  // a late completion must not count
   n.starting = false;
-  n.cancel.request_stop();
+  cancel_attempt(n);
   start_failed(n, fmt::format("start timed out after {}", format(n.settings.timeouts.start)));
 }
 
 void runtime::mark_up(node& n) {
-  const auto took = loop_->now() - n.attempt_started;
+  const time_point now = loop_->now();  // the one reading of the clock for this transition
+  const auto took = now - n.attempt_started;
   n.consecutive_failures = 0;
   settle(n);
-  update_line(n, [&](timeline_entry& e) {
-    e.up_at = since_origin();
-    e.error.clear();
+  set_state(n, component_state::up, {}, now, [&](node& m) {
+    m.line.up_at = now - origin_;
+    m.line.error.clear();
+    m.shown.start_duration = took;
+    m.shown.reason.clear();
   });
-  {
-    std::lock_guard lock(n.shown_mutex);
-    n.shown.start_duration = took;
-  }
-  set_state(n, component_state::up);
-  {
-    std::lock_guard lock(n.shown_mutex);
-    n.shown.reason.clear();
-  }
   schedule_health(n);
-  emit(event_kind::component_up, &n, {}, took, n.attempt);
+  emit_at(now, event_kind::component_up, &n, {}, took, n.attempt);
   if (n.attempt > 1) emit(event_kind::component_recovered, &n, fmt::format("up after {} attempts", n.attempt), took, n.attempt);
   for (auto* d : n.required_by) {
-    if (--d->required_pending != 0) continue;
-    update_line(*d, [&](timeline_entry& e) {
-      e.ready_at = since_origin();
-      e.blocked_by = n.name();
-    });
-    try_start(*d);
+    if (--d->required_pending == 0) became_ready(*d, {now - origin_, &n});
   }
   update_service_state();
 }

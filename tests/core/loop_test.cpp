@@ -104,6 +104,33 @@ TEST(Loop, DoneReachedByAWorkerEndsRunUntil) {
   EXPECT_EQ(s.finished.wait_for(10s), std::future_status::ready);
 }
 
+// Work the supervisor defers to itself (no lock) runs before it sleeps or hands over: a chain of a
+// hundred thousand, each deferring the next, completes without recursion and with no post to wake it.
+TEST(Loop, DeferredWorkRunsBeforeTheSupervisorSleeps) {
+  sleeping_supervisor s;
+  std::promise<int> result;
+  int count = 0;
+  std::uint64_t hand_overs_at_first = 0, hand_overs_at_last = 0;
+  const auto hand_overs = [&] {
+    std::lock_guard lock(s.m);
+    return s.hand_overs;
+  };
+  std::function<void()> step = [&] {
+    if (++count == 1) hand_overs_at_first = hand_overs();
+    if (count < 100000) {
+      s.l->defer(step);
+      return;
+    }
+    hand_overs_at_last = hand_overs();
+    result.set_value(count);
+  };
+  s.l->post([&] { s.l->defer(step); });
+  auto done = result.get_future();
+  ASSERT_EQ(done.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(done.get(), 100000);
+  EXPECT_EQ(hand_overs_at_first, hand_overs_at_last);  // never ran out of work in between
+}
+
 TEST(Loop, ATimerArmedByAWorkerFiresWhileTheSupervisorSleeps) {
   sleeping_supervisor s;
   s.await_hand_over_after(0);

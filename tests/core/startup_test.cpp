@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <future>
 #include <latch>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "lifespan/testing/harness.hpp"
 #include "scripted.hpp"
@@ -33,6 +35,43 @@ TEST(Startup, StartsAlongDependenciesAndStopsInReverse) {
   EXPECT_LT(j->index_of("stop:api"), j->index_of("stop:metrics"));  // optional edges order shutdown too
   EXPECT_EQ(svc.state(), service_state::stopped);
   EXPECT_FALSE(svc.is_ready());
+}
+
+// The timeline and the status name every component in declaration order (the runtime fills the names
+// in when they are taken, not per start); each component is blocked by the dependency that came up
+// last, and the critical path follows those back from the component that came up last.
+TEST(Startup, TimelineAndStatusNameEveryComponentAndTheCriticalPath) {
+  auto j = std::make_shared<journal>();
+  service svc{"t", quiet_options()};
+  add_scripted(svc, j, "database_connection_pool");  // longer than std::string's inline buffer
+  add_scripted(svc, j, "cache").first.depends_on("database_connection_pool");
+  add_scripted(svc, j, "api").first.depends_on("cache").depends_on("database_connection_pool");
+  add_scripted(svc, j, "metrics").first.background().depends_on("api");
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  const auto t = svc.startup_timeline();
+  const auto st = svc.status();
+  EXPECT_EQ(h.stop(), exit_ok);
+  const std::vector<std::string> names{"database_connection_pool", "cache", "api", "metrics"};
+  ASSERT_EQ(t.entries.size(), names.size());
+  ASSERT_EQ(st.components.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(t.entries[i].name, names[i]);
+    EXPECT_EQ(st.components[i].name, names[i]);
+    EXPECT_EQ(st.components[i].state, component_state::up);
+    EXPECT_EQ(t.entries[i].attempts, 1);
+    ASSERT_TRUE(t.entries[i].ready_at && t.entries[i].started_at && t.entries[i].up_at) << names[i];
+    if (i > 0) {
+      EXPECT_GE(*t.entries[i].ready_at, *t.entries[i - 1].up_at) << names[i];
+    }
+  }
+  EXPECT_EQ(t.entries[0].blocked_by, "");
+  EXPECT_EQ(t.entries[1].blocked_by, "database_connection_pool");
+  EXPECT_EQ(t.entries[2].blocked_by, "cache");  // came up after the pool, which it requires
+  EXPECT_EQ(t.entries[3].blocked_by, "api");
+  EXPECT_EQ(t.critical_path, names);
+  for (const auto& e : t.entries) EXPECT_TRUE(e.on_critical_path) << e.name;
 }
 
 TEST(Startup, PassesThroughTheServiceStatesInOrder) {
@@ -192,6 +231,73 @@ TEST(Startup, LazyUseWithoutWaitingSaysNotNowThenComesUp) {
   ASSERT_TRUE(h.wait_for_event(event_kind::component_up, "model"));
   EXPECT_NE(svc.use<counted>(0ms), nullptr);
   h.stop();
+}
+
+// A lazy component whose start returns only when it is cancelled.
+class starts_until_cancelled : public component {
+ public:
+  void start(context& ctx) override {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait(lock, ctx.stop_token(), [] { return false; });
+  }
+};
+
+// A user waiting in use() is woken by a shutdown request, not by its own timeout (the runtime skips
+// waking anybody when nobody waits: this is the case where somebody does). The component waited for
+// never changes state: it waits for a dependency whose start hangs until cancelled.
+TEST(Startup, ShutdownWakesAUserWaitingForALazyComponent) {
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  service svc{"t", quiet_options()};
+  svc.add<starts_until_cancelled>("base").lazy();
+  svc.add<counted>("model", starts).lazy().depends_on("base");
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  auto user = std::async(std::launch::async, [&] {
+    const auto began = std::chrono::steady_clock::now();
+    const bool got = svc.use<counted>(60s) != nullptr;
+    return std::pair{got, std::chrono::steady_clock::now() - began};
+  });
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_starting, "base"));  // the user asked, and waits
+  EXPECT_EQ(h.stop(), exit_ok);
+  ASSERT_EQ(user.wait_for(20s), std::future_status::ready);
+  const auto [got, waited] = user.get();
+  EXPECT_FALSE(got);
+  EXPECT_LT(waited, 20s);
+  EXPECT_EQ(*starts, 0);
+}
+
+// Asks for its stop token only once the test lets it, after the start was cancelled.
+class asks_for_its_token_late : public component {
+ public:
+  asks_for_its_token_late(std::shared_ptr<std::latch> go, std::shared_ptr<std::atomic<int>> seen)
+      : go_(std::move(go)), seen_(std::move(seen)) {}
+  void start(context& ctx) override {
+    go_->wait();
+    *seen_ = ctx.stop_token().stop_requested() ? 1 : 2;
+  }
+  std::shared_ptr<std::latch> go_;
+  std::shared_ptr<std::atomic<int>> seen_;
+};
+
+// The runtime makes an attempt's stop_source only when a hook asks for its token: one asked for after
+// the attempt was cancelled is stopped already.
+TEST(Startup, AStopTokenAskedForAfterCancellationIsAlreadyStopped) {
+  auto go = std::make_shared<std::latch>(1);
+  auto seen = std::make_shared<std::atomic<int>>(0);
+  service svc{"t", quiet_options()};
+  svc.add<asks_for_its_token_late>("late", go, seen);
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_starting, "late"));
+  std::thread stopper([&] { h.stop(); });
+  const bool stopping = h.wait_for_event(event_kind::component_stopping, "late");
+  go->count_down();
+  stopper.join();
+  ASSERT_TRUE(stopping);
+  EXPECT_EQ(*seen, 1);
 }
 
 TEST(Startup, LazyComponentRequiredByACriticalOneStartsEagerly) {
