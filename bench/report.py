@@ -78,12 +78,14 @@ def collect(results):
     for f in ("startup_makespan", "scheduling_overhead", "access_cost"):
         core.update(load_benchmarks(os.path.join(raw, f + ".json")))
     for n in (10, 100, 1000):
-        par = next((v for k, v in core.items() if k.startswith(f"BM_startup_parallel/{n}/")), None)
+        par = next((v for k, v in core.items() if k.startswith(f"BM_startup_parallel/n:{n}/slack_ns:50000/")), None)
         seq = next((v for k, v in core.items() if k.startswith(f"BM_startup_sequential/{n}/")), None)
         if par:
             add("core", f"startup makespan, {n} sleeping components", par["makespan_ms"], "ms")
             add("core", f"critical path, {n} sleeping components", par["cp_ms"], "ms", "critical path")
             add("core", f"makespan overhead over the critical path, {n} components", par["overhead_ms"], "ms")
+            add("core", f"makespan overhead over the measured critical path, {n} components",
+                par.get("overhead_measured_ms"), "ms")
         if seq:
             add("core", f"sequential startup, {n} sleeping components", ms(seq), "ms", "sequential")
     for k, v in core.items():
@@ -137,11 +139,12 @@ def collect(results):
             add("models", f"predict, batch {batch} (cpu)", cpu_ns(raw_b) / 1e3, "us", "raw XGBoost C API", "same run")
         if ours:
             add("models", f"predict, batch {batch} (cpu)", cpu_ns(ours) / 1e3, "us", "lifespan models manager", "same run")
-    for swap, subject in ((0, "no swaps"), (1, "a swap every 20 ms")):
-        b = first(models, f"BM_predict_p99/swap:{swap}")
-        if b:
-            add("models", "batch-1 predict p99", b["p99_us"], "us", subject, "same run")
-            add("models", "batch-1 predict p50", b["p50_us"], "us", subject, "same run")
+    b = first(models, "BM_predict_p99_swapping/pairs:40/load_nice:10/open_loop:0")  # closed loop, the default nice
+    if b:
+        for side, subject in (("noswap", "no swaps"), ("swap", "a swap every 20 ms")):
+            add("models", "batch-1 predict p99", b[f"p99_us_{side}"], "us", subject, "same run")
+            add("models", "batch-1 predict p50", b[f"p50_us_{side}"], "us", subject, "same run")
+        add("models", "batch-1 predict p99, swapping / not swapping", b["p99_ratio"], "ratio")
     for swaps in (1000, 3000):
         b = first(models, f"BM_rss_after_swaps/swaps:{swaps}")
         if b:
