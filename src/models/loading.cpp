@@ -144,7 +144,9 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version, int self) {
     std::unique_lock<std::mutex>& lock;
     std::size_t i;
     ~idle_on_exit() {
-      if (lock.owns_lock()) m.load_idle[i] = 1;
+      if (!lock.owns_lock()) lock.lock();
+      m.load_idle[i] = 1;
+      m.in_loader[i] = 0;
     }
   } idle_guard{*this, lock, static_cast<std::size_t>(self)};
   auto it = e.versions.find(version);
@@ -215,6 +217,8 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version, int self) {
     if (opts.memory_budget)
       wait_unloading(lock, self, std::chrono::steady_clock::now() + std::chrono::seconds(5),
                      [&] { return stopping || used_bytes + reserved_bytes <= opts.memory_budget; });
+    drain_unloads(lock, self);  // nothing routed here may wait out the load below
+    in_loader[static_cast<std::size_t>(self)] = 1;
     lock.unlock();
 
     verify_files(source.dir, *source.manifest);  // the files may have changed since the scan
@@ -246,6 +250,7 @@ void manager::impl::run_load(model_entry& e, std::uint64_t version, int self) {
     hub->created.fetch_add(1, std::memory_order_relaxed);
 
     lock.lock();
+    in_loader[static_cast<std::size_t>(self)] = 0;
     reserved_bytes -= estimate;
     reserved = false;
     lv->generation = r.loading_generation;

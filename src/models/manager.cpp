@@ -88,6 +88,7 @@ void manager::start() {
     for (const auto& [name, m] : o.models) impl_->entry_for(name);
     impl_->unload_inbox.resize(static_cast<std::size_t>(o.load_threads));
     impl_->load_idle.assign(static_cast<std::size_t>(o.load_threads), 0);
+    impl_->in_loader.assign(static_cast<std::size_t>(o.load_threads), 0);
     impl_->route_unloads = true;
   }
   impl_->reaper = std::jthread([this](std::stop_token s) { impl_->reap_loop(s); });

@@ -87,6 +87,9 @@ void handle::predict(std::span<const float> rows, std::size_t n_rows, std::vecto
 bool manager::impl::route_unload(detail::loaded_version& v) {
   std::lock_guard lock(mu);
   if (!route_unloads || v.loaded_by < 0 || static_cast<std::size_t>(v.loaded_by) >= unload_inbox.size()) return false;
+  // Not to a load thread inside a loader: it could be there for as long as the load takes (or hangs),
+  // holding the memory a resource-preserving swap or the budget waits for. The reaper destroys it then.
+  if (in_loader[static_cast<std::size_t>(v.loaded_by)]) return false;
   unload_inbox[static_cast<std::size_t>(v.loaded_by)].push_back(&v);
   cv.notify_all();  // the load threads share one condition variable
   return true;

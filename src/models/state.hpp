@@ -142,6 +142,7 @@ struct manager::impl {
   // routing is off (before start, after the load threads are joined) the reaper destroys them itself.
   std::vector<std::deque<detail::loaded_version*>> unload_inbox;
   std::vector<char> load_idle;  // per load thread, under mu: waiting for a job
+  std::vector<char> in_loader;  // per load thread, under mu: inside a loader's load() or warmup(), inbox drained
   bool route_unloads = false;
   std::jthread housekeeping;
   std::jthread reaper;

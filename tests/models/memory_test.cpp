@@ -51,13 +51,20 @@ TEST_F(ModelsManager, EveryVersionIsDestroyedOnTheLoadThreadThatBuiltIt) {
   start();
   ASSERT_TRUE(m->wait_for_state("a", 1, version_state::ready, wait));
   ASSERT_TRUE(m->wait_for_state("b", 1, version_state::ready, wait));
+  // One swap at a time, so each goes to the lowest-numbered idle load thread and that thread is idle when
+  // the version it replaces retires (one retired while its thread is busy loading goes to the reaper).
   for (std::uint64_t v = 2; v <= 12; ++v) {
-    auto held = m->acquire("a");  // the last release happens here, on the test thread
-    publish_fake(root.path, "a", v);
+    {
+      auto held = m->acquire("a");  // the last release happens here, on the test thread
+      publish_fake(root.path, "a", v);
+      m->rescan();
+      ASSERT_TRUE(m->wait_for_state("a", v, version_state::ready, wait)) << m->reason("a", v);
+    }
+    ASSERT_TRUE(m->wait_for_state("a", v - 1, version_state::unloaded, wait));
     publish_fake(root.path, "b", v);
     m->rescan();
-    ASSERT_TRUE(m->wait_for_state("a", v, version_state::ready, wait)) << m->reason("a", v);
     ASSERT_TRUE(m->wait_for_state("b", v, version_state::ready, wait)) << m->reason("b", v);
+    ASSERT_TRUE(m->wait_for_state("b", v - 1, version_state::unloaded, wait));
   }
   ASSERT_TRUE(m->wait_for_state("a", 11, version_state::unloaded, wait));
   ASSERT_TRUE(m->wait_for_state("b", 11, version_state::unloaded, wait));
@@ -80,6 +87,28 @@ TEST_F(ModelsManager, OneLoadThreadDrainsItsOwnVersionsWhileALoadWaitsForThem) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // not the 60 s load_timeout
   EXPECT_EQ(m->state("big", 1), version_state::unloaded);
   EXPECT_EQ(script->destroyed_on_other_thread.load(), 0);
+}
+
+TEST_F(ModelsManager, AVersionWhoseLoadThreadIsInsideALoaderIsUnloadedByTheReaperWithoutWaitingForIt) {
+  // big 1 is built on load thread 0, which then hangs loading another model; the resource-preserving
+  // swap to big 2 (on thread 1) waits for big 1's unload, which must not wait for thread 0.
+  opts.load_threads = 2;
+  opts.models["big"].mode = swap_mode::resource_preserving;
+  opts.models["slow"].load_timeout = 60s;
+  publish_fake(root.path, "big", 1);
+  start();
+  ASSERT_TRUE(m->wait_for_state("big", 1, version_state::ready, wait));
+  script->set("slow", 1, {.hang = true});
+  publish_fake(root.path, "slow", 1);
+  m->rescan();
+  ASSERT_TRUE(m->wait_for_state("slow", 1, version_state::loading, wait));
+  auto t0 = std::chrono::steady_clock::now();
+  publish_fake(root.path, "big", 2);
+  m->rescan();
+  ASSERT_TRUE(m->wait_for_state("big", 2, version_state::ready, wait)) << m->reason("big", 2);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);  // not slow's 60 s hang, nor big's load_timeout
+  EXPECT_EQ(m->state("big", 1), version_state::unloaded);
+  EXPECT_EQ(m->state("slow", 1), version_state::loading);
 }
 
 TEST_F(ModelsManager, IdleTtlUnloadsOnTheInjectedClockAndTheNextUseReloads) {
