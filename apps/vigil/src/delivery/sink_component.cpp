@@ -17,9 +17,14 @@ void sink_component::start(lifespan::context& ctx) {
   sink_ = make_sink();
   auto r = std::make_shared<relay>(*sink_, store, relay_options_);
   r->start();
-  woken_by_store_ = store.on_new_alerts([r = r.get()](std::size_t) { r->wake(); });
-  if (svc_) track(*svc_, r);
-  relay_.store(std::move(r));
+  relay_.store(r);
+  try {
+    woken_by_store_ = store.on_new_alerts([r = r.get()](std::size_t) { r->wake(); });
+    if (svc_) track(*svc_, r);
+  } catch (...) {
+    stop({});  // unsubscribes, joins the relay, then drops the sink: nothing is left calling into them
+    throw;
+  }
 }
 
 void sink_component::stop(lifespan::time_point) {
