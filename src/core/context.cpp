@@ -34,7 +34,7 @@ bool matches(const detail::node& dep, const void* type, std::string_view name) {
 
 const std::string& context::name() const noexcept { return node_->name(); }
 
-std::stop_token context::stop_token() const noexcept {
+std::stop_token context::stop_token() const {
   std::lock_guard lock(node_->shown_mutex);
   if (!node_->cancel.stop_possible()) {  // the first to ask in this attempt (node::cancel)
     node_->cancel = std::stop_source{};

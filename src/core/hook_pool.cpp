@@ -1,6 +1,7 @@
 #include "hook_pool.hpp"
 
 #include <algorithm>
+#include <system_error>
 #include <thread>
 
 namespace lifespan::detail {
@@ -49,7 +50,18 @@ hook_pool::~hook_pool() {
   shared_->exited.wait(lock, [this] { return shared_->idle == 0; });
 }
 
-void hook_pool::spawn(const std::shared_ptr<shared>& s) { std::thread(work, s).detach(); }
+void hook_pool::spawn(const std::shared_ptr<shared>& s) {
+  try {
+    std::thread(work, s).detach();
+  } catch (const std::system_error&) {  // no thread now (EAGAIN): on a pool thread this must not escape
+    // Unclaim it and the ones it would have created; the next submission claims again, and a hook
+    // left queued meanwhile is bounded by its component's start or stop timeout.
+    std::lock_guard lock(s->mutex);
+    s->spawning -= 1 + s->unborn;
+    s->threads -= 1 + s->unborn;
+    s->unborn = 0;
+  }
+}
 
 void hook_pool::flush() {
   handoff();

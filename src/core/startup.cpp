@@ -196,12 +196,12 @@ void runtime::start_failed(node& n, std::string reason) {
   // What waits on a failed component cannot start before it recovers: startup is over for it too, so
   // that the service reaches RUNNING (degraded) instead of staying STARTING until the retry succeeds.
   settle_dependents(n);
-  update_line(n, [&](timeline_entry& e) {
-    e.failed_at = since_origin();
-    e.error = reason;
+  const time_point now = loop_->now();  // one reading, one lock: readers see the state with its times
+  set_state(n, component_state::failed, reason, now, [&](node& m) {
+    m.line.failed_at = now - origin_;
+    m.line.error = reason;
   });
-  set_state(n, component_state::failed, reason);
-  emit(event_kind::component_failed, &n, reason, loop_->now() - n.attempt_started, n.attempt);
+  emit_at(now, event_kind::component_failed, &n, reason, now - n.attempt_started, n.attempt);
   if (shutting_down_) return;  // shutdown stops whatever is left
   if (n.effective == criticality::critical) {
     begin_shutdown(1, true, fmt::format("critical component '{}' failed: {}", n.name(), reason));

@@ -78,7 +78,8 @@ class context {
  public:
   const std::string& name() const noexcept;
   // Signalled on start timeout, on a critical failure elsewhere during startup, and on shutdown.
-  std::stop_token stop_token() const noexcept;
+  // Its state is made when first asked for in an attempt (so it may throw std::bad_alloc).
+  std::stop_token stop_token() const;
 
   // A declared required dependency of type T (by type, or by name). Asking for anything not declared
   // with depends_on() throws std::logic_error naming both components and the fix.
