@@ -52,7 +52,6 @@ struct relay_options {
   // Keys batch_size, max_backlog, poll_interval, retry_initial, retry_max, probe_interval, lease of a
   // sink's section (every sink reads them the same way).
   static relay_options read(lifespan::config::section& section);
-  bool operator==(const relay_options&) const = default;
 };
 
 struct relay_status {

@@ -36,16 +36,13 @@ class webhook_delivery : public sink_component {
     bool enabled = false;
     webhook_sink::options webhook;
     relay_options relay;
-    bool operator==(const options&) const = default;
   };
   static options read_options(lifespan::config::section& section);
   explicit webhook_delivery(options o, lifespan::service* svc = nullptr)
       : sink_component(o.enabled, webhook_sink::sink_name(o.webhook.endpoint), o.relay, svc), options_(std::move(o)) {}
 
   void start(lifespan::context& ctx) override;  // requires the alert store and the http_client
-  // True when the section is unchanged (a reload then reports nothing for this endpoint), false when
-  // it changed: the runtime then reports that applying it takes a restart.
-  bool reload(lifespan::config::section& section) override { return read_options(section) == options_; }
+  // No reload: the runtime reports a changed section as taking a restart, an unchanged one not at all.
 
  protected:
   std::unique_ptr<alert_sink> make_sink() override;

@@ -56,7 +56,6 @@ class webhook_sink : public alert_sink {
     lifespan::http_client::duration connect_timeout = std::chrono::seconds(2);
     lifespan::http_client::duration timeout = std::chrono::seconds(5);  // per attempt
     int max_attempts = 1;  // client-side attempts per POST; the relay retries beyond them with backoff
-    bool operator==(const options&) const = default;
   };
   webhook_sink(options o, lifespan::http_client::client& http) : options_(std::move(o)), http_(http) {}
 

@@ -21,8 +21,7 @@ const lifespan::models::xgboost_library& xgb() { return lifespan::models::xgboos
 
 void check(int rc, const char* what) {
   if (rc != 0) {
-    const char* e = xgb().XGBGetLastError();
-    throw std::runtime_error(std::string("vigil train: XGBoost ") + what + " failed: " + (e ? e : "unknown error"));
+    throw std::runtime_error(std::string("vigil train: XGBoost ") + what + " failed: " + xgb().last_error());
   }
 }
 
