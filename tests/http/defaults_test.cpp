@@ -56,7 +56,9 @@ TEST(Defaults, AddServerDelaysFiveSecondsByDefaultAndASecondRequestSkipsTheRest)
   EXPECT_LT(std::chrono::steady_clock::now() - asked, 4500ms);
   const auto took = phase_took(h, "readiness_delay");
   ASSERT_TRUE(took.has_value());
-  EXPECT_GE(*took, 1s);
+  // The phase began when the supervisor took the first request, which a loaded machine can delay past
+  // `asked` by more than the fetch after the sleep lasts (996.9 ms was seen): "not 0 s", with slack.
+  EXPECT_GE(*took, 900ms);
   EXPECT_LT(*took, 5s);
 }
 
