@@ -58,7 +58,7 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
     nodes_.push_back(&n);
   }
   // Layout of edges_: every node's required list, then every required_by list, then optional, then
-  // dependents. required_by lists are filled in declaration order of the dependents.
+  // dependents. required_by lists are filled in declaration order, then sorted by height (below).
   node** next_required = edges_.data();
   node** next_required_by = next_required + required;
   node** next_optional = next_required_by + required;

@@ -18,6 +18,17 @@ std::string backend_package(const std::string& backend) {
   return backend == postgresql::backend_name ? "libsoci-postgresql4.0" : "libsoci-sqlite3-4.0";
 }
 
+// The dynamic linker loads the backend, yet SOCI could not register it (SOCI looked elsewhere, or the
+// file is not the backend SOCI expects): say so, where SOCI looked, and SOCI's own reason.
+std::string backend_unregistered_message(const std::string& what, const std::string& backend, const std::string& cause) {
+  std::string where = "the system library path";
+  if (const char* path = std::getenv("SOCI_BACKENDS_PATH"); path && *path)
+    where = std::string("the system library path and SOCI_BACKENDS_PATH (") + path + ")";
+  const auto package = backend_package(backend);
+  return what + " support is installed but SOCI could not register its backend libsoci_" + backend + ".so.4.0 from " +
+         where + " (" + cause + "); check SOCI_BACKENDS_PATH, or reinstall Debian's " + package;
+}
+
 // SOCI would load a backend named in session::open by itself; registering it here first is what lets
 // a missing package be told apart from a failed connection. Under a mutex: register_backend replaces
 // (and refuses to replace while in use) a backend already registered.
@@ -36,7 +47,7 @@ void load_soci_backend(const std::string& what, const std::string& backend) {
     } catch (const std::runtime_error& reason) {
       throw std::runtime_error(what + " support is not installed: " + reason.what() + " (SOCI: " + e.what() + ")");
     }
-    throw std::runtime_error(backend_missing_message(what, backend, e.what()));
+    throw std::runtime_error(backend_unregistered_message(what, backend, e.what()));
   }
 }
 
@@ -78,15 +89,6 @@ const postgresql::functions& postgresql::load() {
 const sqlite::functions& sqlite::load() {
   static const functions f = bind_sqlite();  // an exception leaves it to the next call
   return f;
-}
-
-std::string backend_missing_message(const std::string& what, const std::string& backend, const std::string& cause) {
-  std::string where = "the system library path";
-  if (const char* path = std::getenv("SOCI_BACKENDS_PATH"); path && *path)
-    where = std::string("the system library path and SOCI_BACKENDS_PATH (") + path + ")";
-  const auto package = backend_package(backend);
-  return what + " support is not installed: SOCI could not load its backend libsoci_" + backend + ".so.4.0 from " +
-         where + " (" + cause + "); install Debian's " + package + " (apt-get install " + package + ")";
 }
 
 }  // namespace lifespan::data

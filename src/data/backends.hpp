@@ -56,8 +56,4 @@ const functions& load();
 
 }  // namespace sqlite
 
-// The error for a SOCI backend that could not be loaded: `what` ("PostgreSQL"), SOCI's backend name,
-// and the cause; names the Debian package to install.
-std::string backend_missing_message(const std::string& what, const std::string& backend, const std::string& cause);
-
 }  // namespace lifespan::data

@@ -9,6 +9,7 @@
 // library (the dynamic linker counts references).
 // Thread-safety: open() and symbol() may be called from any thread.
 #include <string>
+#include <utility>
 
 namespace lifespan {
 

@@ -60,8 +60,8 @@ class sink_component : public lifespan::component {
   relay_options relay_options_;
   lifespan::service* svc_;
   std::unique_ptr<alert_sink> sink_;
-  std::atomic<std::shared_ptr<relay>> relay_;
-  service::alert_store::new_alerts_observers::subscription woken_by_store_;  // reset before the relay stops  // read by status requests while stop() runs
+  std::atomic<std::shared_ptr<relay>> relay_;  // read by status requests while stop() runs
+  service::alert_store::new_alerts_observers::subscription woken_by_store_;  // reset before the relay stops
 };
 
 }  // namespace vigil::delivery
