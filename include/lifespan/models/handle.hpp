@@ -5,10 +5,12 @@
 // is loaded, each publication (the model's serving slot, a label) holds one, and each handle holds one.
 // When the manager unpublishes a version and drops its own reference, requests still holding handles
 // finish on it; the LAST release (on whatever thread) only queues the version for the reaper thread,
-// which hands it to the load thread that built it: that thread destroys the servable (libraries such
-// as XGBoost keep per-thread state keyed by the object that only a destruction on the creating thread
-// erases), and the reaper returns the memory to the system (malloc_trim). Unloading never runs on a
-// request thread, unless the manager itself is already gone.
+// which hands it to the load thread that built it when that thread is not inside a loader (else the
+// reaper destroys it itself): libraries such as XGBoost keep per-thread state keyed by the object, and a
+// destruction erases the destroying thread's entry only, so the creating thread's (its load and warm-up
+// caches, the largest) goes with it; what request threads keep per object stays. The reaper returns the
+// memory to the system (malloc_trim). Unloading never runs on a request thread, unless the manager
+// itself is already gone.
 //
 // Publication (detail::slot) is read-copy-update with two reader counters: acquire is six atomic
 // operations on two cache lines and never waits; a writer exchanges the pointer and then waits only for

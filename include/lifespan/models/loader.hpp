@@ -10,9 +10,10 @@
 //      and name it in the manifest: "loader": "myformat".
 //
 // Threads: a loader instance is used by one load thread, once (construct, estimate, load, warmup),
-// then destroyed. The servable it produced lives on, shared by request threads, until that same load
-// thread destroys it after the last handle is released (a library's per-thread state keyed by the
-// object, such as XGBoost's, is then released with it).
+// then destroyed. The servable it produced lives on, shared by request threads, until it is destroyed
+// after the last handle is released: by that same load thread when it is free, so a library's state
+// kept for the creating thread and keyed by the object (XGBoost's) is released with it; by the reaper
+// when that thread is busy inside another load.
 #include <cstddef>
 #include <functional>
 #include <map>
