@@ -211,9 +211,17 @@ void cdp_browser::click(const std::string& selector) {
       throw std::runtime_error("click: nothing matches " + selector);
     return;
   }
-  const auto box = evaluate("(() => { const e = document.querySelector(" + nlohmann::json(selector).dump() +
-                            "); if (!e) return null; e.scrollIntoView({block: 'center'});"
-                            " const r = e.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()");
+  // A real mouse click lands where the element was measured: the page may move it before the press
+  // (a panel above re-rendered), so measure until the element is what is under its own centre.
+  nlohmann::json box;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    box = evaluate("(() => { const e = document.querySelector(" + nlohmann::json(selector).dump() +
+                   "); if (!e) return null; e.scrollIntoView({block: 'center'});"
+                   " const r = e.getBoundingClientRect(), x = r.x + r.width / 2, y = r.y + r.height / 2;"
+                   " return {x, y, hit: e.contains(document.elementFromPoint(x, y))}; })()");
+    if (box.is_null() || box["hit"].get<bool>()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the page is re-rendering: poll again
+  }
   if (box.is_null()) throw std::runtime_error("click: nothing matches " + selector);
   for (const char* type : {"mousePressed", "mouseReleased"})
     call("Input.dispatchMouseEvent",
