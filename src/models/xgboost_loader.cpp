@@ -17,8 +17,6 @@
 namespace lifespan::models {
 namespace {
 
-std::string last_error() { return xgboost().last_error(); }
-
 // The library, loaded on the first load of an xgboost model; a missing package fails that load with the fix.
 const xgboost_library& library() {
   try {
@@ -58,7 +56,7 @@ class xgboost_servable final : public servable {
     bst_ulong dims = 0;
     const float* out = nullptr;
     if (x_.XGBoosterPredictFromDense(booster_, array, config, nullptr, &shape, &dims, &out) != 0)
-      throw std::runtime_error("XGBoost prediction failed: " + last_error());
+      throw std::runtime_error(std::string("XGBoost prediction failed: ") + x_.last_error());
     std::size_t n = 1;
     for (bst_ulong i = 0; i < dims; ++i) n *= shape[i];
     scores.assign(out, out + n);
@@ -97,19 +95,22 @@ class xgboost_loader final : public loader {
     const xgboost_library& x = library();
     BoosterHandle booster = nullptr;
     if (x.XGBoosterCreate(nullptr, 0, &booster) != 0)
-      throw load_error("XGBoosterCreate failed: " + last_error(), false);
+      throw load_error(std::string("XGBoosterCreate failed: ") + x.last_error(), false);
     auto fail = [&](const std::string& what, bool deterministic) {
       x.XGBoosterFree(booster);
       throw load_error(source_.entry().string() + ": " + what, deterministic);
     };
     // XGBoost picks the parser from the file name: ".json" is JSON, anything else UBJ or legacy binary.
     if (x.XGBoosterLoadModel(booster, source_.entry().c_str()) != 0)
-      fail("XGBoost cannot load the model (" + last_error() + "); the file is not a valid " + format_ + " model",
+      fail(std::string("XGBoost cannot load the model (") + x.last_error() + "); the file is not a valid " + format_ +
+               " model",
            true);
     // One thread per prediction: request threads give the parallelism, and batch-1 latency is best so.
-    if (x.XGBoosterSetParam(booster, "nthread", "1") != 0) fail("cannot set nthread: " + last_error(), false);
+    if (x.XGBoosterSetParam(booster, "nthread", "1") != 0)
+      fail(std::string("cannot set nthread: ") + x.last_error(), false);
     bst_ulong features = 0;
-    if (x.XGBoosterGetNumFeature(booster, &features) != 0) fail("cannot read the feature count: " + last_error(), true);
+    if (x.XGBoosterGetNumFeature(booster, &features) != 0)
+      fail(std::string("cannot read the feature count: ") + x.last_error(), true);
     const auto& schema = source_.manifest->features;
     if (!schema.empty() && schema.size() != features)
       fail("the model has " + std::to_string(features) + " features, the manifest's schema " +
