@@ -60,6 +60,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <random>
@@ -214,6 +217,29 @@ void BM_startup_sequential(benchmark::State& state) {
   state.counters["sequential_ms"] = sequential_ms()[n].back();
 }
 
+// Threads of this process, from /proc/self/stat (field 20).
+long thread_count() {
+  std::FILE* f = std::fopen("/proc/self/stat", "r");
+  if (!f) return -1;
+  char buf[1024];
+  const std::size_t got = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[got] = 0;
+  const char* p = std::strrchr(buf, ')');  // the command name may hold spaces
+  for (int field = 2; p && field < 20; ++field) p = std::strchr(p + 1, ' ');
+  return p ? std::strtol(p + 1, nullptr, 10) : -1;
+}
+
+// A run's hook pool lets its threads go when run() returns; they exit after it, and glibc unmaps
+// their stacks (beyond a small cache) in the next thread creation: hundreds of munmap calls, each
+// with a TLB shootdown on the other core, which took 2-8 ms of the next repetition's set-up. Each
+// repetition starts once those threads are gone and their stacks released, as the one startup of a
+// fresh process would.
+void await_threads(long baseline) {
+  for (int i = 0; i < 2000 && thread_count() > baseline; ++i) std::this_thread::sleep_for(1ms);
+  std::thread([] {}).join();
+}
+
 double us(lifespan::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 void run_parallel(benchmark::State& state, bool size_pool) {
@@ -223,7 +249,9 @@ void run_parallel(benchmark::State& state, bool size_pool) {
   double makespan_sum = 0, prep_sum = 0, cp_measured_sum = 0, overshoot_sum = 0, dispatch_max = 0;
   double cp_dispatch_sum = 0, cp_pickup_sum = 0, cp_delivery_sum = 0, running_lag_sum = 0;
   double handed_sum = 0, hops_sum = 0;
+  const long baseline_threads = thread_count();
   for (auto _ : state) {
+    await_threads(baseline_threads);
     service_options options;
     options.own_signals = false;
     options.install_logger = false;

@@ -12,13 +12,21 @@ namespace {
 // wake-up: the first one handed over before the worker takes its next hook (`kept_one`).
 thread_local bool pool_thread = false;
 thread_local bool kept_one = false;
+
+// The heap's order: std::push_heap keeps the "largest" on top, so "less" means "runs later".
+struct runs_later_t {
+  bool operator()(const auto& a, const auto& b) const noexcept {
+    return a.priority != b.priority ? a.priority < b.priority : a.order > b.order;
+  }
+} constexpr runs_later;
 }  // namespace
 
 struct hook_pool::shared {
   std::mutex mutex;
   std::condition_variable wakeup;
   std::condition_variable exited;
-  std::deque<std::function<void()>> queue;
+  std::vector<queued> queue;  // a binary heap: highest priority, then earliest submitted, on top
+  std::uint64_t submitted = 0;
   std::size_t limit = 0;    // threads allowed: max_parallel plus one per abandoned hook
   std::size_t threads = 0;  // threads alive or claimed
   std::size_t idle = 0;
@@ -76,7 +84,11 @@ void hook_pool::handoff() {
   std::size_t idle = 0, spawn_count = 0;
   {
     std::lock_guard lock(shared_->mutex);
-    for (auto& hook : pending_) shared_->queue.push_back(std::move(hook));
+    for (auto& q : pending_) {
+      q.order = shared_->submitted++;
+      shared_->queue.push_back(std::move(q));
+      std::push_heap(shared_->queue.begin(), shared_->queue.end(), runs_later);
+    }
     idle = shared_->idle;
     while (shared_->claim_spawn(self)) ++spawn_count;
     if (spawn_count > 1) shared_->unborn += spawn_count - 1;
@@ -128,12 +140,13 @@ void hook_pool::work(std::shared_ptr<shared> s) {
   --s->spawning;
   for (;;) {
     if (!s->queue.empty()) {
-      auto hook = std::move(s->queue.front());
-      s->queue.pop_front();
+      std::pop_heap(s->queue.begin(), s->queue.end(), runs_later);
+      auto hook = std::move(s->queue.back().hook);
+      s->queue.pop_back();
       lock.unlock();
       hook();
       hook = nullptr;  // destroy captures outside the lock
-      kept_one = false;  // whatever it kept is in the queue: it takes the front now
+      kept_one = false;  // whatever it kept is in the queue: it takes the top now
       lock.lock();
       continue;
     }

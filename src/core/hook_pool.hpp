@@ -17,7 +17,7 @@
 // about log2(k) creation times instead of k of them, one after another, on the flushing thread).
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -32,9 +32,15 @@ class hook_pool {
   hook_pool(const hook_pool&) = delete;
   hook_pool& operator=(const hook_pool&) = delete;
 
+  // Queued hooks run highest priority first, then in submission order. Starts pass their place on
+  // the graph (node::chain): while threads are scarce (being created, or all inside hooks), the start
+  // most likely on the critical path overtakes ones queued earlier. Every other hook (stop, drain,
+  // health check, reload) is `urgent`: ahead of any start, as its caller waits on a deadline.
+  static constexpr std::size_t urgent = static_cast<std::size_t>(-1);
+
   // Supervisor role only.
-  void submit(std::function<void()> hook) {
-    pending_.push_back(std::move(hook));
+  void submit(std::function<void()> hook, std::size_t priority = urgent) {
+    pending_.push_back({std::move(hook), priority});
     if (pending_.size() >= next_handoff_) handoff();
   }
   // Hands over everything recorded; ends the burst (the next submit is handed over at once).
@@ -47,12 +53,17 @@ class hook_pool {
   void prestart(std::size_t count);
 
  private:
+  struct queued {
+    std::function<void()> hook;
+    std::size_t priority;
+    std::uint64_t order = 0;  // submission order, set when queued
+  };
   struct shared;
   static void work(std::shared_ptr<shared> s);
   static void spawn(const std::shared_ptr<shared>& s);
   void handoff();
   std::shared_ptr<shared> shared_;
-  std::vector<std::function<void()>> pending_;
+  std::vector<queued> pending_;
   std::size_t next_handoff_ = 1;  // pending_ size that triggers the next handoff within this burst
 };
 

@@ -58,7 +58,7 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
     nodes_.push_back(&n);
   }
   // Layout of edges_: every node's required list, then every required_by list, then optional, then
-  // dependents. required_by lists are filled in declaration order, then sorted by height (below).
+  // dependents. required_by lists are filled in declaration order, then sorted by chain (below).
   node** next_required = edges_.data();
   node** next_required_by = next_required + required;
   node** next_optional = next_required_by + required;
@@ -90,9 +90,13 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
   for (auto i : graph.order) order_.push_back(nodes_[i]);
   for (auto it = order_.rbegin(); it != order_.rend(); ++it)  // dependents before their dependencies
     for (auto* d : (*it)->required_by) (*it)->height = std::max((*it)->height, d->height + 1);
+  for (auto* n : order_) {  // dependencies before their dependents: `chain` holds the depth until the end
+    for (auto* d : n->required_by) d->chain = std::max(d->chain, n->chain + 1);
+    n->chain += n->height - 1;  // every dependency has added to it already
+  }
   // Ties keep declaration order (the lists were filled in it); std::sort, as std::stable_sort would
   // allocate a buffer per list.
-  const auto higher = [](const node* a, const node* b) { return a->height != b->height ? a->height > b->height : a->index < b->index; };
+  const auto higher = [](const node* a, const node* b) { return a->chain != b->chain ? a->chain > b->chain : a->index < b->index; };
   for (auto& n : nodes_) {
     if (n->required_by.size() < 2) continue;
     node** first = edges_.data() + (n->required_by.data() - edges_.data());  // the span views edges_

@@ -26,10 +26,10 @@ void runtime::begin_startup() {
   set_service_state(service_state::initializing);
   deadline_timer_ = loop_->after(settings_.startup_deadline, [this] { on_startup_deadline(); });
   progress_timer_ = loop_->after(settings_.progress_interval, [this] { log_progress(); });
-  std::vector<node*> roots;  // highest first (node::height), then in topological order
+  std::vector<node*> roots;  // longest chain first (node::chain), then in topological order
   for (auto* n : order_)
     if (n->required_pending == 0 && started_eagerly(*n)) roots.push_back(n);
-  std::stable_sort(roots.begin(), roots.end(), [](const node* a, const node* b) { return a->height > b->height; });
+  std::stable_sort(roots.begin(), roots.end(), [](const node* a, const node* b) { return a->chain > b->chain; });
   for (auto* n : roots) became_ready(*n, {});
   warn_about_budgets();  // a walk over the whole graph: after the first starts are on their way
   update_service_state();
@@ -124,7 +124,7 @@ void runtime::start_attempt(node& n, const readiness* ready) {
         });
       }
     }
-  });
+  }, n.chain);
   // Emitted once the timeout is armed, so that whoever reacts to it (a test moving a manual clock)
   // sees a consistent runtime.
   emit_at(now, event_kind::component_starting, &n, {}, {}, attempt);

@@ -1,5 +1,5 @@
 // The hook pool: bursts leave at once and in pieces, threads are created by threads (a tree) up to the
-// bound, prestarted threads take the first hooks, and the bound holds.
+// bound, prestarted threads take the first hooks, the bound holds, and queued hooks run by priority.
 #include "core/hook_pool.hpp"
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 namespace lifespan::detail {
 namespace {
@@ -98,6 +99,34 @@ TEST(HookPool, PrestartedThreadsTakeTheFirstHooks) {
   ASSERT_TRUE(g.release_and_wait(hooks));
   std::lock_guard lock(g.m);
   EXPECT_EQ(g.threads.size(), hooks);  // the prestarted ones, no more: the bound is six
+}
+
+TEST(HookPool, QueuedHooksRunHighestPriorityFirstThenInSubmissionOrder) {
+  gate g;
+  hook_pool pool(1);
+  pool.submit([&] { g.hook(); });  // holds the only thread while the others queue
+  pool.flush();
+  ASSERT_TRUE(g.wait_running(1));
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<int> ran;
+  const auto record = [&](int id) {
+    return [&, id] {
+      std::lock_guard lock(m);
+      ran.push_back(id);
+      cv.notify_all();
+    };
+  };
+  pool.submit(record(1), 1);
+  pool.submit(record(2), 3);
+  pool.submit(record(3), 2);
+  pool.submit(record(4));  // urgent: a stop, drain, health check or reload
+  pool.submit(record(5), 3);
+  pool.flush();
+  ASSERT_TRUE(g.release_and_wait(1));
+  std::unique_lock lock(m);
+  ASSERT_TRUE(cv.wait_for(lock, 30s, [&] { return ran.size() == 5; }));
+  EXPECT_EQ(ran, (std::vector<int>{4, 2, 5, 3, 1}));
 }
 
 }  // namespace
