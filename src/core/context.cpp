@@ -59,8 +59,13 @@ const detail::slot* context::optional_slot(const void* type, std::string_view na
 }
 
 start_completion context::defer() {
-  node_->completion->deferred.store(true, std::memory_order_release);
-  return start_completion(node_->completion);
+  const auto* running = detail::running_start;
+  if (running == nullptr || (*running)->n != node_)
+    throw std::logic_error(fmt::format("component '{}': ctx.defer() called outside its start(); call it in start(), on the "
+                                       "thread that runs start(), and complete the start_completion it returns from anywhere",
+                                       node_->name()));
+  (*running)->deferred.store(true, std::memory_order_release);
+  return start_completion(*running);
 }
 
 void start_completion::succeed() const {

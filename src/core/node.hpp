@@ -44,6 +44,11 @@ struct completion_state {
   void complete(bool ok, std::string reason);
 };
 
+// The start in progress on this thread, set by the start hook around start(): context::defer() binds
+// to it, never to node::completion, which the supervisor replaces when a retry begins while an
+// abandoned attempt's start() is still running.
+inline thread_local const std::shared_ptr<completion_state>* running_start = nullptr;
+
 enum class stop_progress : std::uint8_t { idle, waiting_for_start, stopping, done };
 
 // The live instance of a component. Ownership is shared with the hooks running on it: each hook holds

@@ -1,9 +1,12 @@
 // Startup along the graph: order, parallelism, optional and lazy dependencies, readiness.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <future>
+#include <functional>
 #include <latch>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -169,6 +172,108 @@ class uses_optional : public component {
   void start(context& ctx) override { cache_ = ctx.optional<scripted>("cache"); }
   handle<scripted> cache_;
 };
+
+// Attempt 1 hangs past its start timeout, ignoring cancellation; attempt 2 (the retry) defers and
+// keeps its completion pending. When attempt 1 finally defers and succeeds, that must not count.
+class late_deferrer : public component {
+ public:
+  struct shared {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int attempts = 0;
+    bool released = false, first_done = false;
+    std::optional<start_completion> pending;  // attempt 2's
+  };
+  explicit late_deferrer(std::shared_ptr<shared> s) : s_(std::move(s)) {}
+  void start(context& ctx) override {
+    std::unique_lock lock(s_->mutex);
+    if (++s_->attempts > 1) {
+      s_->pending = ctx.defer();
+      return;
+    }
+    s_->changed.wait(lock, [&] { return s_->released; });
+    ctx.defer().succeed();
+    s_->first_done = true;
+    s_->changed.notify_all();
+  }
+
+ private:
+  std::shared_ptr<shared> s_;
+};
+
+TEST(Startup, AStartAbandonedAfterItsTimeoutCannotCompleteTheRetryThatReplacedIt) {
+  auto clock = std::make_shared<manual_clock>();
+  auto s = std::make_shared<late_deferrer::shared>();
+  service svc{"t", quiet_options(clock)};
+  svc.add<late_deferrer>("late", s).background().start_timeout(1s).stop_timeout(1s);
+  testing::harness h{svc};
+  // However the test ends, attempt 1 returns before the harness goes.
+  const auto release = [&] {
+    std::lock_guard lock(s->mutex);
+    s->released = true;
+    s->changed.notify_all();
+  };
+  const std::unique_ptr<void, std::function<void(void*)>> released_at_end(&h, [&](void*) { release(); });
+  h.start();
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_starting, "late"));
+  // Attempt 1 times out; its stop waits for start() to return, and gives up after the stop timeout.
+  // Then the retry is scheduled.
+  clock->advance(1500ms);
+  ASSERT_TRUE(h.wait_for_event(event_kind::component_failed, "late"));
+  clock->advance(1500ms);
+  ASSERT_TRUE(h.wait_for([](const std::vector<lifecycle_event>& events) {
+    return std::any_of(events.begin(), events.end(), [](const lifecycle_event& e) {
+      return e.kind == event_kind::warning && e.detail.starts_with("retrying start");
+    });
+  }));
+  clock->advance(1s);  // past the backoff: attempt 2 starts and defers
+  ASSERT_TRUE(h.wait_for([](const std::vector<lifecycle_event>& events) {
+    return std::count_if(events.begin(), events.end(), [](const lifecycle_event& e) {
+             return e.kind == event_kind::component_starting && e.component == "late";
+           }) == 2;
+  }));
+  {
+    std::unique_lock lock(s->mutex);
+    ASSERT_TRUE(s->changed.wait_for(lock, 30s, [&] { return s->pending.has_value(); }));
+    lock.unlock();
+    release();
+    lock.lock();
+    ASSERT_TRUE(s->changed.wait_for(lock, 30s, [&] { return s->first_done; }));
+  }
+  // A completion posted by attempt 1 would reach the supervisor before this shutdown request.
+  EXPECT_EQ(h.stop(), exit_ok);
+  for (const auto& e : h.events())
+    EXPECT_FALSE(e.component == "late" && (e.kind == event_kind::component_up || e.kind == event_kind::component_recovered))
+        << "attempt 1's late completion brought up attempt 2";
+}
+
+class defers_from_another_thread : public component {
+ public:
+  void start(context& ctx) override {
+    std::string error;
+    std::thread([&] {
+      try {
+        (void)ctx.defer();
+      } catch (const std::logic_error& e) {
+        error = e.what();
+      }
+    }).join();
+    throw std::runtime_error(error);
+  }
+};
+
+TEST(Startup, DeferOutsideStartIsRefusedNamingTheComponentAndTheFix) {
+  service svc{"t", quiet_options()};
+  svc.add<defers_from_another_thread>("offthread");
+  testing::harness h{svc};
+  h.start();
+  ASSERT_EQ(h.join(), exit_startup_failed);
+  const auto status = svc.status();
+  ASSERT_EQ(status.components.size(), 1u);
+  EXPECT_EQ(status.components[0].reason,
+            "component 'offthread': ctx.defer() called outside its start(); call it in start(), on the thread that runs "
+            "start(), and complete the start_completion it returns from anywhere");
+}
 
 TEST(Startup, OptionalDependencyNeverBlocksAndItsHandleFollowsTheComponent) {
   auto j = std::make_shared<journal>();
