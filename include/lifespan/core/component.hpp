@@ -100,7 +100,8 @@ class context {
 
   // Makes this start asynchronous: returning from start() no longer means "up"; the component is up
   // when the completion succeeds and start() has returned (a completion that arrives while start()
-  // is still running takes effect when it returns). Call at most once per start.
+  // is still running takes effect when it returns). Call at most once per start, in start() and on
+  // its thread (elsewhere it throws std::logic_error); the completion may be used from any thread.
   start_completion defer();
 
  private:
