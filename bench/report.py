@@ -86,6 +86,11 @@ def collect(results):
             add("core", f"makespan overhead over the critical path, {n} components", par["overhead_ms"], "ms")
             add("core", f"makespan overhead over the measured critical path, {n} components",
                 par.get("overhead_measured_ms"), "ms")
+            add("core", f"makespan over the oracle (pre-created thread per component), {n} components",
+                par.get("over_oracle_ms"), "ms")
+        oracle = next((v for k, v in core.items() if k.startswith(f"BM_startup_oracle/n:{n}/slack_ns:50000/")), None)
+        if oracle:
+            add("core", f"startup makespan, {n} sleeping components", oracle["makespan_ms"], "ms", "oracle")
         if seq:
             add("core", f"sequential startup, {n} sleeping components", ms(seq), "ms", "sequential")
     for k, v in core.items():

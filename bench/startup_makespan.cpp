@@ -19,14 +19,21 @@
 //                                a timer along the path.
 //   BM_startup_parallel_default_pool/n:100/slack_ns:50000
 //                                the default hook pool bound, for comparison.
+//   BM_startup_oracle/n:N/slack_ns:S
+//                                the floor: no runtime, one thread per component created and parked
+//                                before the clock starts, each woken by its last dependency (futex),
+//                                then sleeping its start. Time from the start signal to the last end.
+//
+// Each parallel repetition starts once the previous run's pool threads have exited and their stacks
+// are released (startup_graph.hpp, await_threads), as in a fresh process.
 //
 // Each repetition is one run (Iterations(1)); the repetition counts are fixed here, so no
 // --benchmark_repetitions is needed. Read the median aggregates.
 //
 // Two critical paths (longest path along required edges, each component weighing its start time):
 //   nominal   weights are the configured sleeps. This is the target: makespan <= nominal + 2 ms.
-//             No runtime can reach it: every sleep ends late (timer slack + wake-up, the workload's
-//             own overshoot), and the path holds ~20 sleeps at N = 1,000.
+//             Every sleep ends late (timer slack + wake-up, the workload's own overshoot), and the
+//             path holds ~20 sleeps at N = 1,000: the oracle shows how much of the 2 ms that takes.
 //   measured  weights are what each start hook really took in this run: steady-clock reads at the
 //             entry of start() and just before it returns, inside the component. The makespan beyond
 //             this path is what the runtime adds: its true overhead.
@@ -52,6 +59,8 @@
 //                        the dependency that unblocked it (no thread wake-up or creation in between)
 //   dispatch_max_us      max over all components of the dispatch delay
 //   seq_over_par         median sequential time of the same graph / this makespan
+//   over_oracle_ms       makespan_ms - median oracle makespan (same N and slack, same process): all
+//                        the runtime costs, set-up included, against a scheduler that costs nothing
 //   depth, edges, roots  shape of the graph
 // Timeline times are offsets from the runtime's origin, taken as the INITIALIZING event's time (the
 // runtime sets both within a microsecond of each other).
@@ -59,7 +68,9 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <latch>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -71,6 +82,7 @@
 #include <vector>
 
 #include "lifespan/core/service.hpp"
+#include "startup_graph.hpp"
 
 namespace {
 
@@ -78,81 +90,7 @@ using namespace std::chrono_literals;
 using lifespan::service;
 using lifespan::service_options;
 using sclock = std::chrono::steady_clock;
-
-constexpr std::uint64_t seed = 20261122;
-
-struct dag {
-  std::vector<std::chrono::microseconds> work;   // configured start duration per component
-  std::vector<std::vector<std::size_t>> deps;    // required dependencies (always earlier indices)
-};
-
-// Component i requires k ~ U{0..min(i,3)} distinct components chosen uniformly among 0..i-1.
-dag make_dag(std::size_t n, std::uint64_t s) {
-  std::mt19937_64 rng(s);
-  std::uniform_int_distribution<int> us(1000, 20000);
-  dag g;
-  g.work.resize(n);
-  g.deps.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    g.work[i] = std::chrono::microseconds(us(rng));
-    const int most = static_cast<int>(std::min<std::size_t>(i, 3));
-    const int k = std::uniform_int_distribution<int>(0, most)(rng);
-    while (static_cast<int>(g.deps[i].size()) < k) {
-      const std::size_t d = std::uniform_int_distribution<std::size_t>(0, i - 1)(rng);
-      if (std::find(g.deps[i].begin(), g.deps[i].end(), d) == g.deps[i].end()) g.deps[i].push_back(d);
-    }
-  }
-  return g;
-}
-
-// Longest path of start durations along required edges (indices are already topological).
-template <class Duration>
-double critical_path_ms(const dag& g, const std::vector<Duration>& work) {
-  std::vector<double> finish(g.work.size(), 0.0);
-  double best = 0;
-  for (std::size_t i = 0; i < g.work.size(); ++i) {
-    double ready = 0;
-    for (auto d : g.deps[i]) ready = std::max(ready, finish[d]);
-    finish[i] = ready + std::chrono::duration<double, std::milli>(work[i]).count();
-    best = std::max(best, finish[i]);
-  }
-  return best;
-}
-
-struct shape {
-  std::size_t depth = 0, edges = 0, roots = 0;
-};
-
-shape shape_of(const dag& g) {
-  shape s;
-  std::vector<std::size_t> level(g.work.size(), 1);
-  for (std::size_t i = 0; i < g.work.size(); ++i) {
-    for (auto d : g.deps[i]) level[i] = std::max(level[i], level[d] + 1);
-    s.depth = std::max(s.depth, level[i]);
-    s.edges += g.deps[i].size();
-    if (g.deps[i].empty()) ++s.roots;
-  }
-  return s;
-}
-
-const dag& graph_for(std::size_t n) {
-  static std::map<std::size_t, dag> cache;
-  auto it = cache.find(n);
-  if (it == cache.end()) it = cache.emplace(n, make_dag(n, seed + n)).first;
-  return it->second;
-}
-
-// Sequential times measured by BM_startup_sequential, per graph size, for the ratio.
-std::map<std::size_t, std::vector<double>>& sequential_ms() {
-  static std::map<std::size_t, std::vector<double>> m;
-  return m;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using namespace startup_bench;
 
 // When each start hook ran, per component (steady clock).
 struct hook_times {
@@ -178,15 +116,6 @@ class sleeper final : public lifespan::component {
   std::chrono::microseconds work_;
   std::shared_ptr<hook_times> times_;
   std::size_t index_;
-};
-
-// Sets the calling thread's timer slack (inherited by threads it creates) for a scope.
-class timer_slack {
- public:
-  explicit timer_slack(long ns) { prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(ns), 0, 0, 0); }
-  ~timer_slack() { prctl(PR_SET_TIMERSLACK, 0UL, 0, 0, 0); }  // 0: back to the thread's default
-  timer_slack(const timer_slack&) = delete;
-  timer_slack& operator=(const timer_slack&) = delete;
 };
 
 std::string name_of(std::size_t i) { return "c" + std::to_string(i); }
@@ -217,27 +146,55 @@ void BM_startup_sequential(benchmark::State& state) {
   state.counters["sequential_ms"] = sequential_ms()[n].back();
 }
 
-// Threads of this process, from /proc/self/stat (field 20).
-long thread_count() {
-  std::FILE* f = std::fopen("/proc/self/stat", "r");
-  if (!f) return -1;
-  char buf[1024];
-  const std::size_t got = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  buf[got] = 0;
-  const char* p = std::strrchr(buf, ')');  // the command name may hold spaces
-  for (int field = 2; p && field < 20; ++field) p = std::strchr(p + 1, ' ');
-  return p ? std::strtol(p + 1, nullptr, 10) : -1;
+// Makespans measured by BM_startup_oracle, per (N, slack), for over_oracle_ms.
+std::map<std::pair<std::size_t, long>, std::vector<double>>& oracle_ms() {
+  static std::map<std::pair<std::size_t, long>, std::vector<double>> m;
+  return m;
 }
 
-// A run's hook pool lets its threads go when run() returns; they exit after it, and glibc unmaps
-// their stacks (beyond a small cache) in the next thread creation: hundreds of munmap calls, each
-// with a TLB shootdown on the other core, which took 2-8 ms of the next repetition's set-up. Each
-// repetition starts once those threads are gone and their stacks released, as the one startup of a
-// fresh process would.
-void await_threads(long baseline) {
-  for (int i = 0; i < 2000 && thread_count() > baseline; ++i) std::this_thread::sleep_for(1ms);
-  std::thread([] {}).join();
+// The same starts with no runtime at all: one thread per component, created and parked before the
+// clock starts; each waits (futex) until its dependencies are done, sleeps its start, and wakes the
+// dependents it was the last to wait for. What is left over the nominal critical path is the sleeps'
+// own lateness and the wake-ups between them: the floor for any runtime on this machine.
+void BM_startup_oracle(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const dag& g = graph_for(n);
+  const timer_slack slack(static_cast<long>(state.range(1)));
+  std::vector<std::vector<std::size_t>> dependents(n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (auto d : g.deps[i]) dependents[d].push_back(i);
+  const long baseline_threads = thread_count();
+  for (auto _ : state) {
+    await_threads(baseline_threads);
+    std::vector<std::atomic<int>> waiting(n);
+    for (std::size_t i = 0; i < n; ++i) waiting[i].store(static_cast<int>(g.deps[i].size()) + 1);  // +1: the start signal
+    std::vector<sclock::time_point> done(n);
+    std::latch parked(static_cast<std::ptrdiff_t>(n));
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      threads.emplace_back([&, i] {
+        parked.count_down();
+        for (int v; (v = waiting[i].load()) != 0;) waiting[i].wait(v);
+        std::this_thread::sleep_for(g.work[i]);
+        done[i] = sclock::now();
+        for (auto d : dependents[i])
+          if (waiting[d].fetch_sub(1) == 1) waiting[d].notify_one();
+      });
+    }
+    parked.wait();
+    const auto t0 = sclock::now();
+    for (std::size_t i = 0; i < n; ++i)  // the start signal; roots are the ones it releases
+      if (waiting[i].fetch_sub(1) == 1) waiting[i].notify_one();
+    for (auto& t : threads) t.join();
+    const double makespan = std::chrono::duration<double>(*std::max_element(done.begin(), done.end()) - t0).count();
+    state.SetIterationTime(makespan);
+    oracle_ms()[{n, static_cast<long>(state.range(1))}].push_back(makespan * 1e3);
+  }
+  set_shape_counters(state, g);
+  const double makespan = median(oracle_ms()[{n, static_cast<long>(state.range(1))}]);
+  state.counters["makespan_ms"] = makespan;
+  state.counters["overhead_ms"] = makespan - critical_path_ms(g, g.work);
 }
 
 double us(lifespan::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
@@ -331,15 +288,24 @@ void run_parallel(benchmark::State& state, bool size_pool) {
   if (hops_sum > 0) state.counters["cp_same_thread"] = handed_sum / hops_sum;
   if (auto it = sequential_ms().find(n); it != sequential_ms().end() && !it->second.empty())
     state.counters["seq_over_par"] = median(it->second) / makespan;
+  if (auto it = oracle_ms().find({n, static_cast<long>(state.range(1))}); it != oracle_ms().end() && !it->second.empty())
+    state.counters["over_oracle_ms"] = makespan - median(it->second);
 }
 
 void BM_startup_parallel(benchmark::State& state) { run_parallel(state, true); }
 void BM_startup_parallel_default_pool(benchmark::State& state) { run_parallel(state, false); }
 
-// Sequential first: the parallel runs read its times for seq_over_par.
+// Sequential and oracle first: the parallel runs read their times for seq_over_par and over_oracle_ms.
 BENCHMARK(BM_startup_sequential)->Arg(10)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_startup_sequential)->Arg(100)->Iterations(1)->Repetitions(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_startup_sequential)->Arg(1000)->Iterations(1)->Repetitions(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_startup_oracle)
+    ->ArgNames({"n", "slack_ns"})
+    ->ArgsProduct({{10, 100, 1000}, {50000, 1}})
+    ->Iterations(1)
+    ->Repetitions(9)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_startup_parallel)
     ->ArgNames({"n", "slack_ns"})
     ->ArgsProduct({{10, 100}, {50000, 1}})
