@@ -52,7 +52,7 @@ class io_pool {
   void adopt(strand_socket socket, connection_slot slot, bool turn_away);
   void close_idle();  // drain: connections waiting for a request are closed; the others finish theirs
   void close_all();   // drain deadline
-  void halt();        // stop(): close everything and end the threads' loop
+  void halt();        // stop(): end the threads' loop; what is still open closes when the pool is destroyed
   void join();
 
   server_state& state;
