@@ -1,10 +1,13 @@
 #include "connection.hpp"
 
+#include <array>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <fmt/format.h>
 
 #include "dispatch.hpp"
@@ -29,10 +32,9 @@ bool is_http_error(const boost::system::error_code& ec) {
 
 }  // namespace
 
-connection::connection(io_loop& loop, asio::ip::tcp::socket socket, connection_slot slot)
-    : loop_(loop), s_(loop.state), socket_(std::move(socket)), timer_(socket_.get_executor()), slot_(std::move(slot)),
+connection::connection(io_pool& pool, strand_socket socket, connection_slot slot)
+    : pool_(pool), s_(pool.state), socket_(std::move(socket)), timer_(socket_.get_executor()), slot_(std::move(slot)),
       accepted_(clock::now()) {
-  loop_.connections.insert(this);
   s_.metrics->connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -40,7 +42,7 @@ connection::~connection() {
   if (stream_) stream_->end();
   end_request();
   s_.metrics->connections.fetch_sub(1, std::memory_order_relaxed);
-  loop_.connections.erase(this);
+  pool_.leave(this);
 }
 
 void connection::begin_request(std::size_t slot, unsigned status) {
@@ -84,26 +86,42 @@ void connection::close() {
   if (phase_ == phase::closed) return;
   phase_ = phase::closed;
   if (stream_) stream_->end();
-  disarm();
+  ++timer_generation_;
+  waiting_ = false;
+  timer_.cancel();
   error_code ignored;
   socket_.close(ignored);  // pending operations complete with operation_aborted and let go of us
 }
 
+// One wait pending at most, for the earliest deadline set since it was armed: a later deadline (the
+// common case: each phase's deadline lies beyond the previous one's) only moves deadline_, and the wait
+// re-arms itself when it wakes early. Re-arming (a cancelled wait, one more handler) happens only when
+// a deadline comes closer, as the header deadline does after a long idle wait.
 void connection::arm(clock::time_point deadline) {
   if (phase_ == phase::closed) return;  // a pending wait would keep a closed connection alive
   timed_out_ = false;
-  timer_.expires_at(deadline);
+  deadline_ = deadline;
+  if (!waiting_ || deadline < timer_.expiry()) wait_until(deadline);
+}
+
+void connection::disarm() { deadline_ = clock::time_point::max(); }  // a pending wait finds nothing due
+
+void connection::wait_until(clock::time_point t) {
+  waiting_ = true;
+  timer_.expires_at(t);  // a wait already pending completes with operation_aborted, and is ignored
   timer_.async_wait([self = shared_from_this(), generation = ++timer_generation_](error_code ec) {
-    if (ec || generation != self->timer_generation_ || self->phase_ == phase::closed) return;
-    self->timed_out_ = true;
-    error_code ignored;
-    self->socket_.cancel(ignored);
+    self->on_timer(ec, generation);
   });
 }
 
-void connection::disarm() {
-  ++timer_generation_;
-  timer_.cancel();
+void connection::on_timer(error_code ec, std::uint64_t generation) {
+  if (generation != timer_generation_) return;  // superseded by a wait for an earlier deadline
+  waiting_ = false;
+  if (ec || phase_ == phase::closed || deadline_ == clock::time_point::max()) return;
+  if (clock::now() < deadline_) return wait_until(deadline_);  // the deadline moved later meanwhile
+  timed_out_ = true;
+  error_code ignored;
+  socket_.cancel(ignored);
 }
 
 // --- reading ---
@@ -131,6 +149,13 @@ void connection::read_header(clock::time_point started) {
   parser_->header_limit(static_cast<std::uint32_t>(s_.options.max_header_bytes));
   parser_->body_limit(static_cast<std::uint64_t>(s_.options.max_body_bytes));
   arm(started + s_.options.header_timeout);
+  // Most often the bytes already read hold the whole header: parse them here, as the asynchronous read
+  // would, without the extra trip through the executor that it takes when it needs no I/O.
+  if (buffer_.size() > 0) {
+    error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec != bhttp::error::need_more) return on_header(ec);
+  }
   bhttp::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
     self->on_header(ec);
   });
@@ -224,8 +249,24 @@ void connection::respond(http::response r, unsigned version, bool keep_alive, bo
   }
   phase_ = phase::writing;
   arm(clock::now() + s_.options.write_timeout);
-  bhttp::async_write(socket_, res_, [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-    self->on_write(ec, keep_alive);
+  // Beast serialises the header; the body (a string with its Content-Length set above) follows as is,
+  // both in one gathered write: one completion, where http::async_write takes a few layers.
+  header_out_.clear();
+  bhttp::response_serializer<bhttp::string_body> sr(res_);
+  sr.split(true);
+  error_code ec;
+  while (!ec && !sr.is_header_done())
+    sr.next(ec, [&](error_code&, const auto& buffers) {
+      for (const auto b : beast::buffers_range_ref(buffers)) header_out_.append(static_cast<const char*>(b.data()), b.size());
+      sr.consume(beast::buffer_bytes(buffers));
+    });
+  if (ec) {  // not expected of a string body's header: nothing has been sent, so just close
+    s_.log->error("{}: cannot serialise a response header: {}", s_.name, ec.message());
+    return close();
+  }
+  const std::array<asio::const_buffer, 2> out{asio::buffer(header_out_), asio::buffer(res_.body())};
+  asio::async_write(socket_, out, [self = shared_from_this(), keep_alive](error_code ec2, std::size_t) {
+    self->on_write(ec2, keep_alive);
   });
 }
 
@@ -313,7 +354,7 @@ void connection::end_stream() {
   end_request();
   slot_.release();
   error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(strand_socket::shutdown_send, ignored);
   arm(clock::now() + linger_time);
 }
 
@@ -323,7 +364,7 @@ void connection::linger() {
   phase_ = phase::closing;
   slot_.release();  // everything owed is written: drain() and max_connections stop counting this one
   error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(strand_socket::shutdown_send, ignored);
   buffer_.clear();
   arm(clock::now() + linger_time);
   socket_.async_read_some(buffer_.prepare(read_chunk), [self = shared_from_this()](error_code ec, std::size_t) {

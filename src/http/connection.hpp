@@ -18,8 +18,14 @@
 // closes. A lingering close (shut down our side, discard what
 // the client still sends for a moment) makes sure the client reads the last response instead of a reset.
 //
-// Threading: everything runs on the connection's io_loop thread; the object lives as long as one of its
-// asynchronous operations holds it (shared_from_this).
+// Deadlines cost one timer wait per connection, not one per phase: a phase whose deadline lies beyond
+// the pending wait's only records it, and the wait re-arms itself when it wakes early (arm()).
+//
+// Threading: the socket and the timer are bound to the connection's strand of the I/O pool's shared
+// io_context (io_pool.hpp), so its handlers run on any I/O thread but one at a time, and every member
+// function is called on that strand; the pool reaches a connection from outside only by posting to its
+// strand (executor()). The object lives as long as one of its asynchronous operations holds it
+// (shared_from_this).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,20 +35,22 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 
-#include "io_loop.hpp"
+#include "io_pool.hpp"
 #include "lifespan/http/event_stream.hpp"
 
 namespace lifespan::http::detail {
 
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(io_loop& loop, boost::asio::ip::tcp::socket socket, connection_slot slot);
+  connection(io_pool& pool, strand_socket socket, connection_slot slot);
   ~connection();
 
   void serve();
   void turn_away();  // over max_connections: 503 at once, then close
   void close_if_idle();
   void close();
+  // The connection's strand: everything above is called on it.
+  strand executor() { return socket_.get_executor(); }
 
  private:
   using clock = std::chrono::steady_clock;
@@ -67,16 +75,19 @@ class connection : public std::enable_shared_from_this<connection> {
   void write_raw(const std::string& bytes, bool then_read_body);
   void linger();
   void on_linger(error_code ec);
-  void arm(clock::time_point deadline);
-  void disarm();
+  void arm(clock::time_point deadline);  // the deadline of the phase being entered
+  void disarm();                         // no deadline (handling, an event stream waiting for events)
+  void wait_until(clock::time_point t);
+  void on_timer(error_code ec, std::uint64_t generation);
 
-  io_loop& loop_;
+  io_pool& pool_;
   server_state& s_;
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
+  strand_socket socket_;
+  strand_timer timer_;
   boost::beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   beast_response res_;
+  std::string header_out_;  // res_'s header, serialised, while it is written
   std::shared_ptr<event_stream> stream_;  // while streaming
   std::string stream_out_;                // the bytes being written
   bool stream_writing_ = false;
@@ -85,7 +96,9 @@ class connection : public std::enable_shared_from_this<connection> {
   phase phase_ = phase::idle;
   bool first_ = true;        // no request completed yet on this connection
   bool timed_out_ = false;   // the pending operation was cancelled by the deadline
-  std::uint64_t timer_generation_ = 0;
+  bool waiting_ = false;     // timer_ has a wait pending (for timer_.expiry())
+  clock::time_point deadline_ = clock::time_point::max();
+  std::uint64_t timer_generation_ = 0;  // of the wait that counts
   // The request being answered, for request_metrics: counted in flight from its complete header (or its
   // error) until its response is written or the connection closes.
   bool in_flight_ = false;

@@ -2,24 +2,18 @@
 
 namespace lifespan::http::detail {
 
-heartbeat::heartbeat(std::size_t loops, std::shared_ptr<lifespan::clock> clock)
-    : clock_(std::move(clock)), count_(loops), stamps_(std::make_unique<stamp[]>(loops)) {
-  const auto now = clock_->now().time_since_epoch().count();
-  for (std::size_t i = 0; i < count_; ++i) stamps_[i].ticks.store(now, std::memory_order_relaxed);
+heartbeat::heartbeat(std::shared_ptr<lifespan::clock> clock) : clock_(std::move(clock)) { beat(); }
+
+void heartbeat::beat() noexcept { ticks_.store(clock_->now().time_since_epoch().count(), std::memory_order_relaxed); }
+
+duration heartbeat::silent() const {
+  return duration{clock_->now().time_since_epoch().count() - ticks_.load(std::memory_order_relaxed)};
 }
 
-void heartbeat::beat(std::size_t loop) noexcept {
-  stamps_[loop].ticks.store(clock_->now().time_since_epoch().count(), std::memory_order_relaxed);
-}
-
-std::vector<heartbeat::stall> heartbeat::stalled(duration threshold) const {
-  std::vector<stall> out;
-  const auto now = clock_->now().time_since_epoch().count();
-  for (std::size_t i = 0; i < count_; ++i) {
-    const duration silent{now - stamps_[i].ticks.load(std::memory_order_relaxed)};
-    if (silent > threshold) out.push_back({i, silent});
-  }
-  return out;
+std::optional<duration> heartbeat::stalled(duration threshold) const {
+  const auto s = silent();
+  if (s > threshold) return s;
+  return std::nullopt;
 }
 
 }  // namespace lifespan::http::detail

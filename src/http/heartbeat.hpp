@@ -1,13 +1,17 @@
 #pragma once
-// The event-loop heartbeat behind /livez: each I/O loop stamps its own slot from a periodic timer, so
-// a loop that is blocked (a handler that never returns, a starved thread) stops stamping. A probe on
-// any thread compares the stamps with the clock: one atomic load per loop, no lock, no allocation
-// unless something is stalled. The clock is injectable so that tests can move time by hand.
+// The I/O pool's heartbeat behind /livez and the systemd watchdog. A timer on the pool's shared
+// io_context stamps it every heartbeat_interval, and whichever I/O thread is free runs that timer's
+// handler: the stamp says "the pool still runs handlers". It goes stale only when no I/O thread has run
+// a handler for that long (every one busy or blocked, or the process starved), which is exactly when
+// no connection is served any more. One slow handler, or one stuck thread, leaves it fresh: the other
+// threads run the timer and serve every other connection as well.
+//
+// Threading: beat() from the pool; silent() and stalled() from any thread (one atomic load, no lock).
+// The clock is injectable so that tests can move time by hand.
 #include <atomic>
-#include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <vector>
+#include <optional>
 
 #include "lifespan/core/clock.hpp"
 
@@ -15,26 +19,16 @@ namespace lifespan::http::detail {
 
 class heartbeat {
  public:
-  // Every loop counts as having beaten at construction.
-  heartbeat(std::size_t loops, std::shared_ptr<lifespan::clock> clock);
+  explicit heartbeat(std::shared_ptr<lifespan::clock> clock);  // construction counts as a beat
 
-  std::size_t loops() const noexcept { return count_; }
-  void beat(std::size_t loop) noexcept;  // from that loop's thread
-
-  struct stall {
-    std::size_t loop;
-    duration silent;  // since its last beat
-  };
-  // Loops whose last beat is older than `threshold`; empty when all are alive. Any thread.
-  std::vector<stall> stalled(duration threshold) const;
+  void beat() noexcept;
+  duration silent() const;  // since the last beat
+  // silent(), when it is longer than `threshold`; nothing while the pool is alive.
+  std::optional<duration> stalled(duration threshold) const;
 
  private:
-  struct alignas(64) stamp {
-    std::atomic<std::int64_t> ticks{0};  // clock's time since its epoch
-  };
   std::shared_ptr<lifespan::clock> clock_;
-  std::size_t count_;
-  std::unique_ptr<stamp[]> stamps_;
+  std::atomic<std::int64_t> ticks_{0};  // the clock's time since its epoch, at the last beat
 };
 
 }  // namespace lifespan::http::detail

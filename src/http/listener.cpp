@@ -18,8 +18,8 @@ constexpr auto accept_retry = std::chrono::milliseconds(50);
 
 }  // namespace
 
-listener::listener(server_state& s, std::vector<std::unique_ptr<io_loop>>& loops)
-    : s_(s), loops_(loops), acceptor_(ioc_), retry_(ioc_) {}
+listener::listener(server_state& s, io_pool& pool)
+    : s_(s), pool_(pool), acceptor_(ioc_), retry_(ioc_) {}
 
 listener::~listener() {
   close();
@@ -63,10 +63,9 @@ void listener::close() {
     boost::system::error_code ec;
     acceptor_.non_blocking(true, ec);
     while (!ec) {
-      io_loop& loop = *loops_[next_++ % loops_.size()];
-      tcp::socket socket(loop.executor());
+      strand_socket socket(pool_.make_strand());
       acceptor_.accept(socket, ec);
-      if (!ec) admit(std::move(socket), loop);
+      if (!ec) admit(std::move(socket));
     }
     acceptor_.close(ec);
     retry_.cancel();
@@ -78,14 +77,13 @@ void listener::join() {
 }
 
 void listener::accept() {
-  io_loop& loop = *loops_[next_++ % loops_.size()];
-  acceptor_.async_accept(loop.executor(), [this, &loop](boost::system::error_code ec, tcp::socket socket) {
-    on_accept(ec, std::move(socket), loop);
+  acceptor_.async_accept(pool_.make_strand(), [this](boost::system::error_code ec, strand_socket socket) {
+    on_accept(ec, std::move(socket));
   });
 }
 
-void listener::on_accept(boost::system::error_code ec, tcp::socket socket, io_loop& loop) {
-  if (!ec) admit(std::move(socket), loop);  // even when close() ran meanwhile: it was accepted
+void listener::on_accept(boost::system::error_code ec, strand_socket socket) {
+  if (!ec) admit(std::move(socket));  // even when close() ran meanwhile: it was accepted
   if (!acceptor_.is_open() || ec == asio::error::operation_aborted) return;
   if (ec) {
     // Out of descriptors, most likely: log once a second and retry shortly instead of spinning.
@@ -103,14 +101,14 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket, io_lo
   accept();
 }
 
-void listener::admit(tcp::socket socket, io_loop& loop) {
+void listener::admit(strand_socket socket) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   const int serving = s_.serving.load();
   if (serving < s_.options.max_connections) {
-    loop.adopt(std::move(socket), connection_slot(s_, true), false);
+    pool_.adopt(std::move(socket), connection_slot(s_, true), false);
   } else if (s_.open.load() - serving < max_turning_away) {
-    loop.adopt(std::move(socket), connection_slot(s_, false), true);
+    pool_.adopt(std::move(socket), connection_slot(s_, false), true);
   }  // else: a flood; the socket closes as it goes out of scope
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The listening socket, on a thread of its own: accepting never waits behind a busy I/O thread, and
+// The listening socket, on a thread of its own: accepting never waits behind busy I/O threads, and
 // drain() can close the listener at once even when every I/O thread is occupied by a handler.
-// Accepted sockets go round-robin to the I/O loops (connection k to loop k mod N). Beyond
+// Each accepted socket gets a strand of the I/O pool's shared context. Beyond
 // max_connections a connection is still accepted, but only to be answered 503 and closed; beyond that
 // again (a flood), it is closed at once. Closing the listener first accepts what the kernel has
 // already queued, so that no connection it completed is reset.
@@ -15,13 +15,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "io_loop.hpp"
+#include "io_pool.hpp"
 
 namespace lifespan::http::detail {
 
 class listener {
  public:
-  listener(server_state& s, std::vector<std::unique_ptr<io_loop>>& loops);
+  listener(server_state& s, io_pool& pool);
   ~listener();  // close() and join()
   listener(const listener&) = delete;
   listener& operator=(const listener&) = delete;
@@ -34,15 +34,14 @@ class listener {
 
  private:
   void accept();
-  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket, io_loop& loop);
-  void admit(boost::asio::ip::tcp::socket socket, io_loop& loop);
+  void on_accept(boost::system::error_code ec, strand_socket socket);
+  void admit(strand_socket socket);
 
   server_state& s_;
-  std::vector<std::unique_ptr<io_loop>>& loops_;
+  io_pool& pool_;
   boost::asio::io_context ioc_{1};
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_;
-  std::size_t next_ = 0;
   std::chrono::steady_clock::time_point last_error_log_{};
   std::thread thread_;
 };

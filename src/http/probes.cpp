@@ -104,17 +104,11 @@ http::response answer_builtin(server_state& s, std::size_t index, const boost::u
 }
 
 http::response liveness(server_state& s) {
-  const auto stalls = s.beats->stalled(s.options.stall_threshold);
-  if (stalls.empty()) return {status::ok, "application/json", R"({"status":"ok"})", {}};
-  std::string reason;
-  auto threads = ordered_json::array();
-  for (const auto& st : stalls) {
-    if (!reason.empty()) reason += "; ";
-    reason += fmt::format("I/O thread {} has not run for {}", st.loop, human(st.silent));
-    threads.push_back({{"thread", st.loop}, {"silent_ms", ms(st.silent)}});
-  }
-  reason += fmt::format(" (stall_threshold {})", human(s.options.stall_threshold));
-  return json_response(failure("event loop stalled", reason, {{"status", "stalled"}, {"stalled_threads", threads}}),
+  const auto silent = s.beats->stalled(s.options.stall_threshold);
+  if (!silent) return {status::ok, "application/json", R"({"status":"ok"})", {}};
+  const auto reason = fmt::format("no I/O thread has run a handler for {} (stall_threshold {}): all {} are busy or blocked",
+                                  human(*silent), human(s.options.stall_threshold), s.io_threads);
+  return json_response(failure("event loop stalled", reason, {{"status", "stalled"}, {"silent_ms", ms(*silent)}}),
                        status::service_unavailable);
 }
 
@@ -182,13 +176,13 @@ http::response detailed_health(server_state& s) {
     if (c.start_duration) j["start_duration_ms"] = ms(*c.start_duration);
     list.push_back(std::move(j));
   }
-  auto stalled = ordered_json::array();
-  for (const auto& x : s.beats->stalled(s.options.stall_threshold)) stalled.push_back({{"thread", x.loop}, {"silent_ms", ms(x.silent)}});
+  const auto silent = s.beats->silent();
   return json_response({{"state", to_string(st.state)},
                          {"ready", s.svc.is_ready()},
                          {"degraded", st.degraded},
-                         {"io_threads", s.beats->loops()},
-                         {"stalled_threads", stalled},
+                         {"io_threads", s.io_threads},
+                         {"io_stalled", silent > s.options.stall_threshold},
+                         {"io_silent_ms", ms(silent)},  // since the pool's last heartbeat
                          {"components", list}});
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The built-in endpoints: /livez (/health), /readyz (/ready), /startupz and /health/detailed. They read
-// the service's atomics and status copies and the I/O loops' heartbeat; they never call a component,
+// the service's atomics and status copies and the I/O pool's heartbeat; they never call a component,
 // so they stay safe and fast while components start, fail or are torn down.
 #include <optional>
 #include <string_view>

@@ -58,9 +58,9 @@ struct server::impl {
   impl(options o, service& svc, std::shared_ptr<const router> routes)
       : state(std::move(o), svc, routes ? std::move(routes) : std::make_shared<const router>()) {}
 
-  // Declaration order is destruction order reversed: the listener refers to the loops, both to state.
+  // Declaration order is destruction order reversed: the listener refers to the pool, both to state.
   detail::server_state state;
-  std::vector<std::unique_ptr<detail::io_loop>> loops;
+  std::unique_ptr<detail::io_pool> pool;
   std::unique_ptr<detail::listener> listener;
 
   std::mutex lifecycle;  // start() and stop() (which may overlap when a start overruns its budget)
@@ -90,16 +90,16 @@ void server::impl::bind_routes(const context& ctx) {
 void server::impl::shut_down() {
   if (stopped) return;
   stopped = true;
-  watchdog_check.reset();  // the loops stop beating now: that is not a stall
+  watchdog_check.reset();  // the pool stops beating now: that is not a stall
   state.stopping.store(true);
   state.draining.store(true);
   state.cancel.request_stop();
   if (listener) listener->close();
-  for (auto& l : loops) l->halt();
+  if (pool) pool->halt();
   if (listener) listener->join();
-  for (auto& l : loops) l->join();
+  if (pool) pool->join();
   listener.reset();
-  loops.clear();  // destroys what the loops still held: connections, queued sockets
+  pool.reset();  // destroys what the pool still held: connections, queued sockets
   if (wrote_address_file) {
     std::error_code ignored;
     std::filesystem::remove(state.options.address_file, ignored);
@@ -123,10 +123,11 @@ void server::start(context& ctx) {
   impl_->bind_routes(ctx);
 
   const int threads = s.options.threads > 0 ? s.options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  s.beats = std::make_shared<detail::heartbeat>(static_cast<std::size_t>(threads), lifespan::steady());
-  // systemd's watchdog is fed only while every I/O loop beats (the check is dropped before they halt).
+  s.io_threads = static_cast<std::size_t>(threads);
+  s.beats = std::make_shared<detail::heartbeat>(lifespan::steady());
+  // systemd's watchdog is fed only while the I/O pool beats (the check is dropped before it halts).
   impl_->watchdog_check = std::make_shared<const std::function<bool()>>(
-      [beats = s.beats, threshold = s.options.stall_threshold] { return beats->stalled(threshold).empty(); });
+      [beats = s.beats, threshold = s.options.stall_threshold] { return !beats->stalled(threshold); });
   systemd::add_liveness_check(s.svc, impl_->watchdog_check);
   s.metrics = std::make_shared<detail::request_metrics>(*s.routes, detail::builtin_paths());
   metrics::of(s.svc).add(s.metrics);
@@ -134,8 +135,8 @@ void server::start(context& ctx) {
   s.retry_after = std::to_string(static_cast<long long>(std::ceil(seconds)));
   s.turn_away_response = turn_away_response(s);
 
-  for (int i = 0; i < threads; ++i) impl_->loops.push_back(std::make_unique<detail::io_loop>(s, static_cast<std::size_t>(i)));
-  impl_->listener = std::make_unique<detail::listener>(s, impl_->loops);
+  impl_->pool = std::make_unique<detail::io_pool>(s, static_cast<std::size_t>(threads));
+  impl_->listener = std::make_unique<detail::listener>(s, *impl_->pool);
   const auto bound = impl_->listener->open(s.options.address, s.options.port);
   {
     std::lock_guard address_lock(impl_->address_mutex);
@@ -146,7 +147,7 @@ void server::start(context& ctx) {
     write_address_file(s.options.address_file, impl_->address);
     impl_->wrote_address_file = true;
   }
-  for (auto& l : impl_->loops) l->start();
+  impl_->pool->start();
   impl_->listener->start();
   s.log->info("{}: listening on {} ({} I/O thread{})", s.name, impl_->address, threads, threads == 1 ? "" : "s");
 }
@@ -159,7 +160,7 @@ void server::drain(time_point deadline) {
     if (impl_->stopped) return;
     s.draining.store(true);
     if (impl_->listener) impl_->listener->close();
-    for (auto& l : impl_->loops) l->close_idle();
+    if (impl_->pool) impl_->pool->close_idle();
   }
   std::unique_lock wait_lock(s.closed_mutex);
   if (s.closed.wait_until(wait_lock, deadline, [&] { return s.open.load() == 0; })) return;
@@ -169,7 +170,7 @@ void server::drain(time_point deadline) {
   s.cancel.request_stop();
   std::lock_guard lock(impl_->lifecycle);
   if (impl_->stopped) return;
-  for (auto& l : impl_->loops) l->close_all();
+  if (impl_->pool) impl_->pool->close_all();
 }
 
 void server::stop(time_point deadline) {

@@ -32,7 +32,8 @@ struct server_state {
   const std::shared_ptr<const router> routes;
   std::string name = "http";            // the component's name, for logs
   std::vector<bound_route> bound;       // per route index; filled by start() before any I/O thread runs
-  std::shared_ptr<heartbeat> beats;     // one slot per I/O loop; set by start()
+  std::size_t io_threads = 0;           // set by start()
+  std::shared_ptr<heartbeat> beats;     // the I/O pool's; set by start()
   std::shared_ptr<request_metrics> metrics;  // set by start(); the service's registry holds it weakly
   std::shared_ptr<spdlog::logger> log;
   std::string retry_after;              // the Retry-After value, in whole seconds

@@ -1,5 +1,7 @@
-// /livez and the event-loop heartbeat with real threads: a handler that blocks its I/O thread makes
-// /livez fail on another connection once the stall threshold has passed, and pass again after.
+// /livez and the I/O pool's heartbeat with real threads. The I/O threads share one event loop, so a
+// handler that blocks its thread stalls only its own connection: /livez and every other connection
+// are still answered by the other threads, past the stall threshold and after. (The pool stalling as a
+// whole is in systemd_test.cpp, where the watchdog stops, and heartbeat_test.cpp, for the 503.)
 #include <gtest/gtest.h>
 
 #include "fixture.hpp"
@@ -7,7 +9,7 @@
 namespace lifespan::test {
 namespace {
 
-TEST(Liveness, ABlockedIOThreadMakesLivezFailUntilItRunsAgain) {
+TEST(Liveness, ABlockedHandlerStallsNeitherLivezNorAnyOtherConnection) {
   auto release = std::make_shared<gate>();
   auto entered = std::make_shared<counter>();
   http::router routes;
@@ -16,36 +18,40 @@ TEST(Liveness, ABlockedIOThreadMakesLivezFailUntilItRunsAgain) {
     release->wait(req.stop_token(), 20s);  // bounded: a broken test must not block forever
     return http::response::text("unblocked");
   });
+  routes.get("/hello", [](http::request&) { return http::response::text("hello"); });
   served s;
-  auto o = local_options();
+  auto o = local_options();  // 2 I/O threads
   o.heartbeat_interval = 20ms;
   o.stall_threshold = 150ms;
   s.add_server(std::move(routes), o);
   s.start();
 
-  client blocker(s.port);  // connection 0: I/O thread 0
-  client prober(s.port);   // connection 1: I/O thread 1
+  client blocker(s.port);
+  client prober(s.port);
   EXPECT_EQ(prober.get("/livez").status, 200);
   blocker.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(entered->wait_for(1));
 
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  std::optional<reply> failing;
-  while (!failing && std::chrono::steady_clock::now() < deadline) {
-    auto r = prober.get("/livez");
-    if (r.status == 503 && r.json()["reason"].get<std::string>().find("I/O thread 0") != std::string::npos) failing = r;
+  // Four stall thresholds with one thread blocked: every probe passes, on an old connection and on
+  // new ones alike.
+  const auto until = std::chrono::steady_clock::now() + 4 * o.stall_threshold;
+  int probes = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    const auto r = prober.get("/livez");
+    ASSERT_EQ(r.status, 200) << r.body;
+    client fresh(s.port);
+    const auto hello = fresh.get("/hello");
+    ASSERT_EQ(hello.status, 200);
+    EXPECT_EQ(hello.body, "hello");
+    ++probes;
   }
-  ASSERT_TRUE(failing.has_value()) << "livez never reported thread 0 as stalled";
-  EXPECT_EQ(failing->json()["error"], "event loop stalled");
-  EXPECT_EQ(failing->json()["stalled_threads"][0]["thread"], 0);
+  EXPECT_GT(probes, 0);
 
   release->open();
   const auto unblocked = blocker.read();
   ASSERT_TRUE(unblocked.has_value());
   EXPECT_EQ(unblocked->body, "unblocked");
-  int status = 0;
-  while (status != 200 && std::chrono::steady_clock::now() < deadline) status = prober.get("/livez").status;
-  EXPECT_EQ(status, 200);
+  EXPECT_EQ(prober.get("/livez").status, 200);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "fixture.hpp"
 
@@ -106,6 +107,27 @@ TEST(Protection, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
   client c(s.port);
   EXPECT_EQ(c.get("/hello").status, 200);
   EXPECT_TRUE(c.closed_by_server(10s));
+}
+
+// A keep-alive connection's timer waits for the idle deadline; a later request's header deadline is
+// nearer, so the wait must be brought forward: the slow header is cut off long before idle_timeout.
+TEST(Protection, ASlowHeaderOnAKeepAliveConnectionIsCutOffAtTheHeaderTimeoutNotTheIdleOne) {
+  served s;
+  auto o = local_options();
+  o.header_timeout = 300ms;
+  o.idle_timeout = 20s;
+  s.add_server(hello_routes(), o);
+  s.start();
+  client c(s.port);
+  EXPECT_EQ(c.get("/hello").status, 200);
+  std::this_thread::sleep_for(400ms);  // the client idles past the first request's header deadline
+  const auto began = std::chrono::steady_clock::now();
+  c.send("GET /hello HTTP/1.1\r\nHost: x\r\n");  // half a header, then nothing
+  ASSERT_TRUE(c.closed_by_server(10s));
+  const auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 10s);  // idle_timeout is 20 s
+  EXPECT_NE(c.received().find("408"), std::string::npos) << c.received();
 }
 
 TEST(Protection, BeyondMaxConnectionsANewConnectionGets503AndIsClosed) {

@@ -28,8 +28,9 @@
 
 namespace lifespan::http {
 
-// Runs on an I/O thread: keep it short. A handler that blocks holds up every other connection of its
-// thread, and past the server's `stall_threshold` makes /livez fail (which is the point of /livez).
+// Runs on an I/O thread: keep it short. A handler that blocks takes one of the server's `threads` away
+// from every connection; once all of them are blocked past `stall_threshold`, /livez fails (which is
+// the point of /livez).
 using handler = std::function<response(request&)>;
 
 // A check the server runs before anything else for a request it routed (before the component check,

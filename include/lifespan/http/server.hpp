@@ -10,8 +10,10 @@
 //   return svc.main(argc, argv);
 //
 // Built-in endpoints (GET and HEAD), which read the service's state and never call into a component:
-//   /livez  (/health)  200 while every I/O thread is responsive; 503 once one has been blocked for longer
-//                      than `stall_threshold` (an event-loop heartbeat). Never depends on other components.
+//   /livez  (/health)  200 while the I/O threads still run handlers; 503 once none has for longer than
+//                      `stall_threshold` (a heartbeat timer on their shared event loop). The threads share
+//                      every connection, so one blocked handler stalls only its own connection and does
+//                      not fail /livez. Never depends on other components.
 //   /readyz (/ready)   200 only while service::is_ready(); the body lists every component with its state.
 //                      With `ready_when_degraded: false`, a degraded service answers 503 as well.
 //   /startupz          503 until every critical component is up (the service reached READY), then 200.
@@ -44,9 +46,10 @@
 // anything; an idle keep-alive connection is closed after `idle_timeout`. Beyond `max_connections` open connections, a new
 // connection is accepted, answered at once with 503 (Retry-After, `Connection: close`) and closed.
 //
-// Threading: `threads` I/O threads, each running its own event loop; connections are spread over them
-// round-robin and stay on one thread for their lifetime. A separate thread accepts connections, so the
-// listener can be closed and new connections answered even while every I/O thread is busy.
+// Threading: `threads` I/O threads sharing one event loop; a connection's handlers run one at a time,
+// each on whichever thread is free, so a preempted or blocked thread holds up only the connection it is
+// serving. A separate thread accepts connections, so the listener can be closed even while every I/O
+// thread is busy.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -65,7 +68,7 @@ class server final : public component {
     std::string address = "0.0.0.0";    // address to bind (IPv4 or IPv6)
     int port = 8080;                    // 0: any free port (see address_file)
     std::string address_file;           // when set: "HOST:PORT\n" written there once listening, removed by stop()
-    int threads = 0;                    // I/O threads; 0: one per core
+    int threads = 0;                    // I/O threads, sharing all connections; 0: one per core
     int max_connections = 10000;
     std::int64_t max_header_bytes = 16 * 1024;
     std::int64_t max_body_bytes = 1024 * 1024;
@@ -75,7 +78,7 @@ class server final : public component {
     duration write_timeout = std::chrono::seconds(30);   // one response
     duration retry_after = std::chrono::seconds(1);      // Retry-After of 503s (rounded up to seconds)
     duration heartbeat_interval = std::chrono::milliseconds(100);
-    duration stall_threshold = std::chrono::seconds(2);  // /livez fails when a loop is blocked longer
+    duration stall_threshold = std::chrono::seconds(2);  // /livez fails when no I/O thread ran for longer
     bool ready_when_degraded = true;    // /readyz while degraded: 200 with "degraded": true, or 503
   };
   // The component's section, e.g.  http: { port: 0, address_file: /run/alerts/http, threads: 2 }
@@ -101,7 +104,7 @@ class server final : public component {
 // Registers the server as component `name` (its configuration section has the same name), critical,
 // makes shutdown.readiness_delay default to 5 s (the file, the environment or --set may say otherwise),
 // installs the service's metrics (metrics::install) and, when $NOTIFY_SOCKET is set, the systemd notify
-// protocol (systemd::install; the server's I/O-loop heartbeat gates WATCHDOG=1),
+// protocol (systemd::install; the server's I/O-pool heartbeat gates WATCHDOG=1),
 // with no required dependency: it starts at time zero. Every component a route needs is declared an
 // optional dependency of the server, so that
 //  - a misspelled name is reported by the graph validation, before anything runs, with a suggestion;

@@ -11,7 +11,8 @@
 //                       stop phase ends (after a failed startup too: nothing is sent once the run is over)
 //   watchdog            WATCHDOG=1 every WATCHDOG_USEC/2, when $WATCHDOG_USEC is set and $WATCHDOG_PID is
 //                       unset or ours, and only while every liveness check passes (the HTTP server's
-//                       event-loop heartbeat): a blocked loop lets systemd's watchdog fire.
+//                       I/O-pool heartbeat): a pool whose every thread is blocked lets systemd's
+//                       watchdog fire.
 //
 // Without $NOTIFY_SOCKET everything here is a no-op. Sending never blocks (MSG_DONTWAIT) and never
 // throws: a manager that is gone must not take the service with it.
