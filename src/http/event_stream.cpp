@@ -48,37 +48,33 @@ bool event_stream::comment(std::string_view text) {
 }
 
 bool event_stream::append(std::string&& bytes) {
-  std::function<void()> wake;
-  {
-    std::lock_guard lock(mutex_);
-    if (ended_) return false;
-    if (queued_.size() + bytes.size() > max_buffered_) {
-      ended_ = true;  // a slow reader: cut off rather than buffer without bound
-      queued_.clear();
-    } else {
-      queued_.append(bytes);
-    }
-    if (wake_ && !wake_pending_) {
-      wake_pending_ = true;
-      wake = wake_;
-    }
+  std::lock_guard lock(mutex_);
+  if (ended_) return false;
+  if (queued_.size() + bytes.size() > max_buffered_) {
+    ended_ = true;  // a slow reader: cut off rather than buffer without bound
+    queued_.clear();
+  } else {
+    queued_.append(bytes);
   }
-  if (wake) wake();
-  return !ended();
+  wake_connection();
+  return !ended_;
 }
 
 void event_stream::close() {
-  std::function<void()> wake;
-  {
-    std::lock_guard lock(mutex_);
-    if (ended_) return;
-    ended_ = true;
-    if (wake_ && !wake_pending_) {
-      wake_pending_ = true;
-      wake = wake_;
-    }
+  std::lock_guard lock(mutex_);
+  if (ended_) return;
+  ended_ = true;
+  wake_connection();
+}
+
+void event_stream::wake_connection() {
+  // Under mutex_: end() cannot return while a wake-up is being posted, so the connection's executor
+  // (and the server's I/O context behind it) is still there for it. Posting never runs the handler
+  // here, so take() cannot be re-entered.
+  if (wake_ && !wake_pending_) {
+    wake_pending_ = true;
+    wake_();
   }
-  if (wake) wake();
 }
 
 bool event_stream::ended() const {

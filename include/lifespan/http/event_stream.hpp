@@ -45,11 +45,13 @@ class event_stream {
  private:
   friend class detail::connection;
   bool append(std::string&& bytes);
-  // Connection side: `wake` is called (from the producer's thread) when bytes are queued after a
-  // take() emptied the queue; take() returns the queued bytes and whether the stream has ended.
+  // Connection side: `wake` is called (from the producer's thread, under the stream's lock) when bytes
+  // are queued after a take() emptied the queue; it must only post. take() returns the queued bytes
+  // and whether the stream has ended. Once end() returns, `wake` is not running and never runs again.
   void attach(std::function<void()> wake);
   std::string take(bool& ended);
   void end();
+  void wake_connection();  // mutex_ held
 
   mutable std::mutex mutex_;
   std::string queued_;
