@@ -48,6 +48,12 @@ struct completion_state {
 // to it, never to node::completion, which the supervisor replaces when a retry begins while an
 // abandoned attempt's start() is still running.
 inline thread_local const std::shared_ptr<completion_state>* running_start = nullptr;
+struct running_start_scope {
+  explicit running_start_scope(const std::shared_ptr<completion_state>& c) noexcept { running_start = &c; }
+  ~running_start_scope() { running_start = nullptr; }
+  running_start_scope(const running_start_scope&) = delete;
+  running_start_scope& operator=(const running_start_scope&) = delete;
+};
 
 enum class stop_progress : std::uint8_t { idle, waiting_for_start, stopping, done };
 

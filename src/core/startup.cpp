@@ -100,15 +100,16 @@ void runtime::start_attempt(node& n, const readiness* ready) {
     const int attempt = c->attempt;
     // A synchronous outcome travels with the "hook returned" notice: one post instead of two.
     std::optional<std::string> failure;
-    running_start = &completion;
-    try {
-      c->object->start(n.ctx);
-    } catch (const std::exception& e) {
-      failure = e.what();
-    } catch (...) {
-      failure = "start threw a non-standard exception";
+    {
+      const running_start_scope scope(completion);
+      try {
+        c->object->start(n.ctx);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      } catch (...) {
+        failure = "start threw a non-standard exception";
+      }
     }
-    running_start = nullptr;
     c->object.reset();  // see live_instance
     const bool deferred = c->deferred.load(std::memory_order_acquire);
     if (deferred && failure) c->complete(false, *failure);  // threw after deferring

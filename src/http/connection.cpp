@@ -22,6 +22,8 @@ namespace {
 
 constexpr std::size_t read_chunk = 4096;
 constexpr auto linger_time = std::chrono::seconds(1);
+// After a deadline's cancel, how soon to cancel again while the phase has not ended (see on_timer).
+constexpr auto cancel_again_after = std::chrono::milliseconds(50);
 const std::string continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string human(duration d) { return config::format_duration(d); }
@@ -122,6 +124,10 @@ void connection::on_timer(error_code ec, std::uint64_t generation) {
   timed_out_ = true;
   error_code ignored;
   socket_.cancel(ignored);
+  // A completion already queued escapes the cancel, and the composed read or write it belongs to goes
+  // on with its next operation, which nothing would cancel: look again shortly. The phase's end
+  // (408, close) sets a later deadline or none, which this wait then finds.
+  wait_until(clock::now() + cancel_again_after);
 }
 
 // --- reading ---

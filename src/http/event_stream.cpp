@@ -84,7 +84,7 @@ bool event_stream::ended() const {
 
 void event_stream::attach(std::function<void()> wake) {
   std::lock_guard lock(mutex_);
-  wake_ = std::move(wake);
+  if (!ended_) wake_ = std::move(wake);  // ended while its header was written: nothing will wake it
 }
 
 std::string event_stream::take(bool& ended) {
