@@ -77,11 +77,9 @@ struct node {
   std::span<node* const> optional;
   std::span<node* const> dependents;   // required or optional
   std::span<node* const> required_by;  // required only; longest chain first, then in declaration order
-  // The longest chain of required dependents that waits on this component, itself included (1 for a
-  // component nothing requires).
-  std::size_t height = 1;
-  // The longest chain of required edges through this component: its deepest chain of dependencies
-  // plus `height`. Components on the graph's longest chain share the highest value. Starts are
+  // The longest chain of required edges through this component, in components: its deepest chain of
+  // dependencies, itself, and the longest chain of dependents waiting on it. Components on the
+  // graph's longest chain share the highest value. Starts are
   // handed to the hook pool in this order, and queued by it (hook_pool::submit's priority), so the
   // component most likely on the critical path goes first: to the thread that needs no wake-up, and
   // ahead of starts queued earlier while threads are scarce.

@@ -88,11 +88,14 @@ runtime::runtime(const std::deque<registration>& registrations, std::vector<comp
   }
   order_.reserve(graph.order.size());
   for (auto i : graph.order) order_.push_back(nodes_[i]);
-  for (auto it = order_.rbegin(); it != order_.rend(); ++it)  // dependents before their dependencies
-    for (auto* d : (*it)->required_by) (*it)->height = std::max((*it)->height, d->height + 1);
-  for (auto* n : order_) {  // dependencies before their dependents: `chain` holds the depth until the end
+  // node::chain: the longest chain of dependents waiting on each component (itself included), walking
+  // dependents before their dependencies; then the deepest chain of dependencies, the other way.
+  std::vector<std::size_t> height(count, 1);
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it)
+    for (auto* d : (*it)->required_by) height[(*it)->index] = std::max(height[(*it)->index], height[d->index] + 1);
+  for (auto* n : order_) {  // `chain` holds the depth (itself included) until its own turn
     for (auto* d : n->required_by) d->chain = std::max(d->chain, n->chain + 1);
-    n->chain += n->height - 1;  // every dependency has added to it already
+    n->chain += height[n->index] - 1;  // every dependency has added to it already
   }
   // Ties keep declaration order (the lists were filled in it); std::sort, as std::stable_sort would
   // allocate a buffer per list.

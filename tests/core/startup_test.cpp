@@ -173,6 +173,26 @@ class uses_optional : public component {
   handle<scripted> cache_;
 };
 
+// With one hook thread, starts wait in the pool's queue; the one on the longest chain of required
+// edges goes first, even when it became ready after another was queued.
+TEST(Startup, QueuedStartsRunLongestChainFirst) {
+  auto j = std::make_shared<journal>();
+  service_options o = quiet_options();
+  o.config_overrides = {"startup.max_parallel_hooks=1"};
+  service svc{"t", o};
+  add_scripted(svc, j, "leaf");                         // chain 1, queued at time zero
+  add_scripted(svc, j, "a");                            // chain 3: a -> b -> c
+  add_scripted(svc, j, "b").first.depends_on("a");
+  add_scripted(svc, j, "c").first.depends_on("b");
+  testing::harness h{svc};
+  h.start();
+  ASSERT_TRUE(h.wait_for_state(service_state::running));
+  EXPECT_EQ(h.stop(), exit_ok);
+  EXPECT_LT(j->index_of("start:a"), j->index_of("start:leaf"));
+  EXPECT_LT(j->index_of("start:b"), j->index_of("start:leaf"));  // ready after leaf was queued
+  EXPECT_LT(j->index_of("start:c"), j->index_of("start:leaf"));
+}
+
 // Attempt 1 hangs past its start timeout, ignoring cancellation; attempt 2 (the retry) defers and
 // keeps its completion pending. When attempt 1 finally defers and succeeds, that must not count.
 class late_deferrer : public component {

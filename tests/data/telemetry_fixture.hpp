@@ -29,13 +29,15 @@ struct telemetry_service {
     svc.add<grab<data::telemetry_store>>("grab", store_handle).depends_on<data::telemetry_store>();
     svc.add<grab<data::database>>("grab_db", db_handle).depends_on<data::database>();
     h.start();
+    // Both handles are set (each "grab" is up: they start independently of each other), or startup failed.
     h.wait_for([](const std::vector<lifecycle_event>& events) {
-      for (const auto& e : events)
-        if ((e.kind == event_kind::component_up && e.component == "grab") ||
-            (e.kind == event_kind::service_state_changed &&
-             (e.state == service_state::error || e.state == service_state::stopped)))
+      int grabbed = 0;
+      for (const auto& e : events) {
+        if (e.kind == event_kind::component_up && (e.component == "grab" || e.component == "grab_db")) ++grabbed;
+        if (e.kind == event_kind::service_state_changed && (e.state == service_state::error || e.state == service_state::stopped))
           return true;
-      return false;
+      }
+      return grabbed == 2;
     });
   }
   data::telemetry_store* store() const { return store_handle->load(); }
