@@ -81,12 +81,6 @@ inline const dag& graph_for(std::size_t n) {
   return it->second;
 }
 
-// Sequential times measured by BM_startup_sequential, per graph size, for the ratio.
-inline std::map<std::size_t, std::vector<double>>& sequential_ms() {
-  static std::map<std::size_t, std::vector<double>> m;
-  return m;
-}
-
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const auto n = v.size();

@@ -128,6 +128,17 @@ void set_shape_counters(benchmark::State& state, const dag& g) {
   state.counters["cp_ms"] = critical_path_ms(g, g.work);
 }
 
+// Times measured by the baselines, in ms, for the parallel runs' ratios: BM_startup_sequential's per
+// N, BM_startup_oracle's per (N, slack).
+std::map<std::size_t, std::vector<double>>& sequential_ms() {
+  static std::map<std::size_t, std::vector<double>> m;
+  return m;
+}
+std::map<std::pair<std::size_t, long>, std::vector<double>>& oracle_ms() {
+  static std::map<std::pair<std::size_t, long>, std::vector<double>> m;
+  return m;
+}
+
 void BM_startup_sequential(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const dag& g = graph_for(n);
@@ -146,11 +157,6 @@ void BM_startup_sequential(benchmark::State& state) {
   state.counters["sequential_ms"] = sequential_ms()[n].back();
 }
 
-// Makespans measured by BM_startup_oracle, per (N, slack), for over_oracle_ms.
-std::map<std::pair<std::size_t, long>, std::vector<double>>& oracle_ms() {
-  static std::map<std::pair<std::size_t, long>, std::vector<double>> m;
-  return m;
-}
 
 // The same starts with no runtime at all: one thread per component, created and parked before the
 // clock starts; each waits (futex) until its dependencies are done, sleeps its start, and wakes the
@@ -160,6 +166,7 @@ void BM_startup_oracle(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const dag& g = graph_for(n);
   const timer_slack slack(static_cast<long>(state.range(1)));
+  auto& times = oracle_ms()[{n, static_cast<long>(state.range(1))}];
   std::vector<std::vector<std::size_t>> dependents(n);
   for (std::size_t i = 0; i < n; ++i)
     for (auto d : g.deps[i]) dependents[d].push_back(i);
@@ -189,10 +196,10 @@ void BM_startup_oracle(benchmark::State& state) {
     for (auto& t : threads) t.join();
     const double makespan = std::chrono::duration<double>(*std::max_element(done.begin(), done.end()) - t0).count();
     state.SetIterationTime(makespan);
-    oracle_ms()[{n, static_cast<long>(state.range(1))}].push_back(makespan * 1e3);
+    times.push_back(makespan * 1e3);
   }
   set_shape_counters(state, g);
-  const double makespan = median(oracle_ms()[{n, static_cast<long>(state.range(1))}]);
+  const double makespan = median(times);
   state.counters["makespan_ms"] = makespan;
   state.counters["overhead_ms"] = makespan - critical_path_ms(g, g.work);
 }
@@ -295,38 +302,25 @@ void run_parallel(benchmark::State& state, bool size_pool) {
 void BM_startup_parallel(benchmark::State& state) { run_parallel(state, true); }
 void BM_startup_parallel_default_pool(benchmark::State& state) { run_parallel(state, false); }
 
+// One run per repetition (the counts are fixed here), timed by the benchmark itself, in ms.
+benchmark::internal::Benchmark* runs(benchmark::internal::Benchmark* b, int repetitions) {
+  return b->Iterations(1)->Repetitions(repetitions)->UseManualTime()->Unit(benchmark::kMillisecond);
+}
+
 // Sequential and oracle first: the parallel runs read their times for seq_over_par and over_oracle_ms.
-BENCHMARK(BM_startup_sequential)->Arg(10)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_startup_sequential)->Arg(100)->Iterations(1)->Repetitions(3)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_startup_sequential)->Arg(1000)->Iterations(1)->Repetitions(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_startup_oracle)
-    ->ArgNames({"n", "slack_ns"})
-    ->ArgsProduct({{10, 100, 1000}, {50000, 1}})
-    ->Iterations(1)
-    ->Repetitions(9)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_startup_parallel)
-    ->ArgNames({"n", "slack_ns"})
-    ->ArgsProduct({{10, 100}, {50000, 1}})
-    ->Iterations(1)
-    ->Repetitions(15)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_startup_parallel)
-    ->ArgNames({"n", "slack_ns"})
-    ->ArgsProduct({{1000}, {50000, 1}})
-    ->Iterations(1)
-    ->Repetitions(9)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_startup_parallel_default_pool)
-    ->ArgNames({"n", "slack_ns"})
-    ->Args({100, 50000})
-    ->Iterations(1)
-    ->Repetitions(5)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+const auto registered = [] {
+  runs(benchmark::RegisterBenchmark("BM_startup_sequential", BM_startup_sequential)->Arg(10), 5);
+  runs(benchmark::RegisterBenchmark("BM_startup_sequential", BM_startup_sequential)->Arg(100), 3);
+  runs(benchmark::RegisterBenchmark("BM_startup_sequential", BM_startup_sequential)->Arg(1000), 1);
+  const auto with_slack = [](const char* name, void (*f)(benchmark::State&)) {
+    return benchmark::RegisterBenchmark(name, f)->ArgNames({"n", "slack_ns"});
+  };
+  runs(with_slack("BM_startup_oracle", BM_startup_oracle)->ArgsProduct({{10, 100, 1000}, {50000, 1}}), 9);
+  runs(with_slack("BM_startup_parallel", BM_startup_parallel)->ArgsProduct({{10, 100}, {50000, 1}}), 15);
+  runs(with_slack("BM_startup_parallel", BM_startup_parallel)->ArgsProduct({{1000}, {50000, 1}}), 9);
+  runs(with_slack("BM_startup_parallel_default_pool", BM_startup_parallel_default_pool)->Args({100, 50000}), 5);
+  return true;
+}();
 
 }  // namespace
 

@@ -14,11 +14,9 @@ thread_local bool pool_thread = false;
 thread_local bool kept_one = false;
 
 // The heap's order: std::push_heap keeps the "largest" on top, so "less" means "runs later".
-struct runs_later_t {
-  bool operator()(const auto& a, const auto& b) const noexcept {
-    return a.priority != b.priority ? a.priority < b.priority : a.order > b.order;
-  }
-} constexpr runs_later;
+constexpr auto runs_later = [](const auto& a, const auto& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.order > b.order;
+};
 }  // namespace
 
 struct hook_pool::shared {

@@ -234,7 +234,10 @@ TEST(Startup, AStartAbandonedAfterItsTimeoutCannotCompleteTheRetryThatReplacedIt
     s->released = true;
     s->changed.notify_all();
   };
-  const std::unique_ptr<void, std::function<void(void*)>> released_at_end(&h, [&](void*) { release(); });
+  struct release_at_end {
+    std::function<void()> release;
+    ~release_at_end() { release(); }
+  } const released_at_end{release};
   // Moves the clock in small steps until `done` holds: the timers involved (attempt 1's stop
   // timeout, the retry's backoff) are armed at moments no event announces. Small steps keep the
   // clock short of attempt 2's own start timeout.
