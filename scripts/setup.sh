@@ -14,6 +14,11 @@ packages=(
   libsoci-dev libsqlite3-dev libpq-dev postgresql zlib1g-dev
   # models and detection
   libxgboost-dev libhyperscan-dev
+  # the OWASP Core Rule Set vigil runs, PCRE2 for the patterns Hyperscan cannot take, and
+  # libmodsecurity3 (its libinjection for @detectSQLi/@detectXSS; the reference engine in tests)
+  modsecurity-crs libpcre2-dev libmodsecurity-dev
+  # attack payload lists the detection corpora are drawn from
+  wfuzz sqlmap
   libssl-dev  # models: SHA-256 of model files (OpenSSL EVP)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev

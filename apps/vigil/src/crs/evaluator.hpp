@@ -1,0 +1,114 @@
+#pragma once
+// Runs a rule set over one request, as libmodsecurity 3.0.9 runs phases 1 and 2 of a transaction:
+// rules in file order per phase; for each target value the transformations, then the operator; per
+// matching value the rule's setvars (ModSecurity v3 runs them per match, so two matching arguments
+// score twice); after the whole chain matched its controls, skips and disruptive action.
+//
+// One evaluator per thread (it owns the transaction's state and a Hyperscan scratch); it follows
+// one rule_set for its whole life.
+#include <hs/hs.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crs/rule_set.hpp"
+#include "crs/variables.hpp"
+
+namespace vigil::crs {
+
+struct rule_match {
+  const rule* matched = nullptr;  // the first link of the chain
+  std::string variable;           // MATCHED_VAR_NAME: "ARGS:id", "REQUEST_HEADERS:User-Agent"
+  std::string data;               // MATCHED_VAR (transformed), at most max_data bytes
+  static constexpr std::size_t max_data = 200;
+};
+
+struct verdict {
+  bool flagged = false;   // the inbound anomaly score reached the threshold (CRS's 949110 denied)
+  int anomaly_score = 0;  // TX:ANOMALY_SCORE after the blocking evaluation
+  std::vector<rule_match> matches;  // rules that matched and log, in evaluation order
+};
+
+// Which rules may match this request (see prefilter.hpp). A rule not in it is known not to match
+// and is passed over without evaluating its operator; null means "evaluate everything".
+class candidate_filter {
+ public:
+  virtual bool may_match(const rule& first_link) const = 0;
+
+ protected:
+  ~candidate_filter() = default;
+};
+
+class evaluator final : private operator_context {
+ public:
+  explicit evaluator(std::shared_ptr<const rule_set> rules);
+  ~evaluator();
+  evaluator(const evaluator&) = delete;
+  evaluator& operator=(const evaluator&) = delete;
+
+  const verdict& evaluate(const request& req, const candidate_filter* filter = nullptr);
+  const rule_set& rules() const { return *rules_; }
+
+  // Called for each operator evaluation (vigil explain): the link, the variable, the value after
+  // each transformation step that ran, and whether the operator matched.
+  struct trace_step {
+    const rule* link;
+    std::string variable;
+    std::vector<std::string> values;  // original first, then after each transformation
+    bool matched;
+  };
+  void set_trace(std::vector<trace_step>* trace) { trace_ = trace; }
+
+ private:
+  struct tx_entry {
+    std::string key;  // lowercase
+    std::string value;
+  };
+
+  bool run_phase(int phase, const candidate_filter* filter);
+  bool evaluate_chain(const rule& top, const rule& link);
+  bool evaluate_link(const rule& top, const rule& link);
+  bool test_value(const rule& top, const rule& link, std::string_view collection, std::string_view key,
+                  std::string_view value);
+  template <class Visit>
+  void for_each_value(const target& t, Visit&& visit);
+  bool excluded(const rule& top, const rule& link, std::string_view collection, std::string_view key) const;
+  void set_variables(const rule& link);
+  void after_full_match(const rule& top, const rule& link);
+
+  std::string* tx_find(std::string_view key);
+  void tx_set(std::string_view key, std::string value);
+  void tx_erase(std::string_view key);
+
+  // operator_context
+  bool capturing() const override { return capturing_; }
+  void capture(int group, std::string_view text) override;
+  std::string_view remote_addr() const override { return request_->remote_addr; }
+  hs_scratch_t* scratch() override { return scratch_; }
+  std::string resolve(std::string_view collection, std::string_view key) const override;
+
+  std::shared_ptr<const rule_set> rules_;
+  hs_scratch_t* scratch_ = nullptr;
+  const request* request_ = nullptr;
+  verdict verdict_;
+  std::vector<tx_entry> tx_;
+  std::string matched_var_, matched_var_name_;
+  std::vector<std::pair<std::string, std::string>> matched_vars_;  // name, value
+  const rule* current_top_ = nullptr;
+  bool capturing_ = false;
+  // Per transaction: ctl actions and the flow of the phase loop.
+  std::vector<std::pair<int, int>> removed_ids_;
+  std::vector<std::string> removed_tags_;
+  std::vector<std::pair<int, std::string>> removed_targets_by_id_;
+  std::vector<std::pair<std::string, std::string>> removed_targets_by_tag_;
+  std::string skip_after_;
+  int skip_ = 0;
+  bool stop_ = false;        // deny, allow or ruleEngine=Off: no more rules
+  bool stop_phase_ = false;  // allow:phase
+  std::vector<std::string> transformed_;  // scratch buffers, one per transformation step
+  std::vector<trace_step>* trace_ = nullptr;
+};
+
+}  // namespace vigil::crs

@@ -1,0 +1,62 @@
+#pragma once
+// The Core Rule Set as loaded for access logs: every REQUEST-9xx rule of phases 1 and 2 in file
+// order, with the operator's configuration (paranoia level, anomaly threshold) applied the way an
+// operator would, before the rules, as crs-setup.conf's examples do. Immutable once loaded and
+// shared by every scanning thread; a reload builds a new one.
+#include <hs/hs.h>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crs/rule.hpp"
+#include "crs/seclang.hpp"
+
+namespace vigil::crs {
+
+struct load_options {
+  std::string rules_dir = "/usr/share/modsecurity-crs/rules";  // REQUEST-*.conf and the .data files
+  std::string setup_file = "/etc/modsecurity/crs/crs-setup.conf";  // empty: none
+  int paranoia_level = 1;     // 1-4
+  int anomaly_threshold = 5;  // inbound; CRS's default
+  // More SecLang, loaded after the setup file and before the rules (SecRuleRemoveById, ...).
+  std::vector<std::string> extra_directives;
+};
+
+// Counts of what a log line cannot feed, by file and reason (`vigil check-rules`).
+using skip_report = std::map<std::string, std::map<std::string, int>>;
+
+class rule_set {
+ public:
+  // Reads and compiles everything. Throws seclang_error naming the file, line and cause; a missing
+  // directory names the Debian package that provides it.
+  static std::shared_ptr<const rule_set> load(const load_options& options);
+  // Same, from SecLang text (tests, `rules.d`): `dir` resolves @pmFromFile.
+  static std::shared_ptr<const rule_set> from_text(const std::string& text, const std::string& dir = ".");
+
+  ~rule_set();
+  rule_set(const rule_set&) = delete;
+  rule_set& operator=(const rule_set&) = delete;
+
+  // Rules and markers of phase 1 (request headers) and 2 (request body), in evaluation order.
+  const std::vector<const rule*>& phase(int n) const { return phases_[n == 1 ? 0 : 1]; }
+  const rule* find(int id) const;
+  const load_options& options() const { return options_; }
+  const skip_report& skipped() const { return skipped_; }
+  std::size_t rule_count() const { return owned_.size(); }
+  // A Hyperscan scratch large enough for every database the rules use; clone it per thread.
+  const hs_scratch_t* scratch_prototype() const { return scratch_; }
+
+ private:
+  rule_set() = default;
+  friend class rule_loader;
+  load_options options_;
+  std::vector<std::unique_ptr<rule>> owned_;
+  std::array<std::vector<const rule*>, 2> phases_;
+  skip_report skipped_;
+  hs_scratch_t* scratch_ = nullptr;
+};
+
+}  // namespace vigil::crs

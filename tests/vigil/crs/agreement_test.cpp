@@ -1,0 +1,98 @@
+// vigil's CRS engine against the reference engine, libmodsecurity3, on the same lines: the corpora
+// under tests/vigil/data/crs (attack payloads from Debian's wfuzz, sqlmap and CRS data files, and
+// varied benign traffic), at paranoia levels 1 and 2. The bar: vigil flags >= 98 % of the
+// lines the oracle flags, and flags almost nothing it does not.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "crs/evaluator.hpp"
+#include "vigil/crs/oracle.hpp"
+#include "parse/line_parser.hpp"
+
+namespace {
+
+using vigil::crs::evaluator;
+using vigil::crs::request;
+using vigil::crs::rule_set;
+
+std::string data_path(const std::string& name) { return std::string(LIFESPAN_SOURCE_DIR) + "/tests/vigil/data/crs/" + name; }
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+std::set<int> detection_ids(const std::vector<int>& ids) {
+  std::set<int> out;
+  for (int id : ids)
+    if (id < 949000) out.insert(id);
+  return out;
+}
+
+struct agreement {
+  int lines = 0, oracle_flagged = 0, both_flagged = 0, vigil_only = 0, same_rules = 0;
+  std::vector<std::string> examples;
+};
+
+agreement compare(const std::string& corpus, int paranoia) {
+  vigil::crs::load_options options;
+  options.paranoia_level = paranoia;
+  auto rules = rule_set::load(options);
+  evaluator engine(rules);
+  vigil::testing::crs_oracle oracle(std::string(vigil::testing::default_crs_rules_dir),
+                                    std::string(vigil::testing::default_crs_setup), paranoia, 5);
+  vigil::line_parser parser;
+  vigil::log_record record;
+  request req;
+  agreement a;
+  for (const auto& line : read_lines(data_path(corpus))) {
+    if (!parser.parse(line, record)) continue;
+    ++a.lines;
+    auto expected = oracle.evaluate({record.method, record.target, record.protocol, record.host, record.user_agent,
+                                     record.referer});
+    req.assign(record);
+    req.remote_addr = "192.0.2.1";  // the oracle's replayed client
+    const auto& got = engine.evaluate(req);
+    std::vector<int> got_ids;
+    for (const auto& m : got.matches) got_ids.push_back(m.matched->id);
+    bool same = detection_ids(expected.rule_ids) == detection_ids(got_ids);
+    a.oracle_flagged += expected.flagged;
+    a.both_flagged += expected.flagged && got.flagged;
+    a.vigil_only += got.flagged && !expected.flagged;
+    a.same_rules += same;
+    if ((!same || expected.flagged != got.flagged) && a.examples.size() < 25) {
+      std::string e = "  " + line.substr(0, 240) + "\n    oracle " + std::to_string(expected.anomaly_score) + ":";
+      for (int id : detection_ids(expected.rule_ids)) e += " " + std::to_string(id);
+      e += "\n    vigil  " + std::to_string(got.anomaly_score) + ":";
+      for (int id : detection_ids(got_ids)) e += " " + std::to_string(id);
+      a.examples.push_back(e);
+    }
+  }
+  return a;
+}
+
+void expect_agreement(const std::string& corpus, int paranoia) {
+  agreement a = compare(corpus, paranoia);
+  std::string report;
+  for (const auto& e : a.examples) report += e + "\n";
+  std::printf("%s PL%d: %d lines, oracle flags %d, vigil flags %d of them and %d others; same rule ids on %d lines\n",
+              corpus.c_str(), paranoia, a.lines, a.oracle_flagged, a.both_flagged, a.vigil_only, a.same_rules);
+  ASSERT_GT(a.lines, 1000);
+  ASSERT_GT(a.oracle_flagged, 100);
+  EXPECT_GE(a.both_flagged * 100, a.oracle_flagged * 98) << report;
+  EXPECT_LE(a.vigil_only * 1000, a.lines * 1) << report;
+  EXPECT_GE(a.same_rules * 100, a.lines * 95) << report;
+}
+
+TEST(CrsAgreement, DevCorpusAtParanoiaLevel1) { expect_agreement("dev.log", 1); }
+TEST(CrsAgreement, DevCorpusAtParanoiaLevel2) { expect_agreement("dev.log", 2); }
+TEST(CrsAgreement, HeldOutCorpusAtParanoiaLevel1) { expect_agreement("heldout.log", 1); }
+TEST(CrsAgreement, HeldOutCorpusAtParanoiaLevel2) { expect_agreement("heldout.log", 2); }
+
+}  // namespace
