@@ -113,7 +113,8 @@ bool evaluator::test_value(const rule& top, const rule& link, std::string_view c
   if (transformed_.size() < steps + 1) transformed_.resize(steps + 1);
   // values[i]: after i transformations; only steps that changed the value are tested under multiMatch.
   std::string_view current = value;
-  std::vector<std::string_view> tested;
+  auto& tested = tested_;
+  tested.clear();
   if (link.multi_match) tested.push_back(current);
   for (std::size_t i = 0; i < steps; ++i) {
     std::string& out = transformed_[i];
@@ -187,6 +188,13 @@ void evaluator::for_each_value(const target& t, Visit&& visit) {
     case variable::matched_var_name: return scalar(matched_var_name_);
     case variable::empty_scalar: return scalar("");
     case variable::tx: {
+      if (!t.key.empty() && !t.key_regex) {  // one key: no need to copy the collection
+        const std::string* v = tx_find(t.key);
+        if (t.count) return visit(t.collection, std::string_view(), v ? "1" : "0");
+        if (!v) return;
+        std::string value = *v;  // setvars during the visit may change tx_
+        return visit(t.collection, t.key, value);
+      }
       std::vector<request::member> copy;  // setvars during the visit may change tx_
       for (const auto& e : tx_) copy.push_back({e.key, e.value});
       return members(copy, false);
@@ -204,6 +212,7 @@ void evaluator::for_each_value(const target& t, Visit&& visit) {
 }
 
 bool evaluator::excluded(const rule& top, const rule& link, std::string_view collection, std::string_view key) const {
+  if (link.exclusions.empty() && removed_targets_by_id_.empty() && removed_targets_by_tag_.empty()) return false;
   std::string full = std::string(collection) + ":" + std::string(key);
   for (const auto& e : link.exclusions) {
     if (e.key_regex ? e.key_regex->search(key) : e.written == full) return true;

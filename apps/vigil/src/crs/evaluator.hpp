@@ -108,6 +108,7 @@ class evaluator final : private operator_context {
   bool stop_ = false;        // deny, allow or ruleEngine=Off: no more rules
   bool stop_phase_ = false;  // allow:phase
   std::vector<std::string> transformed_;  // scratch buffers, one per transformation step
+  std::vector<std::string_view> tested_;  // the values one target value is tested as
   std::vector<trace_step>* trace_ = nullptr;
 };
 
