@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crs/evaluator.hpp"
+#include "crs/prefilter.hpp"
 #include "vigil/crs/oracle.hpp"
 #include "parse/line_parser.hpp"
 
@@ -45,6 +46,7 @@ agreement compare(const std::string& corpus, int paranoia) {
   options.paranoia_level = paranoia;
   auto rules = rule_set::load(options);
   evaluator engine(rules);
+  vigil::crs::prefilter_scan fast_path(std::make_shared<vigil::crs::prefilter>(rules));  // as vigil runs it
   vigil::testing::crs_oracle oracle(std::string(vigil::testing::default_crs_rules_dir),
                                     std::string(vigil::testing::default_crs_setup), paranoia, 5);
   vigil::line_parser parser;
@@ -58,7 +60,8 @@ agreement compare(const std::string& corpus, int paranoia) {
                                      record.referer});
     req.assign(record);
     req.remote_addr = "192.0.2.1";  // the oracle's replayed client
-    const auto& got = engine.evaluate(req);
+    fast_path.scan(req);
+    const auto& got = engine.evaluate(req, &fast_path);
     std::vector<int> got_ids;
     for (const auto& m : got.matches) got_ids.push_back(m.matched->id);
     bool same = detection_ids(expected.rule_ids) == detection_ids(got_ids);

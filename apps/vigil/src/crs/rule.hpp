@@ -58,6 +58,7 @@ enum class disruption : std::uint8_t { none, pass, block, deny, allow_phase, all
 
 struct rule {
   int id = 0;  // 0 for chain links after the first and for markers
+  std::uint32_t index = 0;  // position among the set's evaluable rules (first links), for bitsets
   int phase = 2;
   std::string file;
   int line = 0;

@@ -74,6 +74,7 @@ class rule_loader {
         set_.phases_[0].push_back(r.get());  // as ModSecurity: a marker stands in every phase
         set_.phases_[1].push_back(r.get());
       } else {
+        r->index = static_cast<std::uint32_t>(set_.evaluable_++);
         set_.phases_[r->phase == 1 ? 0 : 1].push_back(r.get());
       }
       for (rule* link = r.get(); link; link = link->chained.get())

@@ -46,6 +46,7 @@ class rule_set {
   const load_options& options() const { return options_; }
   const skip_report& skipped() const { return skipped_; }
   std::size_t rule_count() const { return owned_.size(); }
+  std::size_t evaluable_count() const { return evaluable_; }  // rules with a rule::index
   // A Hyperscan scratch large enough for every database the rules use; clone it per thread.
   const hs_scratch_t* scratch_prototype() const { return scratch_; }
 
@@ -56,6 +57,7 @@ class rule_set {
   std::vector<std::unique_ptr<rule>> owned_;
   std::array<std::vector<const rule*>, 2> phases_;
   skip_report skipped_;
+  std::size_t evaluable_ = 0;
   hs_scratch_t* scratch_ = nullptr;
 };
 

@@ -1,0 +1,100 @@
+#pragma once
+// The fast path: one Hyperscan scan per line that rules out most @rx and @pm rules before the
+// evaluator runs them with PCRE2.
+//
+// Every rule whose first link reads only request variables with a non-negated @rx or @pm is
+// "covered". Its pattern joins one database (exactly where Hyperscan supports it, else compiled with
+// HS_FLAG_PREFILTER, a superset), tagged with the rule's transformation pipeline and variables. Per
+// line, each request value is run through every pipeline that covered rules apply to it (a trie,
+// so shared prefixes are computed once; with multiMatch the intermediate values too), the distinct
+// results are joined with '\n' and scanned once, with MULTILINE so '^' and '$' still hold at each
+// value's edges. A rule becomes a candidate when one of its patterns matches inside a value that
+// came from its pipeline and one of its variables.
+//
+// Invariant: for every covered rule, "not a candidate" implies "the operator matches no value the
+// evaluator would test", so skipping it changes nothing. Joining values only adds matches (a
+// pattern may match across a separator), and selectors and exclusions are ignored, which can only
+// add candidates too. Rules not covered are always evaluated.
+//
+// prefilter is immutable and shared; prefilter_scan is per thread.
+#include <hs/hs.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crs/evaluator.hpp"
+
+namespace vigil::crs {
+
+class prefilter {
+ public:
+  // Compiles the database for `rules` (which must outlive it). Throws std::runtime_error when
+  // Hyperscan cannot build it at all.
+  explicit prefilter(std::shared_ptr<const rule_set> rules);
+  ~prefilter();
+  prefilter(const prefilter&) = delete;
+  prefilter& operator=(const prefilter&) = delete;
+
+  std::size_t covered() const { return covered_; }      // rules the scan can rule out
+  std::size_t approximated() const { return approx_; }  // of them, compiled as a superset
+  const std::shared_ptr<const rule_set>& shared_rules() const { return rules_; }
+
+ private:
+  friend class prefilter_scan;
+  struct node {  // a transformation applied to its parent's output; node 0 is the raw value
+    std::uint32_t parent = 0;
+    transform t = transform::none;
+  };
+  struct pipeline {
+    std::vector<std::uint32_t> tested;  // nodes whose output is tested (the last, or all with multiMatch)
+  };
+  struct pattern_tag {
+    std::uint32_t rule_index;
+    std::uint64_t pipelines;  // one bit
+    std::uint32_t variables;  // bits of crs::variable
+  };
+
+  std::shared_ptr<const rule_set> rules_;
+  std::vector<node> nodes_;
+  std::vector<pipeline> pipelines_;
+  std::vector<std::uint64_t> pipelines_for_variable_;  // bit p: some covered rule applies pipeline p to it
+  std::vector<bool> covered_rule_;                     // by rule::index
+  std::vector<pattern_tag> tags_;                      // by Hyperscan pattern id
+  hs_database_t* db_ = nullptr;
+  hs_scratch_t* scratch_ = nullptr;
+  std::size_t covered_ = 0, approx_ = 0;
+};
+
+class prefilter_scan final : public candidate_filter {
+ public:
+  explicit prefilter_scan(std::shared_ptr<const prefilter> filter);
+  ~prefilter_scan();
+  prefilter_scan(const prefilter_scan&) = delete;
+  prefilter_scan& operator=(const prefilter_scan&) = delete;
+
+  void scan(const request& req);
+  bool may_match(const rule& first_link) const override;
+  std::size_t candidate_count() const;  // covered rules the last scan left in
+  std::size_t scanned_bytes() const { return buffer_.size(); }  // the last scan's, separators included
+
+ private:
+  struct region {
+    std::size_t offset, length;
+    std::uint64_t pipelines;
+    std::uint32_t variables;
+  };
+  void add_value(variable v, std::string_view value);
+  static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* self);
+
+  std::shared_ptr<const prefilter> filter_;
+  hs_scratch_t* scratch_ = nullptr;
+  std::string buffer_;
+  std::vector<region> regions_;
+  std::vector<std::string> node_buffers_;
+  std::vector<std::string_view> node_values_;
+  std::vector<std::uint64_t> candidates_;  // bits by rule::index
+};
+
+}  // namespace vigil::crs
