@@ -116,12 +116,14 @@ bool evaluator::test_value(const rule& top, const rule& link, std::string_view c
   auto& tested = tested_;
   tested.clear();
   if (link.multi_match) tested.push_back(current);
+  if (trace_) trace_values_.assign(1, std::string(value));
   for (std::size_t i = 0; i < steps; ++i) {
     std::string& out = transformed_[i];
     if (apply(link.transforms[i], current, out)) {
       current = out;
       if (link.multi_match) tested.push_back(current);
     }
+    if (trace_) trace_values_.emplace_back(current);
   }
   if (!link.multi_match) tested.push_back(current);
 
@@ -130,9 +132,9 @@ bool evaluator::test_value(const rule& top, const rule& link, std::string_view c
     bool hit = link.op->evaluate(v, *this);
     if (link.negated) hit = !hit;
     if (trace_) {
-      trace_step step{&link, std::string(collection) + (key.empty() ? "" : ":" + std::string(key)), {}, hit};
-      step.values.emplace_back(value);
-      for (std::size_t i = 0; i < steps; ++i) step.values.push_back(transformed_[i]);
+      trace_step step{&link, std::string(collection) + (key.empty() ? "" : ":" + std::string(key)), {}, {}, hit};
+      step.values = trace_values_;
+      step.tested.assign(v);
       trace_->push_back(std::move(step));
     }
     if (!hit) continue;

@@ -55,8 +55,9 @@ class evaluator final : private operator_context {
   // each transformation step that ran, and whether the operator matched.
   struct trace_step {
     const rule* link;
-    std::string variable;
-    std::vector<std::string> values;  // original first, then after each transformation
+    std::string variable;              // "ARGS:id"
+    std::vector<std::string> values;   // the value, then after each transformation of link->transforms
+    std::string tested;                // what the operator ran on (one of values; multiMatch tests several)
     bool matched;
   };
   void set_trace(std::vector<trace_step>* trace) { trace_ = trace; }
@@ -110,6 +111,7 @@ class evaluator final : private operator_context {
   std::vector<std::string> transformed_;  // scratch buffers, one per transformation step
   std::vector<std::string_view> tested_;  // the values one target value is tested as
   std::vector<trace_step>* trace_ = nullptr;
+  std::vector<std::string> trace_values_;
 };
 
 }  // namespace vigil::crs
