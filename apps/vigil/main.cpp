@@ -1,5 +1,6 @@
 // vigil: the reference service's command line: `serve` (the default: the service), `check-config`,
-// and the batch tools `scan` (signatures and behaviour windows over log files), `gen` (labelled
+// and the batch tools `scan` (CRS, signatures and behaviour windows over log files), `explain` (which
+// CRS rules a line matches, step by step), `gen` (labelled
 // synthetic traffic), `eval` (detection quality), `train` (the threat model) and `check-rules`.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include <map>
 #include <thread>
 
+#include "crs/commands.hpp"
 #include "eval/quality.hpp"
 #include "gen/traffic_gen.hpp"
 #include "model/hybrid_eval.hpp"
@@ -23,7 +25,7 @@
 namespace {
 
 int run_scan(const std::vector<std::string>& files, const std::string& rules_path, const std::string& format,
-             unsigned threads, bool summary_only, bool no_behaviour) {
+             unsigned threads, bool summary_only, bool no_behaviour, const vigil::crs::crs_options& crs) {
   std::unique_ptr<vigil::rule_engine> engine;
   try {
     engine = std::make_unique<vigil::rule_engine>(rules_path);
@@ -35,6 +37,9 @@ int run_scan(const std::vector<std::string>& files, const std::string& rules_pat
   options.parser.format = format;
   options.threads = threads;
   options.behaviour = !no_behaviour;
+  vigil::crs::crs_options crs_for_format = crs;
+  crs_for_format.load.logged_headers = vigil::crs::headers_logged_by(format);
+  options.crs = vigil::crs::load_for_tool(crs_for_format, "scan");
   std::unique_ptr<vigil::scanner> scanner;
   try {
     scanner = std::make_unique<vigil::scanner>(*engine, options);
@@ -67,6 +72,10 @@ int run_scan(const std::vector<std::string>& files, const std::string& rules_pat
     out["parsed"] = s.parsed;
     out["malformed"] = s.malformed.count();
     out["rule_alerts"] = s.rule_alerts;
+    out["crs_alerts"] = s.crs_alerts;
+    out["crs"] = options.crs ? nlohmann::json{{"paranoia_level", crs.load.paranoia_level},
+                                              {"anomaly_threshold", crs.load.anomaly_threshold}}
+                             : nlohmann::json(nullptr);
     out["behaviour_alerts"] = s.behaviour_alerts;
     out["by_category"] = s.by_category;
     out["by_rule"] = s.by_rule;
@@ -119,8 +128,9 @@ int run_gen(const vigil::gen_options& options, const std::string& output, const 
   return 0;
 }
 
-int run_check_rules(const std::string& rules_path) {
+int run_check_rules(const std::string& rules_path, const vigil::crs::crs_options& crs) {
   try {
+    if (crs.enabled) vigil::crs::print_load_report(*vigil::crs::crs_rules::load(crs));
     const auto rules = vigil::rule_set::load(rules_path);
     std::map<std::string, int> per_category;
     std::map<std::string, int> per_field;
@@ -188,6 +198,14 @@ int main(int argc, char** argv) {
   scan->add_option("--threads", threads, "worker threads")->capture_default_str()->check(CLI::Range(1u, 64u));
   scan->add_flag("--summary", summary_only, "print totals as one JSON document instead of alerts");
   scan->add_flag("--no-behaviour", no_behaviour, "signatures only (no per-client windows)");
+  vigil::crs::crs_options crs;
+  vigil::crs::add_crs_options(*scan, crs);
+
+  auto* explain = app.add_subcommand("explain", "show which CRS rules a log line matches, step by step; exit 1 if flagged");
+  std::vector<std::string> explain_lines;
+  explain->add_option("lines", explain_lines, "access-log lines; - reads them from standard input")->required();
+  explain->add_option("--format", format, "combined, json, or an nginx log_format string")->capture_default_str();
+  vigil::crs::add_crs_options(*explain, crs);
 
   auto* gen = app.add_subcommand("gen", "write labelled synthetic nginx combined traffic");
   vigil::gen_options gen_options;
@@ -215,6 +233,7 @@ int main(int argc, char** argv) {
 
   auto* check_rules = app.add_subcommand("check-rules", "validate and compile a rules file (exit 2 naming the bad rule)");
   check_rules->add_option("file", rules_path, "rules YAML file")->capture_default_str();
+  vigil::crs::add_crs_options(*check_rules, crs);
 
   vigil::train_command train;
   vigil::add_train_command(app, train, VIGIL_DEFAULT_RULES);
@@ -228,9 +247,10 @@ int main(int argc, char** argv) {
   check->add_option("--set", check_options.set, "section.key=value override (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
-  if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour);
+  if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour, crs);
+  if (*explain) return vigil::crs::run_explain(explain_lines, crs, format);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
-  if (*check_rules) return run_check_rules(rules_path);
+  if (*check_rules) return run_check_rules(rules_path, crs);
   if (*eval && !eval_models.empty()) return vigil::run_hybrid_eval(eval_path, rules_path, eval_models, "threat");
   if (*eval) return run_eval(eval_path, rules_path);
   if (*train.command) return train.run();

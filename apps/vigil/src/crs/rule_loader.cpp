@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <strings.h>
 
 #include "crs/rule_set.hpp"
 #include "crs/variables.hpp"
@@ -157,6 +158,7 @@ class rule_loader {
         for (const auto& t : r->targets) names += (names.empty() ? "" : "|") + t.collection;
         r->skipped_reason = "reads only " + names;
       }
+      if (r->skipped_reason.empty()) r->skipped_reason = unlogged_header(*r);
     }
     bool continues = r->chained != nullptr;  // apply_actions marks `chain` with a placeholder
     r->chained.reset();
@@ -174,6 +176,21 @@ class rule_loader {
       set_.owned_.push_back(std::move(r));
     }
     chain_tail_ = continues ? raw : nullptr;
+  }
+
+  // A rule about a header the log format does not record (Accept, Content-Length, Host without
+  // $host...) would judge its absence on every line: it is skipped, as SecRuleRemoveById would.
+  std::string unlogged_header(const rule& r) const {
+    const auto& logged = set_.options_.logged_headers;
+    if (logged.empty()) return {};
+    for (const auto& t : r.targets) {
+      if (t.var != variable::request_headers || t.key.empty() || t.key_regex) continue;
+      bool found = std::any_of(logged.begin(), logged.end(), [&](const std::string& h) {
+        return h.size() == t.key.size() && strncasecmp(h.c_str(), t.key.c_str(), h.size()) == 0;
+      });
+      if (!found) return "reads header " + t.key + ", which the log format does not record";
+    }
+    return {};
   }
 
   void apply_actions(rule& r, const std::vector<action_text>& actions, const directive& d) {

@@ -23,6 +23,11 @@ struct load_options {
   int anomaly_threshold = 5;  // inbound; CRS's default
   // More SecLang, loaded after the setup file and before the rules (SecRuleRemoveById, ...).
   std::vector<std::string> extra_directives;
+  // The request headers the log format records (User-Agent, Referer, Host with $host). When set,
+  // rules that read another header by name are skipped: a log line cannot tell whether a request
+  // had an Accept or Content-Length header, and CRS would score its absence on every line. Empty:
+  // every rule is evaluated, on the headers the line has (as a replay through ModSecurity would).
+  std::vector<std::string> logged_headers;
 };
 
 // Counts of what a log line cannot feed, by file and reason (`vigil check-rules`).

@@ -9,6 +9,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "rules/analyze.hpp"
@@ -38,6 +39,9 @@ struct chunk_result {
   std::vector<rule_alert> alerts;
   std::vector<std::uint64_t> rule_counts;      // hits per rule
   std::vector<std::uint64_t> category_counts;  // lines per category
+  std::map<std::string, std::uint64_t> crs_rule_counts;      // hits per CRS rule id
+  std::map<std::string, std::uint64_t> crs_category_counts;  // lines per CRS category vigil's rules did not name
+  std::uint64_t crs_alerts = 0;
 };
 
 struct chunk_job {
@@ -51,8 +55,10 @@ std::string json_text(std::string_view text) {
 
 class worker_state {
  public:
-  worker_state(const rule_engine& engine, const parser_options& parser)
-      : parser_(parser), matcher_(engine) {}
+  worker_state(const rule_engine& engine, const scan_options& options)
+      : parser_(options.parser), matcher_(engine) {
+    if (options.crs) crs_.emplace(options.crs);
+  }
 
   std::unique_ptr<chunk_result> run(std::string_view text, bool facts) {
     auto result = std::make_unique<chunk_result>();
@@ -71,8 +77,10 @@ class worker_state {
       ++result->lines;
       if (!parser_.parse(line, record_)) continue;
       analyze(record_, matcher_.matcher(), analysis_);
+      const crs::crs_result* crs = crs_ ? &crs_->detect(record_) : nullptr;
+      if (crs && !crs->flagged) crs = nullptr;
       if (facts) add_fact(*result, here);
-      if (analysis_.flagged()) add_alert(*result, here, rules);
+      if (analysis_.flagged() || crs) add_alert(*result, here, rules, crs);
     }
     result->lines = index;  // counted on the consumer side as text lines
     return result;
@@ -97,7 +105,7 @@ class worker_state {
     result.facts.push_back(f);
   }
 
-  void add_alert(chunk_result& result, std::uint64_t index, const rule_set& rules) {
+  void add_alert(chunk_result& result, std::uint64_t index, const rule_set& rules, const crs::crs_result* crs) {
     std::string body;
     body.reserve(256);
     body += "\"time\":" + json_text(record_.time);
@@ -107,7 +115,8 @@ class worker_state {
     if (analysis_.target != record_.target) body += ",\"decoded_target\":" + json_text(analysis_.target);
     body += ",\"status\":" + std::to_string(record_.status);
     body += ",\"user_agent\":" + json_text(record_.user_agent);
-    body += ",\"severity\":\"" + std::string(severity_name(analysis_.level)) + "\"";
+    const severity level = crs ? std::max(analysis_.level, crs->level) : analysis_.level;
+    body += ",\"severity\":\"" + std::string(severity_name(level)) + "\"";
     body += ",\"rules\":[";
     std::vector<std::size_t> categories;
     for (std::size_t i = 0; i < analysis_.hits.size(); ++i) {
@@ -119,14 +128,27 @@ class worker_state {
     }
     body += "],\"categories\":[";
     for (std::size_t i = 0; i < categories.size(); ++i) ++result.category_counts[categories[i]];
-    for (std::size_t i = 0; i < categories.size(); ++i)
+    bool named = false;
+    for (std::size_t i = 0; i < categories.size(); ++i) {
       body += (i ? ",\"" : "\"") + rules.categories()[categories[i]] + "\"";
+      named = named || (crs && rules.categories()[categories[i]] == crs->category);
+    }
+    if (crs && !named) {
+      body += (categories.empty() ? "\"" : ",\"") + crs->category + "\"";
+      ++result.crs_category_counts[crs->category];
+    }
     body += "]";
+    if (crs) {
+      ++result.crs_alerts;
+      for (const auto& f : crs->findings) ++result.crs_rule_counts[std::to_string(f.id)];
+      body += ",\"crs\":" + crs->json();
+    }
     result.alerts.push_back({index, std::move(body)});
   }
 
   line_parser parser_;
   engine_matcher matcher_;
+  std::optional<crs::crs_detector> crs_;
   log_record record_;
   analysis analysis_;
 };
@@ -134,8 +156,8 @@ class worker_state {
 // A fixed pool; jobs are taken in submission order.
 class worker_pool {
  public:
-  worker_pool(unsigned count, const rule_engine& engine, const parser_options& parser, bool facts) : facts_(facts) {
-    for (unsigned i = 0; i < count; ++i) states_.push_back(std::make_unique<worker_state>(engine, parser));
+  worker_pool(unsigned count, const rule_engine& engine, const scan_options& options, bool facts) : facts_(facts) {
+    for (unsigned i = 0; i < count; ++i) states_.push_back(std::make_unique<worker_state>(engine, options));
     for (unsigned i = 0; i < count; ++i) threads_.emplace_back([this, i] { loop(*states_[i]); });
   }
   ~worker_pool() {
@@ -201,7 +223,7 @@ scan_summary scanner::scan(const std::vector<std::string>& paths, const alert_si
   std::vector<std::uint64_t> rule_counts(rules->rules().size(), 0);
   std::vector<std::uint64_t> category_counts(rules->categories().size(), 0);
   const unsigned threads = std::max(1u, options_.threads);
-  worker_pool pool(threads, rules_, options_.parser, options_.behaviour);
+  worker_pool pool(threads, rules_, options_, options_.behaviour);
 
   for (const auto& path : paths) {
     std::FILE* stream = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
@@ -218,6 +240,9 @@ scan_summary scanner::scan(const std::vector<std::string>& paths, const alert_si
       for (std::size_t i = 0; i < r->category_counts.size() && i < category_counts.size(); ++i)
         category_counts[i] += r->category_counts[i];
       summary.rule_alerts += r->alerts.size();
+      summary.crs_alerts += r->crs_alerts;
+      for (const auto& [id, n] : r->crs_rule_counts) summary.by_rule[id] += n;
+      for (const auto& [c, n] : r->crs_category_counts) summary.by_category[c] += n;
       std::size_t next_alert = 0;
       auto emit_rule_alerts_until = [&](std::uint64_t index) {
         for (; next_alert < r->alerts.size() && r->alerts[next_alert].index <= index; ++next_alert) {
@@ -271,7 +296,7 @@ scan_summary scanner::scan(const std::vector<std::string>& paths, const alert_si
     summary.by_rule[rules->rules()[i].id] += rule_counts[i];
   }
   for (std::size_t i = 0; i < category_counts.size(); ++i) {
-    if (category_counts[i] > 0) summary.by_category[rules->categories()[i]] = category_counts[i];
+    if (category_counts[i] > 0) summary.by_category[rules->categories()[i]] += category_counts[i];
   }
   summary.clients_evicted = tracker.evicted();
   return summary;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "behaviour/behaviour.hpp"
+#include "crs/detector.hpp"
 #include "parse/line_parser.hpp"
 #include "parse/malformed_log.hpp"
 #include "rules/rule_engine.hpp"
@@ -27,15 +28,18 @@ struct scan_options {
   bool behaviour = true;
   behaviour_options windows;
   std::size_t chunk_bytes = 1 << 20;
+  // The Core Rule Set, evaluated on every line beside vigil's own signatures; null: signatures only.
+  std::shared_ptr<const crs::crs_rules> crs;
 };
 
 struct scan_summary {
   std::uint64_t lines = 0;
   std::uint64_t parsed = 0;
-  std::uint64_t rule_alerts = 0;  // lines with at least one rule hit
+  std::uint64_t rule_alerts = 0;  // lines with at least one rule hit or a CRS score at the threshold
+  std::uint64_t crs_alerts = 0;   // of them, lines CRS flagged
   std::uint64_t behaviour_alerts = 0;
   malformed_log malformed{16};
-  std::map<std::string, std::uint64_t> by_rule;
+  std::map<std::string, std::uint64_t> by_rule;  // vigil's rule ids, and CRS rule ids ("942100")
   std::map<std::string, std::uint64_t> by_category;
   std::map<std::string, std::uint64_t> by_behaviour;
   std::uint64_t clients_evicted = 0;
