@@ -24,6 +24,8 @@ struct alert {
   std::vector<std::string> rule_ids;
   std::vector<std::string> categories;  // of the rules, or the behaviour kind, or "model"
   std::optional<double> model_score;    // set in hybrid mode
+  std::optional<int> anomaly_score;     // CRS's inbound anomaly score, when CRS flagged the line
+  std::string crs;                      // what CRS found, as JSON (crs::crs_result::json()); empty otherwise
   severity level = severity::none;
   std::string mode;              // "rules" or "hybrid"
   std::string kind;              // "rule", "model", or a behaviour kind ("not_found_burst", ...)
@@ -39,6 +41,7 @@ struct alert_query {
   std::optional<severity> min_severity;
   std::optional<std::string> category;
   std::optional<std::string> client;
+  std::optional<std::string> rule;     // one rule id among the alert's (vigil's or CRS's: "942100")
   std::optional<std::int64_t> before;  // seq < before
   int limit = 100;                     // clamped to 1..1000
 };

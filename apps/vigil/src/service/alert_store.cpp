@@ -41,17 +41,27 @@ long long now_seconds() {
 // backend reads INTEGER through 32 bits).
 constexpr const char* columns =
     "SELECT CAST(seq AS TEXT), alert_key, CAST(at AS TEXT), client, country, method, path, status, user_agent,"
-    " rule_ids, categories, model_score, severity, mode, kind, file, CAST(line_offset AS TEXT) FROM vigil_alerts";
+    " rule_ids, categories, model_score, severity, mode, kind, file, CAST(line_offset AS TEXT), anomaly_score, crs"
+    " FROM vigil_alerts";
 
 struct alert_rows {
   explicit alert_rows(std::size_t n)
-      : seq(n), at(n), offset(n), status(n), level(n), score(n), score_ind(n), key(n), cl(n), country(n), method(n),
-        path(n), agent(n), rules(n), categories(n), mode(n), kind(n), file(n) {}
+      : seq(n), at(n), offset(n), status(n), level(n), anomaly(n), score(n), score_ind(n), anomaly_ind(n), key(n),
+        cl(n), country(n), method(n), path(n), agent(n), rules(n), categories(n), mode(n), kind(n), file(n), crs(n) {}
   std::vector<std::string> seq, at, offset;
-  std::vector<int> status, level;
+  std::vector<int> status, level, anomaly;
   std::vector<double> score;
-  std::vector<soci::indicator> score_ind;
-  std::vector<std::string> key, cl, country, method, path, agent, rules, categories, mode, kind, file;
+  std::vector<soci::indicator> score_ind, anomaly_ind;
+  std::vector<std::string> key, cl, country, method, path, agent, rules, categories, mode, kind, file, crs;
+
+  // Binds every column of `columns`, in order.
+  template <class Statement>
+  void into(Statement& st) {
+    st, soci::into(seq), soci::into(key), soci::into(at), soci::into(cl), soci::into(country), soci::into(method),
+        soci::into(path), soci::into(status), soci::into(agent), soci::into(rules), soci::into(categories),
+        soci::into(score, score_ind), soci::into(level), soci::into(mode), soci::into(kind), soci::into(file),
+        soci::into(offset), soci::into(anomaly, anomaly_ind), soci::into(crs);
+  }
 
   alert get(std::size_t i) const {
     alert a;
@@ -72,6 +82,8 @@ struct alert_rows {
     a.kind = kind[i];
     a.file = file[i];
     a.offset = static_cast<std::uint64_t>(std::stoll(offset[i]));
+    if (anomaly_ind[i] == soci::i_ok) a.anomaly_score = anomaly[i];
+    a.crs = crs[i];
     return a;
   }
 };
@@ -104,7 +116,11 @@ std::vector<lifespan::data::migration> alert_store::migrations(lifespan::data::b
            " line_offset " + big + " NOT NULL,"
            " stored_at " + big + " NOT NULL);"
            "CREATE INDEX IF NOT EXISTS vigil_alerts_at ON vigil_alerts (at);"
-           "CREATE INDEX IF NOT EXISTS vigil_alerts_client ON vigil_alerts (client);"}};
+           "CREATE INDEX IF NOT EXISTS vigil_alerts_client ON vigil_alerts (client);"},
+          // CRS: the anomaly score and what each rule found (JSON), for alerts CRS raised.
+          {2,
+           "ALTER TABLE vigil_alerts ADD COLUMN anomaly_score INTEGER;"
+           "ALTER TABLE vigil_alerts ADD COLUMN crs TEXT NOT NULL DEFAULT '';"}};
 }
 
 void alert_store::start(lifespan::context& ctx) {
@@ -124,22 +140,24 @@ std::size_t alert_store::insert(const std::vector<alert>& alerts, const std::fun
   soci::transaction tx(*w);
   std::size_t added = 0;
   if (!alerts.empty()) {
-    std::string key, client, country, method, path, agent, rules, categories, mode, kind, file;
+    std::string key, client, country, method, path, agent, rules, categories, mode, kind, file, crs;
     long long at = 0, offset = 0, stored = now_seconds();
-    int status = 0, level = 0;
+    int status = 0, level = 0, anomaly = 0;
     double score = 0;
-    soci::indicator score_ind = soci::i_null;
+    soci::indicator score_ind = soci::i_null, anomaly_ind = soci::i_null;
     soci::statement st =
         (w->prepare << "INSERT INTO vigil_alerts (alert_key, at, client, country, method, path, status, user_agent,"
-                       " rule_ids, categories, model_score, severity, mode, kind, file, line_offset, stored_at)"
+                       " rule_ids, categories, model_score, severity, mode, kind, file, line_offset, stored_at,"
+                       " anomaly_score, crs)"
                        " VALUES (:key, :at, :client, :country, :method, :path, :status, :agent, :rules, :categories,"
-                       " :score, :severity, :mode, :kind, :file, :offset, :stored)"
+                       " :score, :severity, :mode, :kind, :file, :offset, :stored, :anomaly, :crs)"
                        " ON CONFLICT (alert_key) DO NOTHING",
          soci::use(key, "key"), soci::use(at, "at"), soci::use(client, "client"), soci::use(country, "country"),
          soci::use(method, "method"), soci::use(path, "path"), soci::use(status, "status"),
          soci::use(agent, "agent"), soci::use(rules, "rules"), soci::use(categories, "categories"),
          soci::use(score, score_ind, "score"), soci::use(level, "severity"), soci::use(mode, "mode"),
-         soci::use(kind, "kind"), soci::use(file, "file"), soci::use(offset, "offset"), soci::use(stored, "stored"));
+         soci::use(kind, "kind"), soci::use(file, "file"), soci::use(offset, "offset"), soci::use(stored, "stored"),
+         soci::use(anomaly, anomaly_ind, "anomaly"), soci::use(crs, "crs"));
     // One outbox row per registered delivery sink for each new alert, in this same transaction.
     soci::statement enqueue = (w->prepare << delivery::outbox::enqueue_sql(), soci::use(key, "key"));
     for (const auto& a : alerts) {
@@ -160,6 +178,9 @@ std::size_t alert_store::insert(const std::vector<alert>& alerts, const std::fun
       kind = a.kind;
       file = a.file;
       offset = static_cast<long long>(a.offset);
+      anomaly = a.anomaly_score.value_or(0);
+      anomaly_ind = a.anomaly_score ? soci::i_ok : soci::i_null;
+      crs = a.crs;
       st.execute(true);
       if (st.get_affected_rows() > 0) {
         ++added;
@@ -181,18 +202,21 @@ alert_page alert_store::query(const alert_query& q) {
   if (q.until) sql += " AND at < " + std::to_string(*q.until);
   if (q.min_severity) sql += " AND severity >= " + std::to_string(static_cast<int>(*q.min_severity));
   std::string client = q.client.value_or(""), category = q.category ? "%," + *q.category + ",%" : "";
+  std::string rule = q.rule ? "%," + *q.rule + ",%" : "";
   sql += " AND (:client_a = '' OR client = :client_b)";
   sql += " AND (:category_a = '' OR categories LIKE :category_b)";
+  sql += " AND (:rule_a = '' OR (',' || rule_ids || ',') LIKE :rule_b)";
   // Qualified: PostgreSQL would otherwise sort by the output column "seq", which is the text cast.
   sql += " ORDER BY vigil_alerts.seq DESC LIMIT " + std::to_string(limit + 1);
 
   alert_rows c(static_cast<std::size_t>(limit) + 1);
   auto r = db_->reader();
-  *r << sql, soci::into(c.seq), soci::into(c.key), soci::into(c.at), soci::into(c.cl), soci::into(c.country),
-      soci::into(c.method), soci::into(c.path), soci::into(c.status), soci::into(c.agent), soci::into(c.rules),
-      soci::into(c.categories), soci::into(c.score, c.score_ind), soci::into(c.level), soci::into(c.mode),
-      soci::into(c.kind), soci::into(c.file), soci::into(c.offset), soci::use(client, "client_a"),
-      soci::use(client, "client_b"), soci::use(category, "category_a"), soci::use(category, "category_b");
+  {
+    auto st = (*r << sql);
+    c.into(st);
+    st, soci::use(client, "client_a"), soci::use(client, "client_b"), soci::use(category, "category_a"),
+        soci::use(category, "category_b"), soci::use(rule, "rule_a"), soci::use(rule, "rule_b");
+  }
   alert_page page;
   const std::size_t got = c.seq.size();
   for (std::size_t i = 0; i < got && i < static_cast<std::size_t>(limit); ++i) page.alerts.push_back(c.get(i));
@@ -207,11 +231,10 @@ std::vector<alert> alert_store::fetch(const std::vector<std::int64_t>& seqs) {
   for (std::size_t i = 0; i < seqs.size(); ++i) list += (i ? "," : "") + std::to_string(seqs[i]);
   alert_rows c(seqs.size());
   auto r = db_->reader();
-  *r << std::string(columns) + " WHERE seq IN (" + list + ") ORDER BY vigil_alerts.seq", soci::into(c.seq),
-      soci::into(c.key), soci::into(c.at), soci::into(c.cl), soci::into(c.country), soci::into(c.method),
-      soci::into(c.path), soci::into(c.status), soci::into(c.agent), soci::into(c.rules), soci::into(c.categories),
-      soci::into(c.score, c.score_ind), soci::into(c.level), soci::into(c.mode), soci::into(c.kind),
-      soci::into(c.file), soci::into(c.offset);
+  {
+    auto st = (*r << std::string(columns) + " WHERE seq IN (" + list + ") ORDER BY vigil_alerts.seq");
+    c.into(st);
+  }
   for (std::size_t i = 0; i < c.seq.size(); ++i) out.push_back(c.get(i));
   return out;
 }

@@ -6,6 +6,8 @@
 #include <prometheus/histogram.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "lifespan/metrics/registry.hpp"
 #include "rules/analyze.hpp"
 #include "service/alert_store.hpp"
@@ -184,9 +186,16 @@ void pipeline::analyze_loop() {
   analysis result;
   std::vector<behaviour_alert> behaviour;
   std::uint64_t malformed_seen = 0;
+  std::shared_ptr<const crs::crs_rules> crs_rules;
+  std::optional<crs::crs_detector> crs;
   while (auto batch = raw_->pop()) {
     if (metrics_) metrics_->raw_depth.Set(static_cast<double>(raw_->depth()));
     matcher.refresh();  // between batches: a line is matched against exactly one rule set
+    if (auto now = rules_->crs(); now != crs_rules) {  // the same for CRS
+      crs_rules = std::move(now);
+      crs.reset();
+      if (crs_rules) crs.emplace(crs_rules);
+    }
     const auto& rules = matcher.matcher().rules();
     const auto model = scorer_.load();
     const bool hybrid = model && model->available();
@@ -206,6 +215,8 @@ void pipeline::analyze_loop() {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.empty() || !parser.parse(line, record)) continue;
       analyze(record, matcher.matcher(), result);
+      const crs::crs_result* crs_found = crs ? &crs->detect(record) : nullptr;
+      if (crs_found && !crs_found->flagged) crs_found = nullptr;
       const std::string line_key = batch->file->key + ":" + std::to_string(offset);
       auto make = [&](std::string kind) {
         alert a;
@@ -223,14 +234,23 @@ void pipeline::analyze_loop() {
         return a;
       };
       std::int64_t rule_alert = -1;
-      if (result.flagged()) {
+      if (result.flagged() || crs_found) {
         alert a = make("rule");
         a.level = result.level;
-        for (auto h : result.hits) {
-          a.rule_ids.push_back(rules.rules()[h].id);
-          const auto& category = rules.categories()[rules.category_index(h)];
+        auto add_category = [&a](const std::string& category) {
           if (std::find(a.categories.begin(), a.categories.end(), category) == a.categories.end())
             a.categories.push_back(category);
+        };
+        for (auto h : result.hits) {
+          a.rule_ids.push_back(rules.rules()[h].id);
+          add_category(rules.categories()[rules.category_index(h)]);
+        }
+        if (crs_found) {
+          a.level = std::max(a.level, crs_found->level);
+          for (const auto& f : crs_found->findings) a.rule_ids.push_back(std::to_string(f.id));
+          add_category(crs_found->category);
+          a.anomaly_score = crs_found->score;
+          a.crs = crs_found->json();
         }
         rule_alert = static_cast<std::int64_t>(out.alerts.size());
         out.alerts.push_back(std::move(a));

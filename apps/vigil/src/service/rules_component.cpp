@@ -1,14 +1,37 @@
 #include "service/rules_component.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <stdexcept>
 
 namespace vigil::service {
 
+namespace {
+
+crs::crs_options read_crs(lifespan::config::section section) {
+  crs::crs_options o;
+  o.load.logged_headers = crs::headers_logged_by("combined");
+  if (!section.exists()) return o;
+  o.enabled = section.get<bool>("enabled", o.enabled);
+  o.load.rules_dir = section.get<std::string>("path", o.load.rules_dir);
+  o.load.setup_file = section.get<std::string>("setup", o.load.setup_file);
+  o.load.paranoia_level = section.get<int>("paranoia_level", o.load.paranoia_level);
+  if (o.load.paranoia_level < 1 || o.load.paranoia_level > 4)
+    section.report("paranoia_level", "must be 1, 2, 3 or 4", "1 (CRS's default) flags the fewest false alarms");
+  o.load.anomaly_threshold = section.get<int>("anomaly_threshold", o.load.anomaly_threshold);
+  if (o.load.anomaly_threshold < 1)
+    section.report("anomaly_threshold", "must be at least 1", "5, CRS's default: one critical rule");
+  o.load.logged_headers = section.get<std::vector<std::string>>("logged_headers", o.load.logged_headers);
+  return o;
+}
+
+}  // namespace
+
 rules_component::options rules_component::read_options(lifespan::config::section& section) {
   options o;
   o.path = section.get<std::string>("path", o.path);
+  o.crs = read_crs(section.child("crs"));
   try {
     rule_set::check(o.path);  // cheap: the databases are built once, in start()
   } catch (const std::exception& e) {
@@ -19,12 +42,46 @@ rules_component::options rules_component::read_options(lifespan::config::section
 
 void rules_component::start(lifespan::context&) {
   engine_ = std::make_unique<rule_engine>(options_.path);  // throws rule_error naming the rule
+  std::shared_ptr<const crs::crs_rules> crs;
+  std::string error;
+  if (options_.crs.enabled) {
+    try {
+      crs = crs::crs_rules::load(options_.crs);
+    } catch (const std::exception& e) {
+      error = e.what();
+      spdlog::error("rules: CRS not loaded, vigil's own rules only: {}", error);
+    }
+  }
   std::lock_guard lock(mutex_);
   last_ = {true, {}, engine_->current()->rules().size(), engine_->generation()};
+  if (crs) spdlog::info("rules: CRS {} at paranoia level {}, anomaly threshold {}", options_.crs.load.rules_dir,
+                        options_.crs.load.paranoia_level, options_.crs.load.anomaly_threshold);
+  crs_ = std::move(crs);
+  crs_error_ = std::move(error);
+}
+
+std::shared_ptr<const crs::crs_rules> rules_component::crs() const {
+  std::lock_guard lock(mutex_);
+  return crs_;
+}
+
+std::optional<lifespan::health_report> rules_component::check_health(std::stop_token) {
+  std::lock_guard lock(mutex_);
+  if (!crs_error_.empty()) return lifespan::health_report::degraded("CRS not in force (vigil's own rules only): " + crs_error_);
+  return lifespan::health_report::ok();
 }
 
 bool rules_component::reload(lifespan::config::section& section) {
   const auto path = section.get<std::string>("path", options_.path);
+  const auto crs_options = read_crs(section.child("crs"));
+  std::shared_ptr<const crs::crs_rules> crs;
+  if (crs_options.enabled) {
+    try {
+      crs = crs::crs_rules::load(crs_options);  // built completely before anything changes
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("CRS: {}; the rules in force stay", e.what()));
+    }
+  }
   auto result = engine_->reload(path);
   {
     std::lock_guard lock(mutex_);
@@ -34,6 +91,10 @@ bool rules_component::reload(lifespan::config::section& section) {
     throw std::runtime_error(fmt::format("{}; the previous rule set ({} rules) stays in force", result.error,
                                          result.rules));
   options_.path = path;
+  options_.crs = crs_options;
+  std::lock_guard lock(mutex_);
+  crs_ = std::move(crs);
+  crs_error_.clear();
   return true;
 }
 

@@ -6,13 +6,23 @@
 // and the old set stays in force. The pipeline picks up a new set between two batches, so no line is
 // dropped or matched against half a set.
 //
-// Thread-safety: engine() and last_reload() from any thread between start() and stop().
+// With `crs:` enabled (the default) it also loads the OWASP Core Rule Set (crs/detector.hpp). CRS that
+// cannot be loaded (package missing, broken file) does not fail startup: vigil runs on its own rules
+// and the component reports itself degraded, naming the path, the cause and the package, until a
+// SIGHUP loads it. A reload rebuilds CRS too; a broken new set keeps the old one.
+//
+//   rules:
+//     crs: {enabled: true, path: /usr/share/modsecurity-crs/rules, setup: /etc/modsecurity/crs/crs-setup.conf,
+//           paranoia_level: 1, anomaly_threshold: 5, logged_headers: [User-Agent, Referer]}
+//
+// Thread-safety: engine(), crs() and last_reload() from any thread between start() and stop().
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "lifespan/config/config.hpp"
 #include "lifespan/core/component.hpp"
+#include "crs/detector.hpp"
 #include "rules/rule_engine.hpp"
 
 namespace vigil::service {
@@ -21,6 +31,7 @@ class rules_component : public lifespan::component {
  public:
   struct options {
     std::string path = VIGIL_DEFAULT_RULES;
+    crs::crs_options crs;
   };
   // Compiles the file once, so that a bad rule is a configuration error found before anything starts.
   static options read_options(lifespan::config::section& section);
@@ -29,8 +40,12 @@ class rules_component : public lifespan::component {
 
   void start(lifespan::context& ctx) override;
   bool reload(lifespan::config::section& section) override;
+  std::optional<lifespan::health_report> check_health(std::stop_token) override;
 
   rule_engine& engine() { return *engine_; }
+  // The CRS set in force; null while CRS is disabled or could not be loaded. Compare pointers to
+  // notice a reload.
+  std::shared_ptr<const crs::crs_rules> crs() const;
   reload_result last_reload() const;
 
  private:
@@ -38,6 +53,8 @@ class rules_component : public lifespan::component {
   std::unique_ptr<rule_engine> engine_;
   mutable std::mutex mutex_;
   reload_result last_;
+  std::shared_ptr<const crs::crs_rules> crs_;  // guarded by mutex_
+  std::string crs_error_;                      // why CRS is not in force; guarded by mutex_
 };
 
 }  // namespace vigil::service

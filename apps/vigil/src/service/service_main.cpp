@@ -63,6 +63,7 @@ lifespan::http::response list_alerts(lifespan::http::request& req) {
   }
   q.category = req.query("category");
   q.client = req.query("client");
+  q.rule = req.query("rule");
   auto page = req.get<alert_store>("alerts").query(q);
   nlohmann::json body{{"alerts", nlohmann::json::array()}};
   for (const auto& a : page.alerts) body["alerts"].push_back(alert_json(a));

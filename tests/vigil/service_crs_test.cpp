@@ -1,0 +1,74 @@
+// The Core Rule Set inside the real service (in-process, real files, real SQLite): a line CRS flags
+// is stored as an alert carrying the CRS rule ids, messages, matched data and the anomaly score, and
+// the API filters by rule id. A CRS directory that does not exist is not fatal: the service runs on
+// vigil's own rules, reports itself degraded naming the path and the package, and a SIGHUP with a
+// good path brings CRS in.
+#include "lifespan/core/service.hpp"
+#include "service/live_feed.hpp"
+#include "service_fixture.hpp"
+
+namespace vigil::test {
+namespace {
+
+// A UNION-based SQL injection vigil's own rules do not know, but CRS's libinjection does.
+const std::string sqli_line =
+    "198.51.100.9 - - [07/Dec/2026:10:00:00 +0000] \"GET /item?id=1%20AND%201=1%20UNION%20ALL%20SELECT%20"
+    "NULL,CONCAT(0x71,0x62),NULL--%20- HTTP/1.1\" 200 12 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"\n";
+
+TEST(vigil_serve_crs, an_alert_says_what_crs_said_and_the_api_filters_by_rule_id) {
+  temp_dir dir;
+  const auto log = dir / "access.log";
+  service_under_test s(dir, {log.string()}, {"rules.crs.enabled=true"});
+  ASSERT_TRUE(s.up);
+  ASSERT_NE(s.rules().crs(), nullptr);
+  append(log, sqli_line);
+  ASSERT_TRUE(s.wait_stored(1));
+
+  service::alert_query q;
+  q.rule = "942100";
+  const auto page = s.alerts().query(q);
+  ASSERT_EQ(page.alerts.size(), 1u);
+  const auto json = service::alert_json(page.alerts.front());
+  EXPECT_GE(json["anomaly_score"].get<int>(), 5);
+  EXPECT_EQ(json["crs"]["threshold"], 5);
+  bool found = false;
+  for (const auto& r : json["crs"]["rules"]) {
+    if (r["id"] != 942100) continue;
+    found = true;
+    EXPECT_EQ(r["variable"], "ARGS:id");
+    EXPECT_NE(r["data"].get<std::string>().find("UNION ALL SELECT"), std::string::npos) << r;
+    EXPECT_NE(r["msg"].get<std::string>().find("SQL Injection"), std::string::npos) << r;
+    EXPECT_NE(std::find(r["tags"].begin(), r["tags"].end(), "attack-sqli"), r["tags"].end()) << r;
+  }
+  EXPECT_TRUE(found) << json;
+  EXPECT_NE(std::find(json["rules"].begin(), json["rules"].end(), "942100"), json["rules"].end()) << json;
+  EXPECT_NE(std::find(json["categories"].begin(), json["categories"].end(), "sqli"), json["categories"].end());
+  EXPECT_NE(json["severity"], "low");
+
+  q.rule = "94210";  // a prefix of an id is not an id
+  EXPECT_TRUE(s.alerts().query(q).alerts.empty());
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
+TEST(vigil_serve_crs, a_missing_crs_directory_degrades_the_service_which_runs_on_its_own_rules) {
+  temp_dir dir;
+  const auto log = dir / "access.log";
+  const auto missing = (dir / "no-such-crs").string();
+  service_under_test s(dir, {log.string()}, {"rules.crs.enabled=true", "rules.crs.path=" + missing});
+  ASSERT_TRUE(s.up) << "a missing CRS must not fail the critical rules component";
+  EXPECT_EQ(s.rules().crs(), nullptr);
+  const auto health = s.rules().check_health({});
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, lifespan::health_status::degraded);
+  EXPECT_NE(health->reason.find(missing), std::string::npos) << health->reason;
+  EXPECT_NE(health->reason.find("modsecurity-crs"), std::string::npos) << health->reason;
+
+  // vigil's own rules still flag what they know.
+  append(log, log_line(0, 1));
+  ASSERT_TRUE(s.wait_stored(1));
+  EXPECT_EQ(s.alerts().count(), 1);
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
+}  // namespace
+}  // namespace vigil::test
