@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <strings.h>
 
+#include "crs/dependencies.hpp"
+
 namespace vigil::crs {
 namespace {
 
@@ -18,11 +20,13 @@ long to_number(const std::string& s) { return std::strtol(s.c_str(), nullptr, 10
 evaluator::evaluator(std::shared_ptr<const rule_set> rules) : rules_(std::move(rules)) {
   if (rules_->scratch_prototype() && hs_clone_scratch(rules_->scratch_prototype(), &scratch_) != HS_SUCCESS)
     throw std::bad_alloc();
+  build_baseline();
 }
 
 evaluator::~evaluator() { hs_free_scratch(scratch_); }
 
-const verdict& evaluator::evaluate(const request& req, const candidate_filter* filter) {
+const verdict& evaluator::evaluate_full(const request& req, const candidate_filter* filter) {
+  ++full_runs_;
   request_ = &req;
   verdict_ = verdict{};
   tx_.clear();
@@ -34,19 +38,22 @@ const verdict& evaluator::evaluate(const request& req, const candidate_filter* f
   removed_targets_by_id_.clear();
   removed_targets_by_tag_.clear();
   stop_ = false;
-  for (int phase : {1, 2}) {
-    if (stop_) break;
-    run_phase(phase, filter);
-  }
+  return run_from(1, 0, filter);
+}
+
+const verdict& evaluator::run_from(int phase, std::size_t position, const candidate_filter* filter) {
+  for (; phase <= 2 && !stop_; ++phase, position = 0) run_phase(phase, filter, position);
   if (const std::string* score = tx_find("anomaly_score")) verdict_.anomaly_score = static_cast<int>(to_number(*score));
   return verdict_;
 }
 
-bool evaluator::run_phase(int phase, const candidate_filter* filter) {
+bool evaluator::run_phase(int phase, const candidate_filter* filter, std::size_t start) {
   skip_after_.clear();
   skip_ = 0;
   stop_phase_ = false;
-  for (const rule* r : rules_->phase(phase)) {
+  const auto& rules = rules_->phase(phase);
+  for (std::size_t i = start; i < rules.size(); ++i) {
+    const rule* r = rules[i];
     if (stop_ || stop_phase_) break;
     if (!skip_after_.empty()) {
       if (r->is_marker() && r->marker == skip_after_) skip_after_.clear();
@@ -62,9 +69,19 @@ bool evaluator::run_phase(int phase, const candidate_filter* filter) {
       continue;
     if (std::any_of(removed_tags_.begin(), removed_tags_.end(), [&](const auto& t) { return r->has_tag(t); }))
       continue;
-    if (filter && !filter->may_match(*r)) continue;
     current_top_ = r;
+    if (filter && !filter->may_match(*r)) {
+      // Known not to match: the state a failed evaluation leaves (evaluate_chain), without evaluating.
+      matched_var_.clear();
+      matched_var_name_.clear();
+      matched_vars_.clear();
+      continue;
+    }
     matched_vars_.clear();
+    if (recording_) {
+      baseline_tops_.push_back(r);
+      position_ = {phase, i};
+    }
     evaluate_chain(*r, *r);
   }
   return true;
@@ -78,19 +95,29 @@ bool evaluator::evaluate_chain(const rule& top, const rule& link) {
     return false;
   }
   if (link.chained && !evaluate_chain(top, *link.chained)) return false;
+  if (probing_) return effect_ = true;  // the rule matched: the probe knows no more
   after_full_match(top, link);
   return true;
 }
 
 bool evaluator::evaluate_link(const rule& top, const rule& link) {
   if (!link.op) return false;
+  if (recording_ && reads_request(link)) {  // the baseline: it fails; the line's probe decides
+    checkpoints_.push_back({&top, &link, &link == &top, false, baseline_tops_.size() - 1,
+                            {tx_, matched_var_, matched_var_name_, matched_vars_, removed_targets_by_id_,
+                             removed_targets_by_tag_},
+                            {}, {}, {}, position_.first, position_.second, removed_ids_, removed_tags_, verdict_});
+    return false;
+  }
   capturing_ = link.capture;
   if (link.targets.empty()) {  // SecAction: matches unconditionally, once
+    if (probing_) return effect_ = true;
     set_variables(link);
     return true;
   }
   bool any = false;
   for (const target& t : link.targets) {
+    if (probing_ && effect_) break;
     bool dropped = std::any_of(link.exclusions.begin(), link.exclusions.end(),
                                [&](const target& e) { return !e.key_regex && e.written == t.written; }) ||
                    std::any_of(removed_targets_by_id_.begin(), removed_targets_by_id_.end(),
@@ -99,7 +126,7 @@ bool evaluator::evaluate_link(const rule& top, const rule& link) {
                                [&](const auto& p) { return top.has_tag(p.first) && p.second == t.written; });
     if (dropped) continue;
     for_each_value(t, [&](std::string_view collection, std::string_view key, std::string_view value) {
-      if (excluded(top, link, collection, key)) return;
+      if ((probing_ && effect_) || excluded(top, link, collection, key)) return;
       if (test_value(top, link, collection, key, value)) any = true;
     });
   }
@@ -143,6 +170,10 @@ bool evaluator::test_value(const rule& top, const rule& link, std::string_view c
     matched_var_name_.assign(collection);
     if (!key.empty()) matched_var_name_.append(":").append(key);
     matched_vars_.emplace_back(matched_var_name_, matched_var_);
+    if (probing_) {  // a probe writes MATCHED_VAR(S) only (restored after it); a setvar is an effect
+      if (writes_tx(link)) return effect_ = true;
+      continue;
+    }
     set_variables(link);
   }
   return any;
@@ -293,6 +324,10 @@ void evaluator::tx_erase(std::string_view key) {
 }
 
 void evaluator::capture(int group, std::string_view text) {
+  if (probing_) {
+    effect_ = true;
+    return;
+  }
   if (group < 0 || group > 99) return;
   tx_set(std::to_string(group), std::string(text));
 }

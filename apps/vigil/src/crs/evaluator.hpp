@@ -18,6 +18,8 @@
 
 namespace vigil::crs {
 
+class tx_readers;
+
 struct rule_match {
   const rule* matched = nullptr;  // the first link of the chain
   std::string variable;           // MATCHED_VAR_NAME: "ARGS:id", "REQUEST_HEADERS:User-Agent"
@@ -62,13 +64,54 @@ class evaluator final : private operator_context {
   };
   void set_trace(std::vector<trace_step>* trace) { trace_ = trace; }
 
+  // The baseline shortcut (evaluator_baseline.cpp) is on by default; off, every line takes the full
+  // interpreter (the tests compare both). A trace also takes the full interpreter.
+  void set_shortcuts(bool on) { shortcuts_ = on; }
+  std::size_t checkpoint_count() const { return checkpoints_.size(); }  // request-dependent links on the baseline
+  std::size_t full_runs() const { return full_runs_; }  // lines that took the full interpreter so far
+  std::size_t resumed_runs() const { return resumed_runs_; }  // of them, from a checkpoint
+
  private:
   struct tx_entry {
     std::string key;  // lowercase
     std::string value;
   };
+  // What evaluating one link reads and writes of the transaction, besides the request.
+  struct link_state {
+    std::vector<tx_entry> tx;
+    std::string matched_var, matched_var_name;
+    std::vector<std::pair<std::string, std::string>> matched_vars;
+    std::vector<std::pair<int, std::string>> removed_targets_by_id;
+    std::vector<std::pair<std::string, std::string>> removed_targets_by_tag;
+  };
+  // A request-dependent link the baseline path reaches, with the state the baseline has there.
+  struct checkpoint {
+    const rule* top;
+    const rule* link;
+    bool first_link;
+    bool tolerate_hit = false;  // a match of it changes only what nothing reads afterwards
+    std::size_t top_position;   // in baseline_tops_ while building
+    link_state state;
+    std::string matched_var, matched_var_name;  // state's, restored after each probe
+    std::vector<std::pair<std::string, std::string>> matched_vars;
+    // Where the full interpreter resumes when the probe of a first link matches: the rule's place
+    // and the rest of the baseline's state there (skips and stops are clear where a rule runs).
+    int phase;
+    std::size_t position;
+    std::vector<std::pair<int, int>> removed_ids;
+    std::vector<std::string> removed_tags;
+    verdict so_far;
+  };
 
-  bool run_phase(int phase, const candidate_filter* filter);
+  const verdict& evaluate_full(const request& req, const candidate_filter* filter);
+  void build_baseline();
+  bool tolerable(const checkpoint& cp, const tx_readers& readers) const;
+  bool probe(checkpoint& cp);
+  void swap_state(link_state& s);
+
+  const verdict& run_from(int phase, std::size_t position, const candidate_filter* filter);
+  const verdict& resume(const request& req, const candidate_filter* filter, const checkpoint& cp);
+  bool run_phase(int phase, const candidate_filter* filter, std::size_t start);
   bool evaluate_chain(const rule& top, const rule& link);
   bool evaluate_link(const rule& top, const rule& link);
   bool test_value(const rule& top, const rule& link, std::string_view collection, std::string_view key,
@@ -112,6 +155,18 @@ class evaluator final : private operator_context {
   std::vector<std::string_view> tested_;  // the values one target value is tested as
   std::vector<trace_step>* trace_ = nullptr;
   std::vector<std::string> trace_values_;
+
+  // The baseline: the run on which every request-dependent link fails (see evaluator_baseline.cpp).
+  std::vector<checkpoint> checkpoints_;
+  std::pair<int, std::size_t> position_;    // while building: the rule being evaluated
+  std::vector<const rule*> baseline_tops_;  // while building: the rules the baseline evaluates, in order
+  verdict baseline_verdict_;
+  bool has_baseline_ = false;
+  bool shortcuts_ = true;
+  bool recording_ = false;  // building the baseline: request-dependent links fail and are recorded
+  bool probing_ = false;    // probing a checkpoint: no writes, a match or capture sets effect_
+  bool effect_ = false;
+  std::size_t full_runs_ = 0, resumed_runs_ = 0;
 };
 
 }  // namespace vigil::crs
