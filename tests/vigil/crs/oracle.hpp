@@ -65,10 +65,10 @@ class crs_oracle {
   // irrelevant to a log line and are not loaded), with tx.paranoia_level and
   // tx.inbound_anomaly_score_threshold set by SecAction 900000/900110 between the two, as an operator
   // would. Throws std::runtime_error with libmodsecurity's error text on failure.
-  // `removed_ids` are removed after the rules (SecRuleRemoveById), as vigil's configuration does for
-  // rules about headers a log format does not record.
+  // `extra` is more SecLang, loaded after SecAction 900110 and before the rules: vigil's
+  // crs::rule_set::replay_directives(), so that both engines run the same configuration.
   crs_oracle(const std::string& rules_dir, const std::string& setup_conf, int paranoia_level,
-             int anomaly_threshold, const std::vector<int>& removed_ids = {});
+             int anomaly_threshold, const std::vector<std::string>& extra = {});
   ~crs_oracle();
   crs_oracle(const crs_oracle&) = delete;
   crs_oracle& operator=(const crs_oracle&) = delete;

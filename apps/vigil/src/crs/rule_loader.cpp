@@ -158,7 +158,10 @@ class rule_loader {
         for (const auto& t : r->targets) names += (names.empty() ? "" : "|") + t.collection;
         r->skipped_reason = "reads only " + names;
       }
-      if (r->skipped_reason.empty()) r->skipped_reason = unlogged_header(*r);
+      if (r->skipped_reason.empty()) {
+        r->skipped_reason = unlogged_header(*r);
+        if (!r->skipped_reason.empty()) set_.unlogged_header_rules_.push_back(parent ? parent_id_ : r->id);
+      }
     }
     bool continues = r->chained != nullptr;  // apply_actions marks `chain` with a placeholder
     r->chained.reset();
@@ -328,6 +331,21 @@ const rule* rule_set::find(int id) const {
   return nullptr;
 }
 
+namespace {
+// As crs-setup.conf's example 900200 sets it.
+std::string allowed_methods_action(const std::string& methods) {
+  return "SecAction \"id:900200,phase:1,nolog,pass,t:none,setvar:'tx.allowed_methods=" + methods + "'\"";
+}
+}  // namespace
+
+std::vector<std::string> rule_set::replay_directives() const {
+  std::vector<std::string> out;
+  if (!options_.allowed_methods.empty()) out.push_back(allowed_methods_action(options_.allowed_methods));
+  out.insert(out.end(), options_.extra_directives.begin(), options_.extra_directives.end());
+  for (int id : unlogged_header_rules_) out.push_back("SecRuleRemoveById " + std::to_string(id));
+  return out;
+}
+
 std::shared_ptr<const rule_set> rule_set::from_text(const std::string& text, const std::string& dir) {
   std::shared_ptr<rule_set> set(new rule_set());
   rule_loader loader(*set, dir);
@@ -360,6 +378,7 @@ std::shared_ptr<const rule_set> rule_set::load(const load_options& o) {
                      std::to_string(o.paranoia_level) + "\"\n" +
                      "SecAction \"id:900110,phase:1,nolog,pass,t:none,setvar:tx.inbound_anomaly_score_threshold=" +
                      std::to_string(o.anomaly_threshold) + "\"\n";
+  if (!o.allowed_methods.empty()) mine += allowed_methods_action(o.allowed_methods) + "\n";
   for (const auto& extra : o.extra_directives) mine += extra + "\n";
   loader.add(read_directives(mine, "<vigil configuration>"));
   for (const auto& f : files) loader.add(read_directives(read_file(f), f));

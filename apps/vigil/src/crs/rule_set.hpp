@@ -21,6 +21,10 @@ struct load_options {
   std::string setup_file = "/etc/modsecurity/crs/crs-setup.conf";  // empty: none
   int paranoia_level = 1;     // 1-4
   int anomaly_threshold = 5;  // inbound; CRS's default
+  // tx.allowed_methods (rule 911100), as crs-setup.conf's 900200 sets it. CRS's default, for a WAF
+  // in front of a site that declares its methods, is "GET HEAD POST OPTIONS"; an access log shows
+  // every REST API's PUT, PATCH and DELETE, which are no attack. Empty: CRS's default.
+  std::string allowed_methods = "GET HEAD POST OPTIONS PUT PATCH DELETE";
   // More SecLang, loaded after the setup file and before the rules (SecRuleRemoveById, ...).
   std::vector<std::string> extra_directives;
   // The request headers the log format records (User-Agent, Referer, Host with $host). When set,
@@ -50,6 +54,13 @@ class rule_set {
   const rule* find(int id) const;
   const load_options& options() const { return options_; }
   const skip_report& skipped() const { return skipped_; }
+  // Ids of the rules skipped because they read a header the log format does not record
+  // (load_options::logged_headers): what a replay through ModSecurity must remove to agree.
+  const std::vector<int>& unlogged_header_rules() const { return unlogged_header_rules_; }
+  // The SecLang another engine (ModSecurity, the tests' oracle) needs, after the setup file and the
+  // paranoia level and threshold and before the rules, to evaluate exactly as this set does:
+  // allowed_methods, extra_directives, and SecRuleRemoveById for unlogged_header_rules().
+  std::vector<std::string> replay_directives() const;
   std::size_t rule_count() const { return owned_.size(); }
   std::size_t evaluable_count() const { return evaluable_; }  // rules with a rule::index
   // A Hyperscan scratch large enough for every database the rules use; clone it per thread.
@@ -62,6 +73,7 @@ class rule_set {
   std::vector<std::unique_ptr<rule>> owned_;
   std::array<std::vector<const rule*>, 2> phases_;
   skip_report skipped_;
+  std::vector<int> unlogged_header_rules_;
   std::size_t evaluable_ = 0;
   hs_scratch_t* scratch_ = nullptr;
 };

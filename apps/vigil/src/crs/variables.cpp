@@ -135,17 +135,20 @@ void request::assign(std::string_view m, std::string_view t, std::string_view p,
   protocol.assign("HTTP/").append(version);
   request_line = method + " " + target + " " + protocol;
 
+  // libmodsecurity 3.0.9 parses the target without its fragment: a raw '#' ends REQUEST_URI,
+  // REQUEST_FILENAME, QUERY_STRING and ARGS (REQUEST_LINE and REQUEST_URI_RAW keep it).
+  const std::string_view parsed = std::string_view(target).substr(0, target.find('#'));
   std::string decoded;
-  percent_decode(target, false, decoded);
+  percent_decode(parsed, false, decoded);
   uri = strip_authority(decoded);
   std::size_t q_decoded = decoded.find('?');
   filename = decoded.substr(0, q_decoded);
   std::size_t slash = filename.find_last_of("/\\");
   basename = slash != std::string::npos && filename.size() > slash + 1 ? filename.substr(slash + 1) : std::string();
 
-  std::size_t q = target.find('?');
+  std::size_t q = parsed.find('?');
   has_query = q != std::string::npos;
-  query_string = has_query ? target.substr(q + 1) : std::string();
+  query_string = has_query ? std::string(parsed.substr(q + 1)) : std::string();
   args.clear();
   args_combined_size = 0;
   if (!query_string.empty()) {

@@ -12,7 +12,8 @@
 //                     percent-decoded with '+' as space, invalid escapes kept
 //   REQUEST_HEADERS   Host, User-Agent and Referer, when the log format has them; nothing else
 //   REMOTE_ADDR       the client (behind trusted proxies: the real client)
-// "As received" means with nginx's log escaping (\xHH) undone.
+// "As received" means with nginx's log escaping (\xHH) undone. A raw '#' and what follows it (a
+// fragment, which browsers never send) is left out of everything but REQUEST_LINE and REQUEST_URI_RAW.
 #include <string>
 #include <string_view>
 #include <utility>

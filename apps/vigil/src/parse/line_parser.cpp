@@ -109,6 +109,9 @@ bool line_parser::parse_json(std::string_view line, log_record& out, const char*
   bool ok = text(object, "remote_addr", addr_, out.remote_addr) && text(object, "host", host_, out.host) &&
             text(object, "http_referer", referer_, out.referer) &&
             text(object, "http_user_agent", agent_, out.user_agent) &&
+            text(object, "http_x_forwarded_for", forwarded_, out.forwarded_for) &&
+            text(object, "realip_remote_addr", realip_, out.realip_remote_addr) &&
+            text(object, "http_x_real_ip", real_ip_, out.real_ip) &&
             number(object, "status", out.status) && number(object, "body_bytes_sent", out.body_bytes) &&
             number(object, "request_time", out.request_time);
   if (!ok) {

@@ -44,7 +44,7 @@ class line_parser {
   std::uint64_t parsed_ = 0;
   malformed_log malformed_;
   // Storage that JSON records view into (one string per text field).
-  std::string addr_, time_, request_, method_, target_, protocol_, referer_, agent_, host_;
+  std::string addr_, time_, request_, method_, target_, protocol_, referer_, agent_, host_, forwarded_, realip_, real_ip_;
 };
 
 }  // namespace vigil

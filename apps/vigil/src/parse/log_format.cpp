@@ -29,6 +29,10 @@ log_variable variable_of(std::string_view name) {
       {"request_time", log_variable::request_time},
       {"host", log_variable::host},
       {"http_host", log_variable::host},
+      {"http_x_forwarded_for", log_variable::http_x_forwarded_for},
+      {"proxy_add_x_forwarded_for", log_variable::http_x_forwarded_for},
+      {"realip_remote_addr", log_variable::realip_remote_addr},
+      {"http_x_real_ip", log_variable::http_x_real_ip},
   };
   for (const auto& e : table) {
     if (e.name == name) return e.variable;
@@ -93,6 +97,9 @@ bool assign(log_variable variable, std::string_view value, log_record& out, cons
       if (value != "-" && !to_number(value, out.request_time)) out.request_time = -1;
       break;
     case log_variable::host: out.host = dash_to_empty(value); break;
+    case log_variable::http_x_forwarded_for: out.forwarded_for = dash_to_empty(value); break;
+    case log_variable::realip_remote_addr: out.realip_remote_addr = dash_to_empty(value); break;
+    case log_variable::http_x_real_ip: out.real_ip = dash_to_empty(value); break;
     case log_variable::remote_user:
     case log_variable::other: break;
   }

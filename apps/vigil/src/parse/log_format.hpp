@@ -18,7 +18,7 @@ namespace vigil {
 enum class log_variable {
   remote_addr, remote_user, time_local, time_iso8601, msec, request, request_method, request_uri,
   server_protocol, status, body_bytes_sent, bytes_sent, http_referer, http_user_agent,
-  request_time, host, other
+  request_time, host, http_x_forwarded_for, realip_remote_addr, http_x_real_ip, other
 };
 
 class log_format {

@@ -17,6 +17,9 @@ struct log_record {
   std::string_view referer;     // empty when logged as "-"
   std::string_view user_agent;  // empty when logged as "-"
   std::string_view host;
+  std::string_view forwarded_for;       // $http_x_forwarded_for: "client, proxy1, proxy2"
+  std::string_view realip_remote_addr;  // $realip_remote_addr: the proxy, when nginx's realip module ran
+  std::string_view real_ip;             // $http_x_real_ip
   int status = 0;               // 0 when not in the format
   std::int64_t body_bytes = -1; // -1 when unknown
   double request_time = -1;     // seconds; -1 when unknown

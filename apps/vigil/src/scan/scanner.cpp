@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "parse/client_address.hpp"
 #include "rules/analyze.hpp"
 #include "scan/chunk_reader.hpp"
 
@@ -56,7 +57,7 @@ std::string json_text(std::string_view text) {
 class worker_state {
  public:
   worker_state(const rule_engine& engine, const scan_options& options)
-      : parser_(options.parser), matcher_(engine) {
+      : parser_(options.parser), matcher_(engine), trusted_(options.trusted_proxies) {
     if (options.crs) crs_.emplace(options.crs);
   }
 
@@ -76,6 +77,9 @@ class worker_state {
       if (line.empty() || (line.size() == 1 && line[0] == '\r')) continue;
       ++result->lines;
       if (!parser_.parse(line, record_)) continue;
+      const auto who = resolve_client(record_, trusted_);
+      record_.remote_addr = who.client;
+      proxy_ = who.proxy;
       analyze(record_, matcher_.matcher(), analysis_);
       const crs::crs_result* crs = crs_ ? &crs_->detect(record_) : nullptr;
       if (crs && !crs->flagged) crs = nullptr;
@@ -110,6 +114,7 @@ class worker_state {
     body.reserve(256);
     body += "\"time\":" + json_text(record_.time);
     body += ",\"client\":" + json_text(record_.remote_addr);
+    if (!proxy_.empty()) body += ",\"proxy\":" + json_text(proxy_);
     body += ",\"method\":" + json_text(record_.method);
     body += ",\"target\":" + json_text(record_.target);
     if (analysis_.target != record_.target) body += ",\"decoded_target\":" + json_text(analysis_.target);
@@ -149,6 +154,8 @@ class worker_state {
   line_parser parser_;
   engine_matcher matcher_;
   std::optional<crs::crs_detector> crs_;
+  address_set trusted_;
+  std::string_view proxy_;  // of the line being analysed
   log_record record_;
   analysis analysis_;
 };

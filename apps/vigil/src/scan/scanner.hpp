@@ -30,6 +30,8 @@ struct scan_options {
   std::size_t chunk_bytes = 1 << 20;
   // The Core Rule Set, evaluated on every line beside vigil's own signatures; null: signatures only.
   std::shared_ptr<const crs::crs_rules> crs;
+  // Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (parse/client_address.hpp).
+  std::vector<std::string> trusted_proxies;
 };
 
 struct scan_summary {

@@ -15,7 +15,8 @@ struct alert {
   std::int64_t seq = 0;          // assigned by the store (cursor for pagination); 0 before storing
   std::string key;               // "<source key>:<offset>:<kind>", unique
   std::int64_t time = 0;         // the log line's own time, epoch seconds (0 when unparsable)
-  std::string client;
+  std::string client;             // behind trusted proxies, the real client (parse/client_address.hpp)
+  std::string proxy;              // the proxy the request came through; empty when none
   std::string country;           // empty without GeoIP
   std::string method;
   std::string path;              // request target as logged

@@ -41,18 +41,19 @@ long long now_seconds() {
 // backend reads INTEGER through 32 bits).
 constexpr const char* columns =
     "SELECT CAST(seq AS TEXT), alert_key, CAST(at AS TEXT), client, country, method, path, status, user_agent,"
-    " rule_ids, categories, model_score, severity, mode, kind, file, CAST(line_offset AS TEXT), anomaly_score, crs"
+    " rule_ids, categories, model_score, severity, mode, kind, file, CAST(line_offset AS TEXT), anomaly_score, crs, proxy"
     " FROM vigil_alerts";
 
 struct alert_rows {
   explicit alert_rows(std::size_t n)
       : seq(n), at(n), offset(n), status(n), level(n), anomaly(n), score(n), score_ind(n), anomaly_ind(n), key(n),
-        cl(n), country(n), method(n), path(n), agent(n), rules(n), categories(n), mode(n), kind(n), file(n), crs(n) {}
+        cl(n), country(n), method(n), path(n), agent(n), rules(n), categories(n), mode(n), kind(n), file(n), crs(n),
+        proxy(n) {}
   std::vector<std::string> seq, at, offset;
   std::vector<int> status, level, anomaly;
   std::vector<double> score;
   std::vector<soci::indicator> score_ind, anomaly_ind;
-  std::vector<std::string> key, cl, country, method, path, agent, rules, categories, mode, kind, file, crs;
+  std::vector<std::string> key, cl, country, method, path, agent, rules, categories, mode, kind, file, crs, proxy;
 
   // Binds every column of `columns`, in order.
   template <class Statement>
@@ -60,7 +61,7 @@ struct alert_rows {
     st, soci::into(seq), soci::into(key), soci::into(at), soci::into(cl), soci::into(country), soci::into(method),
         soci::into(path), soci::into(status), soci::into(agent), soci::into(rules), soci::into(categories),
         soci::into(score, score_ind), soci::into(level), soci::into(mode), soci::into(kind), soci::into(file),
-        soci::into(offset), soci::into(anomaly, anomaly_ind), soci::into(crs);
+        soci::into(offset), soci::into(anomaly, anomaly_ind), soci::into(crs), soci::into(proxy);
   }
 
   alert get(std::size_t i) const {
@@ -84,6 +85,7 @@ struct alert_rows {
     a.offset = static_cast<std::uint64_t>(std::stoll(offset[i]));
     if (anomaly_ind[i] == soci::i_ok) a.anomaly_score = anomaly[i];
     a.crs = crs[i];
+    a.proxy = proxy[i];
     return a;
   }
 };
@@ -117,10 +119,12 @@ std::vector<lifespan::data::migration> alert_store::migrations(lifespan::data::b
            " stored_at " + big + " NOT NULL);"
            "CREATE INDEX IF NOT EXISTS vigil_alerts_at ON vigil_alerts (at);"
            "CREATE INDEX IF NOT EXISTS vigil_alerts_client ON vigil_alerts (client);"},
-          // CRS: the anomaly score and what each rule found (JSON), for alerts CRS raised.
+          // CRS: the anomaly score and what each rule found (JSON), for alerts CRS raised; the proxy a
+          // request came through (trusted_proxies).
           {2,
            "ALTER TABLE vigil_alerts ADD COLUMN anomaly_score INTEGER;"
-           "ALTER TABLE vigil_alerts ADD COLUMN crs TEXT NOT NULL DEFAULT '';"}};
+           "ALTER TABLE vigil_alerts ADD COLUMN crs TEXT NOT NULL DEFAULT '';"
+           "ALTER TABLE vigil_alerts ADD COLUMN proxy TEXT NOT NULL DEFAULT '';"}};
 }
 
 void alert_store::start(lifespan::context& ctx) {
@@ -140,7 +144,7 @@ std::size_t alert_store::insert(const std::vector<alert>& alerts, const std::fun
   soci::transaction tx(*w);
   std::size_t added = 0;
   if (!alerts.empty()) {
-    std::string key, client, country, method, path, agent, rules, categories, mode, kind, file, crs;
+    std::string key, client, country, method, path, agent, rules, categories, mode, kind, file, crs, proxy;
     long long at = 0, offset = 0, stored = now_seconds();
     int status = 0, level = 0, anomaly = 0;
     double score = 0;
@@ -148,16 +152,16 @@ std::size_t alert_store::insert(const std::vector<alert>& alerts, const std::fun
     soci::statement st =
         (w->prepare << "INSERT INTO vigil_alerts (alert_key, at, client, country, method, path, status, user_agent,"
                        " rule_ids, categories, model_score, severity, mode, kind, file, line_offset, stored_at,"
-                       " anomaly_score, crs)"
+                       " anomaly_score, crs, proxy)"
                        " VALUES (:key, :at, :client, :country, :method, :path, :status, :agent, :rules, :categories,"
-                       " :score, :severity, :mode, :kind, :file, :offset, :stored, :anomaly, :crs)"
+                       " :score, :severity, :mode, :kind, :file, :offset, :stored, :anomaly, :crs, :proxy)"
                        " ON CONFLICT (alert_key) DO NOTHING",
          soci::use(key, "key"), soci::use(at, "at"), soci::use(client, "client"), soci::use(country, "country"),
          soci::use(method, "method"), soci::use(path, "path"), soci::use(status, "status"),
          soci::use(agent, "agent"), soci::use(rules, "rules"), soci::use(categories, "categories"),
          soci::use(score, score_ind, "score"), soci::use(level, "severity"), soci::use(mode, "mode"),
          soci::use(kind, "kind"), soci::use(file, "file"), soci::use(offset, "offset"), soci::use(stored, "stored"),
-         soci::use(anomaly, anomaly_ind, "anomaly"), soci::use(crs, "crs"));
+         soci::use(anomaly, anomaly_ind, "anomaly"), soci::use(crs, "crs"), soci::use(proxy, "proxy"));
     // One outbox row per registered delivery sink for each new alert, in this same transaction.
     soci::statement enqueue = (w->prepare << delivery::outbox::enqueue_sql(), soci::use(key, "key"));
     for (const auto& a : alerts) {
@@ -181,6 +185,7 @@ std::size_t alert_store::insert(const std::vector<alert>& alerts, const std::fun
       anomaly = a.anomaly_score.value_or(0);
       anomaly_ind = a.anomaly_score ? soci::i_ok : soci::i_null;
       crs = a.crs;
+      proxy = a.proxy;
       st.execute(true);
       if (st.get_affected_rows() > 0) {
         ++added;

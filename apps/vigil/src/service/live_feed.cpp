@@ -13,6 +13,7 @@ nlohmann::json alert_json(const alert& a) {
                    {"severity", severity_name(a.level)}, {"mode", a.mode}, {"kind", a.kind}, {"file", a.file},
                    {"offset", a.offset}};
   j["model_score"] = a.model_score ? nlohmann::json(*a.model_score) : nlohmann::json(nullptr);
+  j["proxy"] = a.proxy;
   j["anomaly_score"] = a.anomaly_score ? nlohmann::json(*a.anomaly_score) : nlohmann::json(nullptr);
   j["crs"] = a.crs.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(a.crs, nullptr, false);
   return j;

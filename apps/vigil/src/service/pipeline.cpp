@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "lifespan/metrics/registry.hpp"
+#include "parse/client_address.hpp"
 #include "rules/analyze.hpp"
 #include "service/alert_store.hpp"
 #include "service/rules_component.hpp"
@@ -125,6 +126,12 @@ pipeline::options pipeline::read_options(lifespan::config::section& s) {
   if (commit < 1) s.report("max_commit_lines", "must be at least 1", "20000 keeps transactions short");
   else o.max_commit_lines = static_cast<std::size_t>(commit);
   o.model_threshold = s.get<double>("model_threshold", o.model_threshold);
+  o.trusted_proxies = s.get<std::vector<std::string>>("trusted_proxies", o.trusted_proxies);
+  try {
+    address_set check(o.trusted_proxies);
+  } catch (const std::exception& e) {
+    s.report("trusted_proxies", e.what(), "list CIDRs, e.g. [10.0.0.0/8, 2001:db8::/32]");
+  }
   if (o.model_threshold < 0 || o.model_threshold > 1) s.report("model_threshold", "must be between 0 and 1");
   o.retry_initial = s.get<lifespan::duration>("retry_initial", o.retry_initial);
   o.retry_max = s.get<lifespan::duration>("retry_max", o.retry_max);
@@ -188,6 +195,7 @@ void pipeline::analyze_loop() {
   std::uint64_t malformed_seen = 0;
   std::shared_ptr<const crs::crs_rules> crs_rules;
   std::optional<crs::crs_detector> crs;
+  const address_set trusted(options_.trusted_proxies);
   while (auto batch = raw_->pop()) {
     if (metrics_) metrics_->raw_depth.Set(static_cast<double>(raw_->depth()));
     matcher.refresh();  // between batches: a line is matched against exactly one rule set
@@ -214,6 +222,8 @@ void pipeline::analyze_loop() {
       ++out.lines;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.empty() || !parser.parse(line, record)) continue;
+      const auto who = resolve_client(record, trusted);
+      record.remote_addr = who.client;  // the rules, the windows and GeoIP see the real client
       analyze(record, matcher.matcher(), result);
       const crs::crs_result* crs_found = crs ? &crs->detect(record) : nullptr;
       if (crs_found && !crs_found->flagged) crs_found = nullptr;
@@ -224,6 +234,7 @@ void pipeline::analyze_loop() {
         a.kind = std::move(kind);
         a.time = record.epoch;
         a.client = utf8_text(record.remote_addr);
+        a.proxy = utf8_text(who.proxy);
         a.method = utf8_text(record.method);
         a.path = utf8_text(record.target);
         a.status = record.status;

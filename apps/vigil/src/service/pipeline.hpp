@@ -79,6 +79,9 @@ class pipeline : public lifespan::component {
     std::size_t queue_capacity = 64;      // batches per queue (a batch is at most the tailer's read size)
     std::size_t max_commit_lines = 20000; // lines per store transaction
     double model_threshold = 0.9;         // hybrid: a score at or above flags a line the rules missed
+    // Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (CIDRs): rules, behaviour windows
+    // and GeoIP then see the real client, and alerts keep the proxy (parse/client_address.hpp).
+    std::vector<std::string> trusted_proxies;
     lifespan::duration retry_initial = std::chrono::milliseconds(100);
     lifespan::duration retry_max = std::chrono::seconds(2);
     lifespan::duration commit_delay{};    // fault injection for tests: a slow store stage
