@@ -70,5 +70,27 @@ TEST(vigil_serve_crs, a_missing_crs_directory_degrades_the_service_which_runs_on
   EXPECT_EQ(s.h->stop(), 0);
 }
 
+TEST(vigil_serve_crs, exclusions_silence_a_rule_and_allowed_clients_are_never_alerted_on) {
+  temp_dir dir;
+  const auto log = dir / "access.log";
+  service_under_test s(dir, {log.string()},
+                       {"rules.crs.enabled=true", "rules.allow_clients=[192.0.2.0/24]",
+                        "rules.exclusions=[\"rule=942100 path=/item arg=id\"]"});
+  ASSERT_TRUE(s.up);
+  const auto from = [](const std::string& client, const std::string& path) {
+    return client + " - - [07/Dec/2026:10:00:00 +0000] \"GET " + path +
+           "?id=1%27%20or%20%271%27=%271 HTTP/1.1\" 200 12 \"-\" \"Mozilla/5.0 AppleWebKit/537.36\"\n";
+  };
+  append(log, from("192.0.2.7", "/shop") + from("198.51.100.9", "/item") + from("198.51.100.9", "/shop"));
+  ASSERT_TRUE(s.wait_stored(3));
+  service::alert_query q;
+  q.rule = "942100";
+  const auto page = s.alerts().query(q);
+  ASSERT_EQ(page.alerts.size(), 1u) << "the allowed client and the excluded path raise nothing";
+  EXPECT_EQ(page.alerts.front().client, "198.51.100.9");
+  EXPECT_EQ(page.alerts.front().path, "/shop?id=1%27%20or%20%271%27=%271");
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
 }  // namespace
 }  // namespace vigil::test

@@ -11,6 +11,7 @@
 
 #include "crs/detector.hpp"
 #include "crs/evaluator.hpp"
+#include "crs/exclusions.hpp"
 #include "crs/prefilter.hpp"
 #include "vigil/crs/oracle.hpp"
 #include "parse/line_parser.hpp"
@@ -45,14 +46,19 @@ struct agreement {
 // `as_configured`: vigil's default for the combined format (REST methods allowed, the rules about
 // headers the format does not record skipped); the oracle gets the same configuration
 // (replay_directives). Otherwise CRS exactly as shipped in both, on the headers the line has.
-agreement compare_lines(const std::vector<std::string>& lines, int paranoia, bool as_configured);
+agreement compare_lines(const std::vector<std::string>& lines, int paranoia, bool as_configured,
+                        const std::vector<std::string>& exclusions = {});
 
 agreement compare(const std::string& corpus, int paranoia, bool as_configured) {
   return compare_lines(read_lines(data_path(corpus)), paranoia, as_configured);
 }
 
-agreement compare_lines(const std::vector<std::string>& lines, int paranoia, bool as_configured) {
+agreement compare_lines(const std::vector<std::string>& lines, int paranoia, bool as_configured,
+                        const std::vector<std::string>& exclusions) {
   vigil::crs::load_options options;
+  std::vector<vigil::crs::exclusion> parsed;
+  for (const auto& e : exclusions) parsed.push_back(vigil::crs::exclusion::parse(e));
+  options.extra_directives = vigil::crs::exclusion_directives(parsed);
   options.paranoia_level = paranoia;
   if (as_configured) options.logged_headers = vigil::crs::headers_logged_by("combined");
   else options.allowed_methods.clear();
@@ -159,6 +165,67 @@ TEST(CrsAgreement, EdgesOfTheRequestTarget) {
     EXPECT_EQ(a.both_flagged, a.oracle_flagged) << report;
     EXPECT_EQ(a.vigil_only, 0) << report;
     EXPECT_EQ(a.same_rules, a.lines) << report;
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Exclusions compile to the SecLang CRS documents for tuning; ModSecurity given the same directives
+// must agree line for line, and the exclusions must do what they say.
+TEST(CrsAgreement, ExclusionsSilenceWhatTheyNameAndModSecurityAgrees) {
+  auto line = [](const std::string& target) {
+    return "198.51.100.7 - - [07/Dec/2026:10:00:00 +0000] \"GET " + target +
+           " HTTP/1.1\" 200 12 \"-\" \"Mozilla/5.0 AppleWebKit/537.36\"";
+  };
+  const std::vector<std::string> lines = {
+      line("/search?q=1%27%20or%20%271%27=%271"),            // 942100 on ARGS:q under /search: excluded
+      line("/other?q=1%27%20or%20%271%27=%271"),             // the same elsewhere: still flagged
+      line("/search?id=1%27%20or%20%271%27=%271"),           // another argument under /search: flagged
+      line("/cms/admin/save?body=%3Cscript%3Ealert(1)%3C/script%3E"),  // every XSS rule off under /cms/admin/
+      line("/cms/view?body=%3Cscript%3Ealert(1)%3C/script%3E"),
+      line("/x?cmd=;cat%20/etc/passwd"),                      // 932xxx... and 930120 removed by id
+  };
+  const std::vector<std::string> exclusions = {"rule=942100 path=/search arg=q", "tag=attack-xss path=/cms/admin/",
+                                               "rule=930120", "rule=932100-932199"};
+  agreement a = compare_lines(lines, 1, true, exclusions);
+  std::string report;
+  for (const auto& e : a.examples) report += e + "\n";
+  EXPECT_EQ(a.same_rules, static_cast<int>(lines.size())) << report;
+  EXPECT_EQ(a.vigil_only, 0) << report;
+  EXPECT_EQ(a.both_flagged, a.oracle_flagged) << report;
+
+  vigil::crs::load_options options;
+  options.logged_headers = vigil::crs::headers_logged_by("combined");
+  std::vector<vigil::crs::exclusion> parsed;
+  for (const auto& e : exclusions) parsed.push_back(vigil::crs::exclusion::parse(e));
+  options.extra_directives = vigil::crs::exclusion_directives(parsed);
+  evaluator engine(rule_set::load(options));
+  vigil::line_parser parser;
+  vigil::log_record record;
+  request req;
+  std::vector<bool> flagged;
+  for (const auto& l : lines) {
+    ASSERT_TRUE(parser.parse(l, record));
+    req.assign(record);
+    flagged.push_back(engine.evaluate(req).flagged);
+  }
+  EXPECT_EQ(flagged, (std::vector<bool>{false, true, true, false, true, false}));
+}
+
+TEST(CrsExclusions, MalformedOnesAreRefusedNamingTheWord) {
+  EXPECT_THROW(vigil::crs::exclusion::parse("rule=94a100"), std::invalid_argument);
+  EXPECT_THROW(vigil::crs::exclusion::parse("path=/x"), std::invalid_argument);
+  EXPECT_THROW(vigil::crs::exclusion::parse("rule=1 tag=attack-sqli"), std::invalid_argument);
+  EXPECT_THROW(vigil::crs::exclusion::parse("rule=942100 path=search"), std::invalid_argument);
+  EXPECT_THROW(vigil::crs::exclusion::parse("rule=942100 path=/a\"b"), std::invalid_argument);
+  EXPECT_THROW(vigil::crs::exclusion::parse("rule=942100-942199 arg=q"), std::invalid_argument);
+  try {
+    vigil::crs::exclusion::parse("rule=942100 arg=q;x");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("arg=q;x"), std::string::npos) << e.what();
   }
 }
 

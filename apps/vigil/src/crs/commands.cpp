@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "crs/exclusions.hpp"
 #include "parse/line_parser.hpp"
 
 namespace vigil::crs {
@@ -93,6 +94,18 @@ void add_crs_options(CLI::App& command, crs_options& o) {
   command.add_option("--anomaly-threshold", o.load.anomaly_threshold, "inbound anomaly score that flags a line")
       ->capture_default_str()->check(CLI::Range(1, 1000));
   command.add_flag("--no-crs", [&o](std::int64_t) { o.enabled = false; }, "vigil's own signatures only");
+  command.add_option_function<std::vector<std::string>>(
+      "--exclude",
+      [&o](const std::vector<std::string>& texts) {
+        std::vector<exclusion> parsed;
+        try {
+          for (const auto& t : texts) parsed.push_back(exclusion::parse(t));
+        } catch (const std::invalid_argument& e) {
+          throw CLI::ValidationError("--exclude", e.what());
+        }
+        o.load.extra_directives = exclusion_directives(parsed);
+      },
+      "silence a CRS rule or tag, optionally for one argument or under a path: \"rule=942100 path=/search arg=q\"");
 }
 
 std::shared_ptr<const crs_rules> load_for_tool(const crs_options& options, const char* tool) {

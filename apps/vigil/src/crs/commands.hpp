@@ -12,7 +12,8 @@
 
 namespace vigil::crs {
 
-// --crs-path, --crs-setup, --paranoia, --anomaly-threshold, --no-crs
+// --crs-path, --crs-setup, --paranoia, --anomaly-threshold, --no-crs, and --exclude (repeatable,
+// crs/exclusions.hpp), which is compiled into options.load.extra_directives after parsing.
 void add_crs_options(CLI::App& command, crs_options& options);
 
 // Loads CRS for a batch tool. When it cannot (missing directory, bad file), prints why on stderr,

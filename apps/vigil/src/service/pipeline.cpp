@@ -199,6 +199,7 @@ void pipeline::analyze_loop() {
   while (auto batch = raw_->pop()) {
     if (metrics_) metrics_->raw_depth.Set(static_cast<double>(raw_->depth()));
     matcher.refresh();  // between batches: a line is matched against exactly one rule set
+    const auto allowed = rules_->allowed_clients();  // rules.allow_clients: never alerted on
     if (auto now = rules_->crs(); now != crs_rules) {  // the same for CRS
       crs_rules = std::move(now);
       crs.reset();
@@ -224,6 +225,7 @@ void pipeline::analyze_loop() {
       if (line.empty() || !parser.parse(line, record)) continue;
       const auto who = resolve_client(record, trusted);
       record.remote_addr = who.client;  // the rules, the windows and GeoIP see the real client
+      if (allowed && allowed->contains(record.remote_addr)) continue;
       analyze(record, matcher.matcher(), result);
       const crs::crs_result* crs_found = crs ? &crs->detect(record) : nullptr;
       if (crs_found && !crs_found->flagged) crs_found = nullptr;

@@ -1,5 +1,7 @@
 #include "service/rules_component.hpp"
 
+#include "crs/exclusions.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -26,12 +28,32 @@ crs::crs_options read_crs(lifespan::config::section section) {
   return o;
 }
 
+// rules.exclusions become SecLang that both vigil and a replay through ModSecurity apply.
+void read_tuning(lifespan::config::section& section, rules_component::options& o) {
+  std::vector<crs::exclusion> exclusions;
+  for (const auto& text : section.get<std::vector<std::string>>("exclusions", {})) {
+    try {
+      exclusions.push_back(crs::exclusion::parse(text));
+    } catch (const std::exception& e) {
+      section.report("exclusions", e.what(), "for example \"rule=942100 path=/search arg=q\"");
+    }
+  }
+  o.crs.load.extra_directives = crs::exclusion_directives(exclusions);
+  o.allow_clients = section.get<std::vector<std::string>>("allow_clients", o.allow_clients);
+  try {
+    address_set check(o.allow_clients);
+  } catch (const std::exception& e) {
+    section.report("allow_clients", e.what(), "list CIDRs, e.g. [10.0.0.0/8, 2001:db8::/32]");
+  }
+}
+
 }  // namespace
 
 rules_component::options rules_component::read_options(lifespan::config::section& section) {
   options o;
   o.path = section.get<std::string>("path", o.path);
   o.crs = read_crs(section.child("crs"));
+  read_tuning(section, o);
   try {
     rule_set::check(o.path);  // cheap: the databases are built once, in start()
   } catch (const std::exception& e) {
@@ -52,8 +74,10 @@ void rules_component::start(lifespan::context&) {
       spdlog::error("rules: CRS not loaded, vigil's own rules only: {}", error);
     }
   }
+  auto allowed = std::make_shared<const address_set>(options_.allow_clients);
   std::lock_guard lock(mutex_);
   last_ = {true, {}, engine_->current()->rules().size(), engine_->generation()};
+  allowed_ = std::move(allowed);
   if (crs) spdlog::info("rules: CRS {} at paranoia level {}, anomaly threshold {}", options_.crs.load.rules_dir,
                         options_.crs.load.paranoia_level, options_.crs.load.anomaly_threshold);
   crs_ = std::move(crs);
@@ -65,6 +89,11 @@ std::shared_ptr<const crs::crs_rules> rules_component::crs() const {
   return crs_;
 }
 
+std::shared_ptr<const address_set> rules_component::allowed_clients() const {
+  std::lock_guard lock(mutex_);
+  return allowed_;
+}
+
 std::optional<lifespan::health_report> rules_component::check_health(std::stop_token) {
   std::lock_guard lock(mutex_);
   if (!crs_error_.empty()) return lifespan::health_report::degraded("CRS not in force (vigil's own rules only): " + crs_error_);
@@ -72,8 +101,13 @@ std::optional<lifespan::health_report> rules_component::check_health(std::stop_t
 }
 
 bool rules_component::reload(lifespan::config::section& section) {
-  const auto path = section.get<std::string>("path", options_.path);
-  const auto crs_options = read_crs(section.child("crs"));
+  options next;
+  next.path = section.get<std::string>("path", options_.path);
+  next.crs = read_crs(section.child("crs"));
+  read_tuning(section, next);  // validated by the runtime before reload() is called
+  const auto& path = next.path;
+  const auto& crs_options = next.crs;
+  auto allowed = std::make_shared<const address_set>(next.allow_clients);
   std::shared_ptr<const crs::crs_rules> crs;
   if (crs_options.enabled) {
     try {
@@ -90,10 +124,10 @@ bool rules_component::reload(lifespan::config::section& section) {
   if (!result.ok)
     throw std::runtime_error(fmt::format("{}; the previous rule set ({} rules) stays in force", result.error,
                                          result.rules));
-  options_.path = path;
-  options_.crs = crs_options;
+  options_ = next;
   std::lock_guard lock(mutex_);
   crs_ = std::move(crs);
+  allowed_ = std::move(allowed);
   crs_error_.clear();
   return true;
 }

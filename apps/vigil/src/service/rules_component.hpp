@@ -12,6 +12,8 @@
 // SIGHUP loads it. A reload rebuilds CRS too; a broken new set keeps the old one.
 //
 //   rules:
+//     exclusions: ["rule=942100 path=/search arg=q", "tag=attack-xss path=/cms/"]   (crs/exclusions.hpp)
+//     allow_clients: [10.0.0.0/8]        # never alerted on
 //     crs: {enabled: true, path: /usr/share/modsecurity-crs/rules, setup: /etc/modsecurity/crs/crs-setup.conf,
 //           paranoia_level: 1, anomaly_threshold: 5, logged_headers: [User-Agent, Referer]}
 //
@@ -23,6 +25,7 @@
 #include "lifespan/config/config.hpp"
 #include "lifespan/core/component.hpp"
 #include "crs/detector.hpp"
+#include "parse/client_address.hpp"
 #include "rules/rule_engine.hpp"
 
 namespace vigil::service {
@@ -31,7 +34,8 @@ class rules_component : public lifespan::component {
  public:
   struct options {
     std::string path = VIGIL_DEFAULT_RULES;
-    crs::crs_options crs;
+    crs::crs_options crs;  // with the exclusions compiled into load.extra_directives
+    std::vector<std::string> allow_clients;
   };
   // Compiles the file once, so that a bad rule is a configuration error found before anything starts.
   static options read_options(lifespan::config::section& section);
@@ -46,6 +50,8 @@ class rules_component : public lifespan::component {
   // The CRS set in force; null while CRS is disabled or could not be loaded. Compare pointers to
   // notice a reload.
   std::shared_ptr<const crs::crs_rules> crs() const;
+  // Clients (CIDRs) never alerted on; empty set when none. Replaced whole on reload.
+  std::shared_ptr<const address_set> allowed_clients() const;
   reload_result last_reload() const;
 
  private:
@@ -54,6 +60,7 @@ class rules_component : public lifespan::component {
   mutable std::mutex mutex_;
   reload_result last_;
   std::shared_ptr<const crs::crs_rules> crs_;  // guarded by mutex_
+  std::shared_ptr<const address_set> allowed_;  // guarded by mutex_
   std::string crs_error_;                      // why CRS is not in force; guarded by mutex_
 };
 
