@@ -102,6 +102,46 @@ tx_readers::tx_readers(const rule_set& rules) {
   }
 }
 
+void tx_key_set::add_macro(const macro_text& m, std::string_view except) {
+  for (const auto& p : m.parts)
+    if (p.is_variable && p.text == "tx" && (except.empty() || p.key != except)) keys_.insert(p.key);
+}
+
+bool tx_key_set::contains(std::string_view key) const {
+  if (all_ || keys_.count(key)) return true;
+  return std::any_of(patterns_.begin(), patterns_.end(), [&](const regex* r) { return r->search(key); });
+}
+
+void add_operator_reads(const rule& top, const rule& link, tx_key_set& out) {
+  for (const target& t : link.targets) {
+    if (t.var != variable::tx) continue;
+    if (t.key_regex) out.add_pattern(t.key_regex.get());
+    else if (t.key.empty()) out.add_all();
+    else out.add_key(t.key);
+  }
+  macro_text m = operator_macro(link);
+  out.add_macro(m);
+  if (macro_reads_msg(m)) out.add_macro(top.msg);
+}
+
+void add_match_reads(const rule& top, const rule& link, tx_key_set& out) {
+  // A match of a capturing @rx or @pm stores group 0 before its setvars run (evaluator::test_value).
+  const bool own_capture = link.capture && !link.negated && !link.targets.empty() && link.op &&
+                           (link.op->name == "rx" || link.op->as_regex() || link.op->phrases());
+  const std::string_view fresh = own_capture ? std::string_view("0") : std::string_view();
+  bool expands_msg = false;
+  for (const auto& s : link.set_variables) {
+    out.add_macro(s.name, fresh);
+    out.add_macro(s.value, fresh);
+    expands_msg = expands_msg || macro_reads_msg(s.name) || macro_reads_msg(s.value);
+  }
+  if (expands_msg) out.add_macro(top.msg);
+  if (link.chained) {
+    add_operator_reads(top, *link.chained, out);
+    add_match_reads(top, *link.chained, out);
+  }
+}
+
 void tx_readers::add_macro(const macro_text& m) {
   for (const auto& p : m.parts)
     if (p.is_variable && p.text == "tx") keys_.insert(p.key);

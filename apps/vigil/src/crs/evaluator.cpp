@@ -96,6 +96,15 @@ bool evaluator::evaluate_chain(const rule& top, const rule& link) {
   }
   if (link.chained && !evaluate_chain(top, *link.chained)) return false;
   if (probing_) return effect_ = true;  // the rule matched: the probe knows no more
+  if (diverging_) {
+    // Only TX may differ from the baseline: a match that logs or changes the flow ends the divergence.
+    bool quiet = link.controls.empty() && link.skip_after.empty() && link.skip == 0 &&
+                 (link.action == disruption::none || link.action == disruption::pass ||
+                  link.action == disruption::block) &&
+                 !(&link == &top && top.log && top.id != 0);
+    if (!quiet) effect_ = true;
+    return true;
+  }
   after_full_match(top, link);
   return true;
 }
@@ -106,7 +115,7 @@ bool evaluator::evaluate_link(const rule& top, const rule& link) {
     checkpoints_.push_back({&top, &link, &link == &top, false, baseline_tops_.size() - 1,
                             {tx_, matched_var_, matched_var_name_, matched_vars_, removed_targets_by_id_,
                              removed_targets_by_tag_},
-                            {}, {}, {}, position_.first, position_.second, removed_ids_, removed_tags_, verdict_});
+                            {}, {}, {}, position_.first, position_.second, removed_ids_, removed_tags_, verdict_, {}, false});
     return false;
   }
   capturing_ = link.capture;
@@ -312,15 +321,23 @@ std::string* evaluator::tx_find(std::string_view key) {
 }
 
 void evaluator::tx_set(std::string_view key, std::string value) {
-  if (std::string* v = tx_find(key)) {
-    *v = std::move(value);
+  for (std::size_t i = 0; i < tx_.size(); ++i) {
+    if (!iequals(tx_[i].key, key)) continue;
+    if (diverging_) undo_.push_back({tx_undo::kind::changed, i, tx_[i]});
+    tx_[i].value = std::move(value);
     return;
   }
+  if (diverging_) undo_.push_back({tx_undo::kind::added, tx_.size(), {}});
   tx_.push_back({std::string(key), std::move(value)});
 }
 
-void evaluator::tx_erase(std::string_view key) {
-  tx_.erase(std::remove_if(tx_.begin(), tx_.end(), [&](const tx_entry& e) { return iequals(e.key, key); }), tx_.end());
+void evaluator::tx_erase(std::string_view key) {  // keys are unique: at most one entry
+  for (std::size_t i = 0; i < tx_.size(); ++i) {
+    if (!iequals(tx_[i].key, key)) continue;
+    if (diverging_) undo_.push_back({tx_undo::kind::erased, i, tx_[i]});
+    tx_.erase(tx_.begin() + static_cast<std::ptrdiff_t>(i));
+    return;
+  }
 }
 
 void evaluator::capture(int group, std::string_view text) {

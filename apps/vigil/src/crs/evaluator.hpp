@@ -11,14 +11,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "crs/dependencies.hpp"
 #include "crs/rule_set.hpp"
 #include "crs/variables.hpp"
 
 namespace vigil::crs {
-
-class tx_readers;
 
 struct rule_match {
   const rule* matched = nullptr;  // the first link of the chain
@@ -70,6 +70,7 @@ class evaluator final : private operator_context {
   std::size_t checkpoint_count() const { return checkpoints_.size(); }  // request-dependent links on the baseline
   std::size_t full_runs() const { return full_runs_; }  // lines that took the full interpreter so far
   std::size_t resumed_runs() const { return resumed_runs_; }  // of them, from a checkpoint
+  std::size_t diverged_runs() const { return diverged_runs_; }  // lines the shortcut finished past a divergence
 
  private:
   struct tx_entry {
@@ -101,11 +102,25 @@ class evaluator final : private operator_context {
     std::vector<std::pair<int, int>> removed_ids;
     std::vector<std::string> removed_tags;
     verdict so_far;
+    // Divergence (evaluator_divergence.cpp): what a match of the first link reads of TX beyond the
+    // probe, and whether MATCHED_VAR left set by a full match is replaced before anyone reads it.
+    tx_key_set match_reads;
+    bool matched_var_rests = false;
+  };
+  // A write to TX while diverging, undone afterwards (in reverse order) to restore the checkpoint.
+  struct tx_undo {
+    enum class kind : std::uint8_t { changed, added, erased } op;
+    std::size_t index;
+    tx_entry old;
   };
 
   const verdict& evaluate_full(const request& req, const candidate_filter* filter);
   void build_baseline();
   bool tolerable(const checkpoint& cp, const tx_readers& readers) const;
+  bool matched_var_rests(const checkpoint& cp) const;
+  void build_divergence();
+  bool diverge(checkpoint& cp);
+  std::size_t next_reader(const std::string& key, std::size_t after);
   bool probe(checkpoint& cp);
   void swap_state(link_state& s);
 
@@ -166,7 +181,14 @@ class evaluator final : private operator_context {
   bool recording_ = false;  // building the baseline: request-dependent links fail and are recorded
   bool probing_ = false;    // probing a checkpoint: no writes, a match or capture sets effect_
   bool effect_ = false;
-  std::size_t full_runs_ = 0, resumed_runs_ = 0;
+  std::size_t full_runs_ = 0, resumed_runs_ = 0, diverged_runs_ = 0;
+
+  // Divergence: a line whose run differs from the baseline only in TX keys no later rule reads.
+  std::vector<tx_key_set> position_reads_;  // what the baseline's rule at each position reads; last: the verdict
+  std::unordered_map<std::string, std::vector<std::uint32_t>> readers_of_;  // key -> positions reading it
+  std::vector<tx_undo> undo_;
+  std::vector<std::string> divergent_;  // this line's keys that may differ from the baseline's
+  bool diverging_ = false;              // evaluating a checkpoint's rule for real, writes logged in undo_
 };
 
 }  // namespace vigil::crs

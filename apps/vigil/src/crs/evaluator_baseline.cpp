@@ -17,6 +17,7 @@
 //  - its setvars write literal TX keys that no rule reads (tx_readers): TX differs in dead keys only;
 //  - MATCHED_VAR(_NAME) stays set where the baseline cleared it: harmless when, along the baseline
 //    path, no rule reads it before the next rule with targets, which replaces or clears it.
+#include <algorithm>
 #include <utility>
 
 #include "crs/dependencies.hpp"
@@ -35,7 +36,7 @@ void evaluator::build_baseline() {
   }
   recording_ = false;
   request_ = nullptr;
-  full_runs_ = resumed_runs_ = 0;
+  full_runs_ = resumed_runs_ = diverged_runs_ = 0;
   baseline_verdict_ = verdict_;
   tx_readers readers(*rules_);
   for (auto& cp : checkpoints_) {
@@ -44,6 +45,7 @@ void evaluator::build_baseline() {
     cp.matched_var_name = cp.state.matched_var_name;
     cp.matched_vars = cp.state.matched_vars;
   }
+  build_divergence();
   baseline_tops_.clear();
   baseline_tops_.shrink_to_fit();
 }
@@ -58,6 +60,12 @@ bool evaluator::tolerable(const checkpoint& cp, const tx_readers& readers) const
     if (s.collection != "tx") continue;  // not kept at all
     if (!s.name.is_literal() || readers.observed(s.name.literal())) return false;
   }
+  return matched_var_rests(cp);
+}
+
+// MATCHED_VAR(_NAME) left set after the checkpoint's rule, where the baseline cleared it, is harmless
+// when along the baseline path no rule reads it before the next rule with targets replaces or clears it.
+bool evaluator::matched_var_rests(const checkpoint& cp) const {
   for (std::size_t i = cp.top_position + 1; i < baseline_tops_.size(); ++i) {
     const rule& next = *baseline_tops_[i];
     if (reads_earlier_match(next)) return false;
@@ -120,13 +128,30 @@ const verdict& evaluator::resume(const request& req, const candidate_filter* fil
 const verdict& evaluator::evaluate(const request& req, const candidate_filter* filter) {
   if (trace_ || !shortcuts_ || !has_baseline_) return evaluate_full(req, filter);
   request_ = &req;
+  constexpr std::size_t nowhere = static_cast<std::size_t>(-1);
+  const checkpoint* diverged = nullptr;  // the first checkpoint whose rule did something (evaluator_divergence.cpp)
+  std::size_t bail_at = nowhere;         // the first position after it that reads a divergent key
+  divergent_.clear();
+  auto leave = [&](const checkpoint& cp) -> const verdict& {
+    if (diverged) return resume(req, filter, *diverged);
+    return cp.first_link ? resume(req, filter, cp) : evaluate_full(req, filter);
+  };
   for (auto& cp : checkpoints_) {
+    if (bail_at <= cp.top_position) return leave(cp);
     if (filter && !filter->may_match(*cp.top)) {
       if (cp.first_link) continue;  // the full run passes over it as over a failing rule
-      return evaluate_full(req, filter);
+      return diverged ? leave(cp) : evaluate_full(req, filter);
     }
-    if (!probe(cp)) return cp.first_link ? resume(req, filter, cp) : evaluate_full(req, filter);
+    if (probe(cp)) continue;
+    if (!cp.first_link) return diverged ? leave(cp) : evaluate_full(req, filter);
+    const std::size_t known = divergent_.size();
+    if (!diverge(cp)) return leave(cp);
+    if (!diverged) diverged = &cp;
+    for (std::size_t k = known; k < divergent_.size(); ++k)
+      bail_at = std::min(bail_at, next_reader(divergent_[k], cp.top_position));
   }
+  if (bail_at != nowhere) return leave(checkpoints_.back());
+  if (diverged) ++diverged_runs_;
   verdict_ = baseline_verdict_;
   return verdict_;
 }
