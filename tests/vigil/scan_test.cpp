@@ -147,19 +147,47 @@ TEST(VigilScan, CommandLineExitCodesAndGenReproducibility) {
   std::string ta((std::istreambuf_iterator<char>(fa)), {}), tb((std::istreambuf_iterator<char>(fb)), {});
   EXPECT_EQ(ta, tb);
   EXPECT_EQ(std::count(ta.begin(), ta.end(), '\n'), 5000);
-  EXPECT_EQ(run(vigil + " scan --summary " + a + " > /dev/null"), 1);
+  EXPECT_EQ(run(vigil + " scan --no-crs --summary " + a + " > /dev/null"), 1);
   const auto clean = temp_path("clean.log");
   std::ofstream(clean) << "1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n";
-  EXPECT_EQ(run(vigil + " scan " + clean + " > /dev/null"), 0);
-  EXPECT_EQ(run("cat " + clean + " | " + vigil + " scan - > /dev/null"), 0);
-  EXPECT_EQ(run(vigil + " scan /nonexistent/file.log 2> /dev/null"), 2);
-  EXPECT_EQ(run(vigil + " scan --rules /nonexistent.yaml " + clean + " 2> /dev/null"), 2);
-  EXPECT_EQ(run(vigil + " check-rules > /dev/null"), 0);
+  EXPECT_EQ(run(vigil + " scan --no-crs " + clean + " > /dev/null"), 0);
+  EXPECT_EQ(run("cat " + clean + " | " + vigil + " scan --no-crs - > /dev/null"), 0);
+  EXPECT_EQ(run(vigil + " scan --no-crs /nonexistent/file.log 2> /dev/null"), 2);
+  EXPECT_EQ(run(vigil + " scan --no-crs --rules /nonexistent.yaml " + clean + " 2> /dev/null"), 2);
+  EXPECT_EQ(run(vigil + " check-rules --no-crs > /dev/null"), 0);
   const auto bad = temp_path("bad.yaml");
   std::ofstream(bad) << "rules:\n  - {id: x1, category: c, severity: low, field: target, pattern: '(('}\n";
-  EXPECT_EQ(run(vigil + " check-rules " + bad + " 2> /dev/null"), 2);
+  EXPECT_EQ(run(vigil + " check-rules --no-crs " + bad + " 2> /dev/null"), 2);
   std::filesystem::remove(bad);
   for (const auto& p : {a, b, labels, clean}) std::filesystem::remove(p);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// `vigil scan` runs CRS by default: a PHP object injection its own signatures do not know is reported
+// with CRS's rule id, message and matched data; without the package it says so, names it, and goes on.
+TEST(VigilScan, CommandLineRunsCrsAndGoesOnWithoutIt) {
+  const std::string vigil = VIGIL_BINARY;
+  const auto log = temp_path("crs.log"), out = temp_path("crs.out"), err = temp_path("crs.err");
+  std::ofstream(log) << "198.51.100.9 - - [07/Dec/2026:10:00:00 +0000] \"GET /item?data=O:8:%22stdClass%22:1:"
+                        "%7Bs:1:%22a%22;i:1;%7D HTTP/1.1\" 200 12 \"-\" \"Mozilla/5.0\"\n";
+  EXPECT_EQ(run(vigil + " scan " + log + " > " + out), 1);
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("\"crs\":{"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"id\":933170"), std::string::npos) << text;
+  EXPECT_NE(text.find("Serialized Object Injection"), std::string::npos) << text;
+  EXPECT_NE(text.find("stdClass"), std::string::npos) << text;
+  EXPECT_EQ(run(vigil + " scan --no-crs " + log + " > " + out), 0) << "vigil's own rules do not know this one";
+  EXPECT_EQ(run(vigil + " scan --crs-path /nonexistent/crs " + log + " > " + out + " 2> " + err), 0);
+  std::ifstream e(err);
+  const std::string message((std::istreambuf_iterator<char>(e)), {});
+  EXPECT_NE(message.find("/nonexistent/crs"), std::string::npos) << message;
+  EXPECT_NE(message.find("modsecurity-crs"), std::string::npos) << message;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <prometheus/histogram.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <optional>
 
 #include "lifespan/metrics/registry.hpp"
@@ -104,6 +105,44 @@ std::string utf8_text(std::string_view in) {
 }
 }  // namespace
 
+namespace {
+
+// pipeline.behaviour_windows: {not_found: {threshold, window}, failed_logins: {threshold, window,
+// paths, statuses}, flood: {threshold, window}}; windows are durations of whole seconds.
+void read_windows(lifespan::config::section s, behaviour_options& w) {
+  if (!s.exists()) return;
+  auto detector = [&s](const char* name, std::uint32_t& threshold, std::int64_t& window) {
+    auto d = s.child(name);
+    if (!d.exists()) return;
+    const auto t = d.get<std::int64_t>("threshold", threshold);
+    if (t < 1 || t > 1'000'000'000) d.report("threshold", "must be between 1 and 1000000000", "events per window");
+    else threshold = static_cast<std::uint32_t>(t);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                             d.get<lifespan::duration>("window", std::chrono::seconds(window)))
+                             .count();
+    if (seconds < 1) d.report("window", "must be at least 1s", "for example 60s or 5m");
+    else window = seconds;
+  };
+  detector("not_found", w.not_found_threshold, w.not_found_window);
+  detector("failed_logins", w.failed_login_threshold, w.failed_login_window);
+  detector("flood", w.flood_threshold, w.flood_window);
+  if (auto f = s.child("failed_logins"); f.exists()) {
+    w.auth_paths = f.get<std::vector<std::string>>("paths", w.auth_paths);
+    if (auto statuses = f.find<std::vector<std::string>>("statuses")) {
+      w.failed_login_statuses.clear();
+      for (const auto& text : *statuses) {
+        int status = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), status);
+        if (ec != std::errc() || end != text.data() + text.size() || status < 100 || status > 599)
+          f.report("statuses", "'" + text + "' is not an HTTP status", "for example [401, 403]");
+        else w.failed_login_statuses.push_back(status);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 pipeline::options pipeline::read_options(lifespan::config::section& s) {
   options o;
   o.parser.format = s.get<std::string>("format", o.parser.format);
@@ -119,6 +158,7 @@ pipeline::options pipeline::read_options(lifespan::config::section& s) {
     s.report("behaviour_max_clients", "must be between 1 and 100000000",
              "100000 (about 20 MB); the least recently seen client is forgotten beyond it");
   else o.windows.max_clients = static_cast<std::size_t>(clients);
+  read_windows(s.child("behaviour_windows"), o.windows);
   const auto capacity = s.get<std::int64_t>("queue_capacity", static_cast<std::int64_t>(o.queue_capacity));
   if (capacity < 1 || capacity > 100000) s.report("queue_capacity", "must be between 1 and 100000", "64 suits most hosts");
   else o.queue_capacity = static_cast<std::size_t>(capacity);
