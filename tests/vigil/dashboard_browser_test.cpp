@@ -174,6 +174,20 @@ TEST(VigilDashboard, LiveInAHeadlessBrowserWithATokenFiltersChosenInTheFormAndAn
   browser.click("#filters button[type=reset]");
   ASSERT_TRUE(browser.wait_until("document.querySelector('#filters select[name=severity]').value === '' && "
                                  "document.querySelector('#filters input[name=category]').value === ''"));
+
+  // Rule id: the first row's first rule (vigil's or CRS's) typed into the form; every row then has it.
+  const auto rule = browser.evaluate("document.querySelector('#alerts tbody tr td:nth-child(8)').textContent"
+                                     ".split(' (')[0].split(', ')[0]").get<std::string>();
+  ASSERT_FALSE(rule.empty());
+  browser.evaluate("(() => { const c = document.querySelector('#filters input[name=rule]'); c.focus(); c.value = " +
+                   nlohmann::json(rule).dump() + "; c.dispatchEvent(new Event('input', {bubbles: true})); })()");
+  ASSERT_TRUE(browser.wait_until("document.querySelectorAll('#alerts tbody tr').length >= 1 && "
+                                 "[...document.querySelectorAll('#alerts tbody tr td:nth-child(8)')].every("
+                                 "td => td.textContent.split(' (')[0].split(', ').includes(" + nlohmann::json(rule).dump() + "))"))
+      << rule << ": " << browser.evaluate("document.querySelector('#alerts tbody').innerText");
+  browser.click("#filters button[type=reset]");
+  ASSERT_TRUE(browser.wait_until("document.querySelector('#filters input[name=rule]').value === ''"));
+
   ASSERT_TRUE(browser.wait_until("document.querySelectorAll('#stats-clients tbody tr').length >= 1 && "
                                  "Number(document.querySelector('#stats-total').textContent) >= 3"))
       << browser.evaluate("document.querySelector('#stats-panel').innerText");

@@ -182,18 +182,24 @@ function renderTimeline(t) {
 
 const filters = () => Object.fromEntries(new FormData($("#filters")).entries());
 const SEVERITIES = ["none", "low", "medium", "high", "critical"];
-// The same filters as /api/alerts: severity is a minimum, category and client exact.
+// The same filters as /api/alerts: severity is a minimum, category, client and rule id exact.
 const matches = (a, f) =>
   (!f.severity || SEVERITIES.indexOf(a.severity) >= SEVERITIES.indexOf(f.severity)) &&
   (!f.category || (a.categories || []).includes(f.category)) &&
-  (!f.client || a.client === f.client);
+  (!f.client || a.client === f.client) &&
+  (!f.rule || (a.rules || []).includes(f.rule));
+
+// "942100, 941100 (10)": the rule ids, and CRS's anomaly score when CRS flagged the line.
+const rulesText = (a) =>
+  (a.rules || []).join(", ") + (a.anomaly_score === null || a.anomaly_score === undefined ? "" : ` (${a.anomaly_score})`);
 
 function alertRow(a, fresh) {
   const tr = el("tr", { "data-key": a.key, class: fresh ? "fresh" : "" });
   const time = a.time ? new Date(a.time * 1000).toLocaleTimeString() : "";
   tr.append(el("td", {}, time), el("td", {}, ""), el("td", {}, (a.categories || []).join(", ")), el("td", {}, a.client || ""),
     el("td", { class: "wrap" }, `${a.method || ""} ${a.path || ""}`), el("td", {}, String(a.status ?? "")),
-    el("td", {}, a.model_score === null || a.model_score === undefined ? "–" : Number(a.model_score).toFixed(2)));
+    el("td", {}, a.model_score === null || a.model_score === undefined ? "–" : Number(a.model_score).toFixed(2)),
+    el("td", { class: "wrap", title: (a.crs?.rules || []).map((r) => `${r.id} ${r.msg}`).join("\n") }, rulesText(a)));
   tr.children[1].append(el("span", { class: `sev-${a.severity}` }, a.severity));
   tr.addEventListener("click", () => showAlert(a));
   return tr;
