@@ -3,6 +3,9 @@
 // the API filters by rule id. A CRS directory that does not exist is not fatal: the service runs on
 // vigil's own rules, reports itself degraded naming the path and the package, and a SIGHUP with a
 // good path brings CRS in.
+#include <filesystem>
+#include <fstream>
+
 #include "lifespan/core/service.hpp"
 #include "service/live_feed.hpp"
 #include "service_fixture.hpp"
@@ -89,6 +92,69 @@ TEST(vigil_serve_crs, exclusions_silence_a_rule_and_allowed_clients_are_never_al
   ASSERT_EQ(page.alerts.size(), 1u) << "the allowed client and the excluded path raise nothing";
   EXPECT_EQ(page.alerts.front().client, "198.51.100.9");
   EXPECT_EQ(page.alerts.front().path, "/shop?id=1%27%20or%20%271%27=%271");
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
+bool reloaded(service_under_test& s, std::size_t count) {
+  return s.h->wait_for([count](const std::vector<lifespan::lifecycle_event>& events) {
+    std::size_t n = 0;
+    for (const auto& e : events) n += e.kind == lifespan::event_kind::reload_finished;
+    return n >= count;
+  });
+}
+
+std::string last_reload_detail(service_under_test& s) {
+  std::string detail;
+  for (const auto& e : s.h->events())
+    if (e.kind == lifespan::event_kind::reload_finished) detail = e.detail;
+  return detail;
+}
+
+// SIGHUP rebuilds CRS with its exclusions: a broken rule file keeps the set in force and says where;
+// a good one (here: the same files plus an exclusion) replaces it for the lines read from then on.
+TEST(vigil_serve_crs, a_reload_with_a_broken_crs_file_keeps_the_old_set_and_a_good_one_replaces_it) {
+  temp_dir dir;
+  const auto log = dir / "access.log";
+  const auto crs_dir = dir / "crs";
+  std::filesystem::copy("/usr/share/modsecurity-crs/rules", crs_dir, std::filesystem::copy_options::recursive);
+  const auto config = dir / "vigil.yaml";
+  const auto write_config = [&](const std::string& exclusions) {
+    std::ofstream(config) << "rules:\n  crs: {path: " << crs_dir.string() << "}\n  exclusions: " << exclusions << "\n";
+  };
+  write_config("[]");
+  service_under_test s(dir, {log.string()}, {"rules.crs.enabled=true"}, {}, config);
+  ASSERT_TRUE(s.up);
+  const auto first = s.rules().crs();
+  ASSERT_NE(first, nullptr);
+  const auto sqli_from = [](int i) {
+    return "198.51.100." + std::to_string(i) + sqli_line.substr(sqli_line.find(' '));
+  };
+  append(log, sqli_from(1));
+  ASSERT_TRUE(s.wait_stored(1));
+  service::alert_query q;
+  q.rule = "942100";
+  EXPECT_EQ(s.alerts().query(q).alerts.size(), 1u);
+
+  const auto broken = crs_dir / "REQUEST-942-APPLICATION-ATTACK-SQLI.conf";
+  { std::ofstream(broken, std::ios::app) << "\nSecRule ARGS \"@rx (unclosed\" \"id:1942999,phase:2,block\"\n"; }
+  s.svc.request_reload();
+  ASSERT_TRUE(reloaded(s, 1));
+  auto detail = last_reload_detail(s);
+  EXPECT_NE(detail.find("REQUEST-942-APPLICATION-ATTACK-SQLI.conf"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("stay"), std::string::npos) << detail;
+  EXPECT_EQ(s.rules().crs(), first) << "the set in force stays";
+
+  std::filesystem::copy_file("/usr/share/modsecurity-crs/rules/REQUEST-942-APPLICATION-ATTACK-SQLI.conf", broken,
+                             std::filesystem::copy_options::overwrite_existing);
+  write_config("[\"rule=942100\"]");
+  s.svc.request_reload();
+  ASSERT_TRUE(reloaded(s, 2));
+  EXPECT_NE(s.rules().crs(), first) << last_reload_detail(s);
+  append(log, sqli_from(2));
+  ASSERT_TRUE(s.wait_stored(2));
+  const auto page = s.alerts().query(q);
+  ASSERT_EQ(page.alerts.size(), 1u) << "the excluded rule no longer fires";
+  EXPECT_EQ(page.alerts.front().client, "198.51.100.1");
   EXPECT_EQ(s.h->stop(), 0);
 }
 
