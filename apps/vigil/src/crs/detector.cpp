@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+
 #include "parse/log_format.hpp"
 
 namespace vigil::crs {
@@ -21,10 +23,20 @@ bool bookkeeping(int id) { return id >= 949000; }  // blocking evaluation and co
 
 }  // namespace
 
+std::string default_cache_dir(bool service) {
+  if (service) return "./var/cache/crs";
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/') return std::string(xdg) + "/vigil";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/vigil";
+  return {};
+}
+
 std::shared_ptr<const crs_rules> crs_rules::load(const crs_options& options) {
   auto out = std::make_shared<crs_rules>();
   out->options_ = options;
-  out->rules_ = rule_set::load(options.load);
+  load_options effective = options.load;
+  if (!options.cache) effective.cache_dir.clear();
+  else if (effective.cache_dir.empty()) effective.cache_dir = default_cache_dir(options.service);
+  out->rules_ = rule_set::load(effective);
   out->filter_ = std::make_shared<const prefilter>(out->rules_);
   return out;
 }

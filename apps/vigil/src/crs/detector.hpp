@@ -20,7 +20,16 @@ namespace vigil::crs {
 struct crs_options {
   bool enabled = true;
   load_options load;
+  // Where crs_rules::load keeps the compiled prefilter when load.cache_dir is empty: vigil serve's
+  // ./var/cache/crs when `service`, else the user's cache ($XDG_CACHE_HOME/vigil, ~/.cache/vigil).
+  // `cache` false: no cache at all (load.cache_dir ignored).
+  bool service = false;
+  bool cache = true;
 };
+
+// The default cache directory for vigil serve (`service`) or a command-line tool; empty when there
+// is none (no HOME for a tool).
+std::string default_cache_dir(bool service);
 
 class crs_rules {
  public:

@@ -15,6 +15,10 @@ bool iequals(std::string_view a, std::string_view b) {
 
 long to_number(const std::string& s) { return std::strtol(s.c_str(), nullptr, 10); }
 
+bool worth_memoising(const rule& link) {
+  return link.transforms.size() >= 3 || link.op->name == "detectsqli" || link.op->name == "detectxss";
+}
+
 }  // namespace
 
 evaluator::evaluator(std::shared_ptr<const rule_set> rules) : rules_(std::move(rules)) {
@@ -136,7 +140,16 @@ bool evaluator::evaluate_link(const rule& top, const rule& link) {
     if (dropped) continue;
     for_each_value(t, [&](std::string_view collection, std::string_view key, std::string_view value) {
       if ((probing_ && effect_) || excluded(top, link, collection, key)) return;
+      // A probe runs the checkpoint's link in the checkpoint's fixed state: whether (link, value) has
+      // an effect is a function of the value alone (not so for later links of its chain). Memoised
+      // where that costs less than evaluating: libinjection, long transformation pipelines. Only "none" is memoised; a hit is evaluated again.
+      const std::string* memo = probing_ && &link == probed_link_ && worth_memoising(link) ? quiet_probes_.key(reinterpret_cast<std::uintptr_t>(&link), value) : nullptr;
+      if (memo && quiet_probes_.find(*memo)) {
+        quiet_probes_.count_hit();
+        return;
+      }
       if (test_value(top, link, collection, key, value)) any = true;
+      else if (memo && !effect_) quiet_probes_.insert(*memo, true);
     });
   }
   return any;

@@ -16,6 +16,7 @@
 
 #include "crs/dependencies.hpp"
 #include "crs/rule_set.hpp"
+#include "crs/value_cache.hpp"
 #include "crs/variables.hpp"
 
 namespace vigil::crs {
@@ -71,6 +72,7 @@ class evaluator final : private operator_context {
   std::size_t full_runs() const { return full_runs_; }  // lines that took the full interpreter so far
   std::size_t resumed_runs() const { return resumed_runs_; }  // of them, from a checkpoint
   std::size_t diverged_runs() const { return diverged_runs_; }  // lines the shortcut finished past a divergence
+  std::size_t quiet_probe_hits() const { return quiet_probes_.hits(); }  // probe values answered from memory
 
  private:
   struct tx_entry {
@@ -189,6 +191,8 @@ class evaluator final : private operator_context {
   std::vector<tx_undo> undo_;
   std::vector<std::string> divergent_;  // this line's keys that may differ from the baseline's
   bool diverging_ = false;              // evaluating a checkpoint's rule for real, writes logged in undo_
+  const rule* probed_link_ = nullptr;   // the checkpoint link being probed
+  value_cache<bool> quiet_probes_;      // (link, value) a probe found no effect for (evaluate_link)
 };
 
 }  // namespace vigil::crs

@@ -102,6 +102,7 @@ bool evaluator::probe(checkpoint& cp) {
   current_top_ = cp.top;
   probing_ = true;
   effect_ = false;
+  probed_link_ = cp.link;
   evaluate_chain(*cp.top, *cp.link);
   return !effect_ || cp.tolerate_hit;
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "crs/libinjection.hpp"
+#include "crs/prefilter_cache.hpp"
 
 namespace vigil::crs {
 
@@ -99,7 +100,27 @@ class rx_operator final : public with_argument {
 // literal database here).
 class pm_operator final : public operator_base {
  public:
-  explicit pm_operator(std::vector<std::string> phrases) : phrases_(std::move(phrases)) {
+  // `cache_dir` (load_options::cache_dir): the compiled database is kept there, keyed by the
+  // phrases and flags (prefilter_cache.hpp); empty: compiled every time.
+  pm_operator(std::vector<std::string> phrases, const std::string& cache_dir) : phrases_(std::move(phrases)) {
+    std::string key;
+    if (!cache_dir.empty()) {
+      std::string description = "pm " + std::to_string(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH) + "\n";
+      for (const auto& p : phrases_) description.append(p).push_back('\0');
+      key = prefilter_cache_key(description);
+      if (auto image = read_prefilter_cache(cache_dir, key); image && image->tags.empty()) {
+        db_ = image->db;
+        return;
+      } else if (image) {
+        hs_free_database(image->db);
+      }
+    }
+    compile();
+    if (!key.empty() && db_) write_prefilter_cache(cache_dir, key, prefilter_image{{}, {}, 0, db_});
+  }
+  ~pm_operator() override { hs_free_database(db_); }
+
+  void compile() {
     std::vector<const char*> ptrs;
     std::vector<std::size_t> lens;
     std::vector<unsigned> flags, ids;
@@ -119,7 +140,6 @@ class pm_operator final : public operator_base {
       throw std::invalid_argument("Hyperscan: " + message);
     }
   }
-  ~pm_operator() override { hs_free_database(db_); }
 
   bool evaluate(std::string_view input, operator_context& ctx) const override {
     if (!db_) return false;
@@ -367,10 +387,10 @@ std::vector<std::string> split_phrases(const std::string& arg) {
 }
 
 std::unique_ptr<operator_base> build(const std::string& name, const std::string& arg, const std::string& dir,
-                                     std::string& unsupported) {
+                                     const std::string& cache_dir, std::string& unsupported) {
   if (name == "rx") return std::make_unique<rx_operator>(arg);
-  if (name == "pm") return std::make_unique<pm_operator>(split_phrases(arg));
-  if (name == "pmfromfile" || name == "pmf") return std::make_unique<pm_operator>(read_phrase_files(arg, dir));
+  if (name == "pm") return std::make_unique<pm_operator>(split_phrases(arg), cache_dir);
+  if (name == "pmfromfile" || name == "pmf") return std::make_unique<pm_operator>(read_phrase_files(arg, dir), cache_dir);
   if (name == "eq") return std::make_unique<numeric_operator>(arg, compare::eq);
   if (name == "ge") return std::make_unique<numeric_operator>(arg, compare::ge);
   if (name == "gt") return std::make_unique<numeric_operator>(arg, compare::gt);
@@ -397,8 +417,9 @@ std::unique_ptr<operator_base> build(const std::string& name, const std::string&
 }  // namespace
 
 std::unique_ptr<operator_base> make_operator(const std::string& name, const std::string& argument,
-                                             const std::string& rules_dir, std::string& unsupported) {
-  auto op = build(name, argument, rules_dir, unsupported);
+                                             const std::string& rules_dir, std::string& unsupported,
+                                             const std::string& cache_dir) {
+  auto op = build(name, argument, rules_dir, cache_dir, unsupported);
   if (op) {
     op->name = name;
     op->argument = argument;

@@ -63,8 +63,10 @@ class operator_base {
 // Builds an operator. `rules_dir` resolves @pmFromFile's relative paths. Returns null with
 // `unsupported` set for operators that need what a log does not have (@rbl, @geoLookup, @inspectFile,
 // ...). Throws std::invalid_argument for a malformed argument (bad regex, unreadable data file).
+// `cache_dir` keeps @pm's compiled databases between runs (load_options::cache_dir).
 std::unique_ptr<operator_base> make_operator(const std::string& name, const std::string& argument,
-                                             const std::string& rules_dir, std::string& unsupported);
+                                             const std::string& rules_dir, std::string& unsupported,
+                                             const std::string& cache_dir = {});
 
 // Every Hyperscan database the @pm operators of a set compiled, for sizing each thread's scratch.
 void grow_scratch(const operator_base& op, hs_scratch_t*& scratch);

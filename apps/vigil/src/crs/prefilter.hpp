@@ -16,6 +16,12 @@
 // pattern may match across a separator), and selectors and exclusions are ignored, which can only
 // add candidates too. Rules not covered are always evaluated.
 //
+// Per value, the scan's outcome is memoised (value_cache, per thread): the covered rules a
+// (variable, value) made candidates when it was scanned. A value seen before adds those and is not
+// transformed nor scanned again. That stays a superset: a match inside a value ends inside its
+// region, wherever the value sits in the joined buffer, so every rule the value alone would make a
+// candidate is recorded; joining can only add (cross-separator matches).
+//
 // prefilter is immutable and shared; prefilter_scan is per thread.
 #include <hs/hs.h>
 
@@ -25,6 +31,8 @@
 #include <vector>
 
 #include "crs/evaluator.hpp"
+#include "crs/prefilter_cache.hpp"
+#include "crs/value_cache.hpp"
 
 namespace vigil::crs {
 
@@ -39,6 +47,7 @@ class prefilter {
 
   std::size_t covered() const { return covered_; }      // rules the scan can rule out
   std::size_t approximated() const { return approx_; }  // of them, compiled as a superset
+  bool from_cache() const { return from_cache_; }        // the database came from load_options::cache_dir
   const std::shared_ptr<const rule_set>& shared_rules() const { return rules_; }
 
  private:
@@ -50,11 +59,23 @@ class prefilter {
   struct pipeline {
     std::vector<std::uint32_t> tested;  // nodes whose output is tested (the last, or all with multiMatch)
   };
-  struct pattern_tag {
+  using pattern_tag = prefilter_tag;
+  struct expression {
+    std::string text;
+    unsigned flags;
+    std::uint32_t tag;  // Hyperscan's id: the index into tags_
     std::uint32_t rule_index;
-    std::uint64_t pipelines;  // one bit
-    std::uint32_t variables;  // bits of crs::variable
   };
+  struct proposal {  // a rule the database may cover, before Hyperscan has judged its patterns
+    std::uint32_t rule_index;
+    std::uint64_t pipelines;
+    std::uint32_t variables;
+    std::vector<expression> expressions;
+  };
+  static bool classify(expression& e, bool& approximate);
+  void compile(std::vector<proposal>& proposals);
+  bool adopt(prefilter_image& image);
+  void finish();
 
   std::shared_ptr<const rule_set> rules_;
   std::vector<node> nodes_;
@@ -65,6 +86,7 @@ class prefilter {
   hs_database_t* db_ = nullptr;
   hs_scratch_t* scratch_ = nullptr;
   std::size_t covered_ = 0, approx_ = 0;
+  bool from_cache_ = false;
 };
 
 class prefilter_scan final : public candidate_filter {
@@ -78,12 +100,17 @@ class prefilter_scan final : public candidate_filter {
   bool may_match(const rule& first_link) const override;
   std::size_t candidate_count() const;  // covered rules the last scan left in
   std::size_t scanned_bytes() const { return buffer_.size(); }  // the last scan's, separators included
+  std::size_t cache_hits() const { return cache_.hits(); }       // values not scanned again, so far
 
  private:
   struct region {
     std::size_t offset, length;
     std::uint64_t pipelines;
     std::uint32_t variables;
+    std::uint32_t value;  // the add_value call it comes from: an index into fresh_
+  };
+  struct fresh_value {  // a value scanned this line, to be memoised
+    std::string key;    // value_cache's; empty when too long to cache
   };
   void add_value(variable v, std::string_view value);
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* self);
@@ -95,6 +122,11 @@ class prefilter_scan final : public candidate_filter {
   std::vector<std::string> node_buffers_;
   std::vector<std::string_view> node_values_;
   std::vector<std::uint64_t> candidates_;  // bits by rule::index
+  std::size_t words_ = 0;                  // candidates_.size()
+  std::vector<fresh_value> fresh_;         // first fresh_count_ are this line's
+  std::size_t fresh_count_ = 0;
+  std::vector<std::uint64_t> fresh_bits_;  // words_ per fresh value: the candidates it made
+  value_cache<std::vector<std::uint32_t>> cache_;  // (variable, value) -> rule indices
 };
 
 }  // namespace vigil::crs

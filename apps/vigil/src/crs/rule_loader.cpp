@@ -147,7 +147,7 @@ class rule_loader {
       auto o = split_operator(*op_text);
       r->negated = o.negated;
       try {
-        r->op = make_operator(o.name, o.argument, dir_, r->skipped_reason);
+        r->op = make_operator(o.name, o.argument, dir_, r->skipped_reason, set_.options_.cache_dir);
       } catch (const std::exception& e) {
         throw seclang_error(where(d) + ": rule " + std::to_string(parent ? parent_id_ : r->id) + ": @" + o.name +
                             ": " + e.what());

@@ -32,6 +32,9 @@ struct load_options {
   // had an Accept or Content-Length header, and CRS would score its absence on every line. Empty:
   // every rule is evaluated, on the headers the line has (as a replay through ModSecurity would).
   std::vector<std::string> logged_headers;
+  // Where the prefilter's compiled Hyperscan database is kept between runs (prefilter_cache.hpp);
+  // empty: compiled at every load. A broken cache only costs the compile, never the load.
+  std::string cache_dir;
 };
 
 // Counts of what a log line cannot feed, by file and reason (`vigil check-rules`).

@@ -1,0 +1,146 @@
+// prefilter_scan: one line's values through the pipelines, memoised per value, and one Hyperscan
+// scan of the new ones (see prefilter.hpp).
+#include <algorithm>
+
+#include "crs/prefilter.hpp"
+#include "crs/prefilter_detail.hpp"
+
+namespace vigil::crs {
+
+using detail::bit;
+using detail::canonical;
+
+prefilter_scan::prefilter_scan(std::shared_ptr<const prefilter> filter) : filter_(std::move(filter)) {
+  if (filter_->scratch_ && hs_clone_scratch(filter_->scratch_, &scratch_) != HS_SUCCESS) throw std::bad_alloc();
+  node_buffers_.resize(filter_->nodes_.size());
+  node_values_.resize(filter_->nodes_.size());
+  words_ = (filter_->covered_rule_.size() + 63) / 64;
+  candidates_.assign(words_, 0);
+}
+
+prefilter_scan::~prefilter_scan() { hs_free_scratch(scratch_); }
+
+void prefilter_scan::add_value(variable v, std::string_view value) {
+  const prefilter& f = *filter_;
+  std::uint64_t pipes = f.pipelines_for_variable_[static_cast<std::size_t>(canonical(v))];
+  if (!pipes) return;
+  const std::string* key = cache_.key(static_cast<std::uint64_t>(canonical(v)), value);
+  if (key) {
+    if (const auto* known = cache_.find(*key)) {
+      for (std::uint32_t i : *known) candidates_[i / 64] |= std::uint64_t{1} << (i % 64);
+      cache_.count_hit();
+      return;
+    }
+  }
+  const auto value_index = static_cast<std::uint32_t>(fresh_count_++);
+  if (fresh_.size() < fresh_count_) fresh_.resize(fresh_count_);
+  if (key) fresh_[value_index].key.assign(*key);
+  else fresh_[value_index].key.clear();
+  fresh_bits_.resize(fresh_count_ * words_);
+  std::fill_n(fresh_bits_.begin() + static_cast<std::ptrdiff_t>(value_index * words_), words_, 0);
+  // Each node is computed at most once per value: nodes are stored parents first, so one pass in
+  // index order over the nodes the pipelines need is enough.
+  thread_local std::vector<bool> needed;
+  needed.assign(f.nodes_.size(), false);
+  for (std::uint64_t p = pipes; p; p &= p - 1) {
+    const auto& pl = f.pipelines_[static_cast<std::size_t>(__builtin_ctzll(p))];
+    for (std::uint32_t n : pl.tested)
+      for (std::uint32_t at = n; at != 0 && !needed[at]; at = f.nodes_[at].parent) needed[at] = true;
+  }
+  node_values_[0] = value;
+  for (std::size_t n = 1; n < f.nodes_.size(); ++n) {
+    if (!needed[n]) continue;
+    const auto& nd = f.nodes_[n];
+    std::string_view in = node_values_[nd.parent];
+    node_values_[n] = apply(nd.t, in, node_buffers_[n]) ? std::string_view(node_buffers_[n]) : in;
+  }
+  const std::size_t first_region = regions_.size();
+  std::uint32_t var_bit = bit(canonical(v));
+  for (std::uint64_t p = pipes; p; p &= p - 1) {
+    auto pid = static_cast<std::size_t>(__builtin_ctzll(p));
+    for (std::uint32_t n : f.pipelines_[pid].tested) {
+      std::string_view s = node_values_[n];
+      bool merged = false;
+      for (std::size_t r = first_region; r < regions_.size() && !merged; ++r) {
+        auto& reg = regions_[r];
+        if (reg.length == s.size() && buffer_.compare(reg.offset, reg.length, s) == 0) {
+          reg.pipelines |= std::uint64_t{1} << pid;
+          merged = true;
+        }
+      }
+      if (merged) continue;
+      regions_.push_back({buffer_.size(), s.size(), std::uint64_t{1} << pid, var_bit, value_index});
+      buffer_.append(s);
+      buffer_ += '\n';
+    }
+  }
+}
+
+void prefilter_scan::scan(const request& req) {
+  std::fill(candidates_.begin(), candidates_.end(), 0);
+  buffer_.clear();
+  regions_.clear();
+  fresh_count_ = 0;
+  if (!filter_->db_) return;
+  for (const auto& a : req.args) {
+    add_value(variable::args, a.value);
+    add_value(variable::args_names, a.name);
+  }
+  for (const auto& h : req.headers) {
+    add_value(variable::request_headers, h.value);
+    add_value(variable::request_headers_names, h.name);
+  }
+  add_value(variable::request_line, req.request_line);
+  add_value(variable::request_method, req.method);
+  add_value(variable::request_protocol, req.protocol);
+  add_value(variable::request_uri, req.uri);
+  add_value(variable::request_uri_raw, req.target);
+  add_value(variable::request_filename, req.filename);
+  add_value(variable::request_basename, req.basename);
+  add_value(variable::query_string, req.query_string);
+  add_value(variable::remote_addr, req.remote_addr);
+  add_value(variable::response_status, req.status);
+  add_value(variable::empty_scalar, "");
+  if (!buffer_.empty())
+    hs_scan(filter_->db_, buffer_.data(), static_cast<unsigned>(buffer_.size()), 0, scratch_, on_match, this);
+  for (std::size_t v = 0; v < fresh_count_; ++v) {
+    if (fresh_[v].key.empty()) continue;
+    std::vector<std::uint32_t> found;
+    for (std::size_t w = 0; w < words_; ++w)
+      for (std::uint64_t bits = fresh_bits_[v * words_ + w]; bits; bits &= bits - 1)
+        found.push_back(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))));
+    cache_.insert(fresh_[v].key, std::move(found));
+  }
+}
+
+int prefilter_scan::on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* self) {
+  auto& s = *static_cast<prefilter_scan*>(self);
+  const auto& tag = s.filter_->tags_[id];
+  // The region the match ends in: the last one starting at or before `to`.
+  auto it = std::upper_bound(s.regions_.begin(), s.regions_.end(), to,
+                             [](unsigned long long at, const region& r) { return at < r.offset; });
+  if (it == s.regions_.begin()) return 0;
+  const region& r = *std::prev(it);
+  if ((r.pipelines & tag.pipelines) && (r.variables & tag.variables)) {
+    const std::uint64_t bit = std::uint64_t{1} << (tag.rule_index % 64);
+    s.candidates_[tag.rule_index / 64] |= bit;
+    s.fresh_bits_[r.value * s.words_ + tag.rule_index / 64] |= bit;  // memoised with the value
+  }
+  return 0;
+}
+
+bool prefilter_scan::may_match(const rule& first_link) const {
+  const auto i = first_link.index;
+  if (i >= filter_->covered_rule_.size() || !filter_->covered_rule_[i]) return true;
+  return (candidates_[i / 64] >> (i % 64)) & 1;
+}
+
+}  // namespace vigil::crs
+
+namespace vigil::crs {
+std::size_t prefilter_scan::candidate_count() const {
+  std::size_t n = 0;
+  for (auto w : candidates_) n += static_cast<std::size_t>(__builtin_popcountll(w));
+  return n;
+}
+}  // namespace vigil::crs
