@@ -95,21 +95,6 @@ TEST(vigil_serve_crs, exclusions_silence_a_rule_and_allowed_clients_are_never_al
   EXPECT_EQ(s.h->stop(), 0);
 }
 
-bool reloaded(service_under_test& s, std::size_t count) {
-  return s.h->wait_for([count](const std::vector<lifespan::lifecycle_event>& events) {
-    std::size_t n = 0;
-    for (const auto& e : events) n += e.kind == lifespan::event_kind::reload_finished;
-    return n >= count;
-  });
-}
-
-std::string last_reload_detail(service_under_test& s) {
-  std::string detail;
-  for (const auto& e : s.h->events())
-    if (e.kind == lifespan::event_kind::reload_finished) detail = e.detail;
-  return detail;
-}
-
 // SIGHUP rebuilds CRS with its exclusions: a broken rule file keeps the set in force and says where;
 // a good one (here: the same files plus an exclusion) replaces it for the lines read from then on.
 TEST(vigil_serve_crs, a_reload_with_a_broken_crs_file_keeps_the_old_set_and_a_good_one_replaces_it) {

@@ -209,4 +209,21 @@ class service_under_test {
   }
 };
 
+// Waits until `count` reloads (SIGHUP or request_reload) have finished.
+inline bool reloaded(service_under_test& s, std::size_t count) {
+  return s.h->wait_for([count](const std::vector<lifespan::lifecycle_event>& events) {
+    std::size_t n = 0;
+    for (const auto& e : events) n += e.kind == lifespan::event_kind::reload_finished;
+    return n >= count;
+  });
+}
+
+// What the last finished reload reported (empty when every component applied it).
+inline std::string last_reload_detail(service_under_test& s) {
+  std::string detail;
+  for (const auto& e : s.h->events())
+    if (e.kind == lifespan::event_kind::reload_finished) detail = e.detail;
+  return detail;
+}
+
 }  // namespace vigil::test

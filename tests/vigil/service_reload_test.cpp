@@ -38,21 +38,6 @@ const char* const broken_rules = R"(rules:
     pattern: 'union(select'
 )";
 
-bool reloaded(service_under_test& s, std::size_t count) {
-  return s.h->wait_for([count](const std::vector<lifespan::lifecycle_event>& events) {
-    std::size_t n = 0;
-    for (const auto& e : events) n += e.kind == lifespan::event_kind::reload_finished;
-    return n >= count;
-  });
-}
-
-std::string last_reload_detail(service_under_test& s) {
-  std::string detail;
-  for (const auto& e : s.h->events())
-    if (e.kind == lifespan::event_kind::reload_finished) detail = e.detail;
-  return detail;
-}
-
 TEST(vigil_serve_reload, a_bad_rule_set_keeps_the_old_one_and_names_the_rule) {
   temp_dir dir;
   const auto log = dir / "access.log";
