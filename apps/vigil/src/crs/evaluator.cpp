@@ -251,7 +251,18 @@ void evaluator::for_each_value(const target& t, Visit&& visit) {
         return visit(t.collection, t.key, value);
       }
       std::vector<request::member> copy;  // setvars during the visit may change tx_
-      for (const auto& e : tx_) copy.push_back({e.key, e.value});
+      for (auto& e : tx_) {
+        // TX:/regex/ (920450's TX:/^header_name_/) runs over ~100 keys that are the same on every
+        // line: each entry remembers its key's answer for the last regex asked (keys never change).
+        if (t.key_regex && !t.key.empty()) {
+          if (e.memo_regex != t.key_regex.get()) {
+            e.memo_match = t.key_regex->search(e.key);
+            e.memo_regex = t.key_regex.get();
+          }
+          if (!e.memo_match) continue;
+        }
+        copy.push_back({e.key, e.value});
+      }
       return members(copy, false);
     }
     case variable::matched_vars:

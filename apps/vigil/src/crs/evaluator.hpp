@@ -78,6 +78,8 @@ class evaluator final : private operator_context {
   struct tx_entry {
     std::string key;  // lowercase
     std::string value;
+    const regex* memo_regex = nullptr;  // the last TX:/regex/ selector tested on key, and its answer
+    bool memo_match = false;
   };
   // What evaluating one link reads and writes of the transaction, besides the request.
   struct link_state {

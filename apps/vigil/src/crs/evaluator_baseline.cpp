@@ -143,7 +143,7 @@ const verdict& evaluator::evaluate(const request& req, const candidate_filter* f
       if (cp.first_link) continue;  // the full run passes over it as over a failing rule
       return diverged ? leave(cp) : evaluate_full(req, filter);
     }
-    if (probe(cp)) continue;
+    if (cp.tolerate_hit || probe(cp)) continue;  // a tolerated match changes nothing: no need to know
     if (!cp.first_link) return diverged ? leave(cp) : evaluate_full(req, filter);
     const std::size_t known = divergent_.size();
     if (!diverge(cp)) return leave(cp);
