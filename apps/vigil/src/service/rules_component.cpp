@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <stdexcept>
 
 namespace vigil::service {
@@ -13,8 +14,10 @@ namespace {
 
 crs::crs_options read_crs(lifespan::config::section section) {
   crs::crs_options o;
+  o.service = true;  // the compiled prefilter is cached under ./var/cache/crs unless cache_dir says otherwise
   o.load.logged_headers = crs::headers_logged_by("combined");
   if (!section.exists()) return o;
+  o.load.cache_dir = section.get<std::string>("cache_dir", o.load.cache_dir);
   o.enabled = section.get<bool>("enabled", o.enabled);
   o.load.rules_dir = section.get<std::string>("path", o.load.rules_dir);
   o.load.setup_file = section.get<std::string>("setup", o.load.setup_file);
@@ -63,12 +66,16 @@ rules_component::options rules_component::read_options(lifespan::config::section
 }
 
 void rules_component::start(lifespan::context&) {
+  // CRS loads on its own thread while vigil's signatures compile here: the two take about as long
+  // on a warm start, so CRS adds next to nothing to the startup critical path.
+  std::future<std::shared_ptr<const crs::crs_rules>> loading;
+  if (options_.crs.enabled) loading = std::async(std::launch::async, [o = options_.crs] { return crs::crs_rules::load(o); });
   engine_ = std::make_unique<rule_engine>(options_.path);  // throws rule_error naming the rule
   std::shared_ptr<const crs::crs_rules> crs;
   std::string error;
-  if (options_.crs.enabled) {
+  if (loading.valid()) {
     try {
-      crs = crs::crs_rules::load(options_.crs);
+      crs = loading.get();
     } catch (const std::exception& e) {
       error = e.what();
       spdlog::error("rules: CRS not loaded, vigil's own rules only: {}", error);
