@@ -137,8 +137,9 @@ int run_gen(const vigil::gen_options& options, const std::string& output, const 
   return 0;
 }
 
-int run_check_rules(const std::string& rules_path, const vigil::crs::crs_options& crs) {
+int run_check_rules(const std::string& rules_path, vigil::crs::crs_options crs, const std::string& format) {
   try {
+    crs.load.logged_headers = vigil::crs::headers_logged_by(format);
     if (crs.enabled) vigil::crs::print_load_report(*vigil::crs::crs_rules::load(crs));
     const auto rules = vigil::rule_set::load(rules_path);
     std::map<std::string, int> per_category;
@@ -246,6 +247,8 @@ int main(int argc, char** argv) {
   auto* check_rules = app.add_subcommand("check-rules", "validate and compile a rules file (exit 2 naming the bad rule)");
   check_rules->add_option("file", rules_path, "rules YAML file")->capture_default_str();
   vigil::crs::add_crs_options(*check_rules, crs);
+  check_rules->add_option("--format", format, "the log format CRS will read (what it records decides what is skipped)")
+      ->capture_default_str();
 
   vigil::train_command train;
   vigil::add_train_command(app, train, VIGIL_DEFAULT_RULES);
@@ -262,7 +265,7 @@ int main(int argc, char** argv) {
   if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour, crs, trusted_proxies);
   if (*explain) return vigil::crs::run_explain(explain_lines, crs, format);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
-  if (*check_rules) return run_check_rules(rules_path, crs);
+  if (*check_rules) return run_check_rules(rules_path, crs, format);
   if (*eval && !eval_models.empty()) return vigil::run_hybrid_eval(eval_path, rules_path, eval_models, "threat");
   if (*eval) return run_eval(eval_path, rules_path);
   if (*train.command) return train.run();
