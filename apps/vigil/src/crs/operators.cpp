@@ -1,7 +1,6 @@
 #include "crs/operators.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <arpa/inet.h>
 #include <pcre2.h>
 
 #include <array>
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "crs/libinjection.hpp"
+#include "parse/client_address.hpp"
 #include "crs/prefilter_cache.hpp"
 
 namespace vigil::crs {
@@ -307,48 +307,21 @@ class libinjection_operator final : public operator_base {
   const libinjection& lib_;
 };
 
+// @ipMatch: a comma-separated list of addresses and CIDRs (the trusted-proxy sets' parser).
 class ip_match_operator final : public operator_base {
  public:
-  explicit ip_match_operator(const std::string& arg) {
-    std::stringstream ss(arg);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-      while (!item.empty() && item.back() == ' ') item.pop_back();
-      if (item.empty()) continue;
-      network n;
-      auto slash = item.find('/');
-      std::string host = item.substr(0, slash);
-      n.v6 = host.find(':') != std::string::npos;
-      if (inet_pton(n.v6 ? AF_INET6 : AF_INET, host.c_str(), n.bytes.data()) != 1)
-        throw std::invalid_argument("@ipMatch: not an address: '" + item + "'");
-      n.bits = slash == std::string::npos ? (n.v6 ? 128 : 32) : std::atoi(item.c_str() + slash + 1);
-      networks_.push_back(n);
-    }
-  }
-  bool evaluate(std::string_view input, operator_context&) const override {
-    std::string s(input);
-    bool v6 = s.find(':') != std::string::npos;
-    std::array<unsigned char, 16> a{};
-    if (inet_pton(v6 ? AF_INET6 : AF_INET, s.c_str(), a.data()) != 1) return false;
-    for (const auto& n : networks_) {
-      if (n.v6 != v6) continue;
-      int bits = n.bits, i = 0;
-      bool same = true;
-      for (; bits >= 8 && same; bits -= 8, ++i) same = a[i] == n.bytes[i];
-      if (same && bits > 0) same = ((a[i] ^ n.bytes[i]) & (0xFF00 >> bits) & 0xFF) == 0;
-      if (same) return true;
-    }
-    return false;
-  }
+  explicit ip_match_operator(const std::string& arg) : networks_(split_list(arg)) {}
+  bool evaluate(std::string_view input, operator_context&) const override { return networks_.contains(input); }
 
  private:
-  struct network {
-    std::array<unsigned char, 16> bytes{};
-    int bits = 32;
-    bool v6 = false;
-  };
-  std::vector<network> networks_;
+  static std::vector<std::string> split_list(const std::string& arg) {
+    std::vector<std::string> out;
+    std::stringstream ss(arg);
+    for (std::string item; std::getline(ss, item, ',');)
+      if (item.find_first_not_of(' ') != std::string::npos) out.push_back(item);
+    return out;
+  }
+  address_set networks_;
 };
 
 class constant_operator final : public operator_base {
