@@ -201,7 +201,11 @@ void runtime::stop_node(node& n, std::function<void()> then) {
     n.stop_timer = loop_->after(n.settings.timeouts.stop, [this, &n] {
       n.stop_timer = 0;
       pool_->abandon_one();
-      if (shutting_down_) stop_timed_out_ = true;  // a hook that ignored its stop token outlived the budget
+      // A health check, reload or drain that outlived the budget makes the stop a timed-out one (exit
+      // 3). An abandoned start() does not: its instance never came up, so nothing it held is lost,
+      // and an operator stop while a start hangs (a database connect to a silent host during
+      // INITIALIZING) ends STOPPED with the requested exit code. The warning below still names it.
+      if (shutting_down_ && !n.start_hook_running) stop_timed_out_ = true;
       emit(event_kind::warning, &n,
            fmt::format("{} still running {} after stop was requested; abandoned, stopping anyway",
                        n.start_hook_running ? "start()" : "a health check, reload or drain", format(n.settings.timeouts.stop)));

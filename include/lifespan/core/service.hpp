@@ -32,7 +32,7 @@ enum exit_code : int {
   exit_ok = 0,
   exit_startup_failed = 1,   // a critical component failed or timed out, or the startup deadline passed
   exit_invalid = 2,          // configuration or graph invalid (nothing was started)
-  exit_stop_timed_out = 3,   // a drain or a stop exceeded its budget; the rest still stopped
+  exit_stop_timed_out = 3,   // a drain or a stop() exceeded its budget; the rest still stopped (an abandoned start() does not count)
 };
 
 struct service_options {
