@@ -25,7 +25,7 @@
 
 namespace {
 
-int run_scan(const std::vector<std::string>& files, const std::string& rules_path, const std::string& format,
+int run_scan(const std::vector<std::string>& files, const vigil::rule_sources& rules_path, const std::string& format,
              unsigned threads, bool summary_only, bool no_behaviour, const vigil::crs::crs_options& crs,
              const std::vector<std::string>& trusted_proxies) {
   std::unique_ptr<vigil::rule_engine> engine;
@@ -137,18 +137,20 @@ int run_gen(const vigil::gen_options& options, const std::string& output, const 
   return 0;
 }
 
-int run_check_rules(const std::string& rules_path, vigil::crs::crs_options crs, const std::string& format) {
+int run_check_rules(const vigil::rule_sources& sources, vigil::crs::crs_options crs, const std::string& format) {
   try {
     crs.load.logged_headers = vigil::crs::headers_logged_by(format);
     if (crs.enabled) vigil::crs::print_load_report(*vigil::crs::crs_rules::load(crs));
-    const auto rules = vigil::rule_set::load(rules_path);
+    const auto rules = vigil::rule_set::load(sources);
     std::map<std::string, int> per_category;
     std::map<std::string, int> per_field;
     for (const auto& r : rules->rules()) {
       ++per_category[r.category];
       ++per_field[std::string(vigil::rule_field_names[static_cast<std::size_t>(r.field)])];
     }
-    fmt::print("{}: {} rules compiled\n", rules_path, rules->rules().size());
+    for (const auto& f : rules->files())
+      fmt::print("{}: {}\n", f.path, f.enabled ? fmt::format("{} rules", f.rules) : std::string("off (enabled: false)"));
+    fmt::print("{} rules compiled\n", rules->rules().size());
     for (const auto& [c, n] : per_category) fmt::print("  category {}: {}\n", c, n);
     for (const auto& [f, n] : per_field) fmt::print("  field {}: {}\n", f, n);
     return 0;
@@ -198,12 +200,14 @@ int main(int argc, char** argv) {
   auto* scan = app.add_subcommand("scan", "scan log files (or - for standard input); exit 1 when something was found");
   std::vector<std::string> files;
   std::string rules_path = VIGIL_DEFAULT_RULES;
+  std::string rules_dir;  // a rules.d directory of extra rule files (rules/rule_sources.hpp)
   std::string format = "combined";
   unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   bool summary_only = false;
   bool no_behaviour = false;
   scan->add_option("files", files, "log files; - reads standard input")->required();
   scan->add_option("--rules", rules_path, "rules YAML file")->capture_default_str();
+  scan->add_option("--rules-dir", rules_dir, "rules.d directory: every *.yaml in it, unless it says enabled: false");
   scan->add_option("--format", format, "combined, json, or an nginx log_format string")->capture_default_str();
   scan->add_option("--threads", threads, "worker threads")->capture_default_str()->check(CLI::Range(1u, 64u));
   scan->add_flag("--summary", summary_only, "print totals as one JSON document instead of alerts");
@@ -246,6 +250,7 @@ int main(int argc, char** argv) {
 
   auto* check_rules = app.add_subcommand("check-rules", "validate and compile a rules file (exit 2 naming the bad rule)");
   check_rules->add_option("file", rules_path, "rules YAML file")->capture_default_str();
+  check_rules->add_option("--rules-dir", rules_dir, "rules.d directory: every *.yaml in it, unless it says enabled: false");
   vigil::crs::add_crs_options(*check_rules, crs);
   check_rules->add_option("--format", format, "the log format CRS will read (what it records decides what is skipped)")
       ->capture_default_str();
@@ -262,10 +267,10 @@ int main(int argc, char** argv) {
   check->add_option("--set", check_options.set, "section.key=value override (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
-  if (*scan) return run_scan(files, rules_path, format, threads, summary_only, no_behaviour, crs, trusted_proxies);
+  if (*scan) return run_scan(files, {rules_path, rules_dir}, format, threads, summary_only, no_behaviour, crs, trusted_proxies);
   if (*explain) return vigil::crs::run_explain(explain_lines, crs, format);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
-  if (*check_rules) return run_check_rules(rules_path, crs, format);
+  if (*check_rules) return run_check_rules({rules_path, rules_dir}, crs, format);
   if (*eval && !eval_models.empty()) return vigil::run_hybrid_eval(eval_path, rules_path, eval_models, "threat");
   if (*eval) return run_eval(eval_path, rules_path);
   if (*train.command) return train.run();

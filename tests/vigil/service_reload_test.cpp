@@ -80,6 +80,43 @@ TEST(vigil_serve_reload, a_bad_rule_set_keeps_the_old_one_and_names_the_rule) {
   EXPECT_EQ(s.h->stop(), 0);
 }
 
+// rules.d: a site's own file adds a rule; SIGHUP after `enabled: false` takes it out, and a broken
+// file keeps the set in force, naming the file.
+TEST(vigil_serve_reload, rules_d_files_are_added_turned_off_and_checked_on_sighup) {
+  temp_dir dir;
+  const auto log = dir / "access.log";
+  const auto rules = dir / "rules.yaml";
+  const auto rules_d = dir / "rules.d";
+  std::filesystem::create_directory(rules_d);
+  { std::ofstream(rules) << one_rule; }
+  const std::string site_rule = "  - {id: site-canary, category: canary, severity: low, field: target, pattern: '/products/7\\b'}\n";
+  { std::ofstream(rules_d / "10-site.yaml") << "rules:\n" << site_rule; }
+  service_under_test s(dir, {log.string()}, {"rules.path=" + rules.string(), "rules.dir=" + rules_d.string()});
+  ASSERT_TRUE(s.up);
+  ASSERT_EQ(s.rules().engine().current()->rules().size(), 2u);
+  append(log, log_line(7, 0, "canary"));
+  ASSERT_TRUE(s.wait_stored(1));
+  EXPECT_EQ(s.pipeline().stats().alerts_stored, 1u);
+
+  { std::ofstream(rules_d / "10-site.yaml") << "enabled: false\nrules:\n" << site_rule; }
+  s.svc.request_reload();
+  ASSERT_TRUE(reloaded(s, 1));
+  ASSERT_EQ(s.rules().engine().current()->rules().size(), 1u);
+  const auto files = s.rules().engine().current()->files();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_FALSE(files[1].enabled);
+  append(log, log_line(7, 0, "again"));
+  ASSERT_TRUE(s.wait_stored(2));
+  EXPECT_EQ(s.pipeline().stats().alerts_stored, 1u);  // the turned-off rule no longer alerts
+
+  { std::ofstream(rules_d / "20-broken.yaml") << "rules:\n  - {id: b, category: c, severity: high, field: target, pattern: 'a(b'}\n"; }
+  s.svc.request_reload();
+  ASSERT_TRUE(reloaded(s, 2));
+  EXPECT_NE(last_reload_detail(s).find("20-broken.yaml"), std::string::npos) << last_reload_detail(s);
+  EXPECT_EQ(s.rules().engine().current()->rules().size(), 1u);
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
 TEST(vigil_serve_reload, an_invalid_rules_file_fails_validation_naming_the_rule) {
   temp_dir dir;
   const auto rules = dir / "rules.yaml";

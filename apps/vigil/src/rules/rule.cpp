@@ -48,7 +48,7 @@ std::string_view severity_name(severity s) {
   return "none";
 }
 
-std::vector<rule> parse_rules_yaml(std::string_view yaml_text, std::string_view origin) {
+rules_document parse_rules_document(std::string_view yaml_text, std::string_view origin) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
@@ -57,7 +57,12 @@ std::vector<rule> parse_rules_yaml(std::string_view yaml_text, std::string_view 
   }
   if (!root || !root.IsMap() || !root["rules"] || !root["rules"].IsSequence())
     throw rule_error("rules file " + std::string(origin) + ": expected a top-level 'rules:' list");
-  std::vector<rule> rules;
+  rules_document document;
+  try {
+    if (root["enabled"]) document.enabled = root["enabled"].as<bool>();
+  } catch (const YAML::Exception&) {
+    throw rule_error("rules file " + std::string(origin) + ": 'enabled' must be true or false");
+  }
   std::unordered_set<std::string> ids;
   const auto list = root["rules"];
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -90,20 +95,29 @@ std::vector<rule> parse_rules_yaml(std::string_view yaml_text, std::string_view 
       if (!known)
         throw rule_error(ctx + ": field '" + field + "' is not one of target, request, user_agent, referer, method");
       if (node["case_sensitive"]) r.case_sensitive = node["case_sensitive"].as<bool>();
+      if (node["enabled"] && !node["enabled"].as<bool>()) continue;
     } catch (const YAML::Exception& e) {
       throw rule_error(where(origin, i, r.id) + ": " + e.what());
     }
-    rules.push_back(std::move(r));
+    document.rules.push_back(std::move(r));
   }
-  return rules;
+  return document;
 }
 
-std::vector<rule> load_rules_file(const std::string& path) {
+std::vector<rule> parse_rules_yaml(std::string_view yaml_text, std::string_view origin) {
+  auto document = parse_rules_document(yaml_text, origin);
+  if (!document.enabled) return {};
+  return std::move(document.rules);
+}
+
+std::string read_rules_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw rule_error("rules file " + path + ": cannot be read; check the path and permissions");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_rules_yaml(text.str(), path);
+  return text.str();
 }
+
+std::vector<rule> load_rules_file(const std::string& path) { return parse_rules_yaml(read_rules_file(path), path); }
 
 }  // namespace vigil

@@ -9,6 +9,9 @@
 //       pattern: 'union\s+(all\s+)?select'   # Hyperscan (PCRE subset), matched caselessly
 //       description: UNION-based SQL injection   # optional
 //       case_sensitive: false          # optional
+//       enabled: true                  # optional; false turns the rule off
+//
+// A top-level `enabled: false` turns the whole file off (rule_sources.hpp: rules.d files).
 #include <array>
 #include <cstdint>
 #include <stdexcept>
@@ -34,6 +37,7 @@ struct rule {
   std::string pattern;
   std::string description;
   bool case_sensitive = false;
+  std::string file;  // the file it was read from, for messages; empty when parsed from memory
 };
 
 // A rule file that cannot be used. what() names the file, the rule id (or its position) and the
@@ -43,9 +47,19 @@ class rule_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A parsed rules file. The form of every rule (id, field, severity) is checked also in a file or
+// rule that is turned off; `rules` holds only the enabled rules (whose patterns compile later).
+struct rules_document {
+  bool enabled = true;
+  std::vector<rule> rules;
+};
+
 // Reads and validates rules (ids unique, known field and severity, non-empty pattern). Throws
 // rule_error. `origin` names the source in messages.
+rules_document parse_rules_document(std::string_view yaml_text, std::string_view origin);
+// The rules in force of one file: none when the file is turned off.
 std::vector<rule> parse_rules_yaml(std::string_view yaml_text, std::string_view origin);
+std::string read_rules_file(const std::string& path);  // throws rule_error naming the path
 std::vector<rule> load_rules_file(const std::string& path);
 
 }  // namespace vigil

@@ -2,23 +2,23 @@
 
 namespace vigil {
 
-rule_engine::rule_engine(const std::string& path) : path_(path), current_(rule_set::load(path)) {}
+rule_engine::rule_engine(const rule_sources& sources) : sources_(sources), current_(rule_set::load(sources)) {}
 
 rule_engine::rule_engine(std::shared_ptr<const rule_set> initial) : current_(std::move(initial)) {}
 
-reload_result rule_engine::reload() { return reload(path_); }
+reload_result rule_engine::reload() { return reload(sources_); }
 
-reload_result rule_engine::reload(const std::string& path) {
+reload_result rule_engine::reload(const rule_sources& sources) {
   std::lock_guard lock(reload_mutex_);
   reload_result result;
   try {
-    auto next = rule_set::load(path);
+    auto next = rule_set::load(sources);
     result.rules = next->rules().size();
     {
       std::lock_guard current_lock(current_mutex_);
       current_ = std::move(next);
     }
-    path_ = path;
+    sources_ = sources;
     result.ok = true;
     result.generation = generation_.fetch_add(1, std::memory_order_acq_rel) + 1;
   } catch (const std::exception& e) {

@@ -26,11 +26,12 @@ struct reload_result {
 class rule_engine {
  public:
   // Throws rule_error when the initial file is unusable (startup fails, naming the rule).
-  explicit rule_engine(const std::string& path);
+  explicit rule_engine(const rule_sources& sources);
+  explicit rule_engine(const std::string& path) : rule_engine(rule_sources(path)) {}
   explicit rule_engine(std::shared_ptr<const rule_set> initial);
 
-  reload_result reload();                         // re-reads the configured path
-  reload_result reload(const std::string& path);  // switches to another file (the path is kept on success)
+  reload_result reload();                              // re-reads the configured sources
+  reload_result reload(const rule_sources& sources);  // switches to other files (kept on success)
 
   std::shared_ptr<const rule_set> current() const {
     std::lock_guard lock(current_mutex_);
@@ -40,7 +41,7 @@ class rule_engine {
 
  private:
   std::mutex reload_mutex_;  // serialises reloads (rare); readers never take it
-  std::string path_;
+  rule_sources sources_;
   mutable std::mutex current_mutex_;  // guards current_ only (held for a pointer copy)
   std::shared_ptr<const rule_set> current_;
   std::atomic<std::uint64_t> generation_{1};

@@ -13,6 +13,7 @@ unsigned hyperscan_flags(const rule& r) {
 }
 
 std::string rejected(std::string_view origin, const rule& r, const char* message) {
+  if (!r.file.empty()) origin = r.file;
   return "rules file " + std::string(origin) + ": rule '" + r.id + "' (field " +
          std::string(rule_field_names[static_cast<std::size_t>(r.field)]) + ", pattern '" + r.pattern +
          "'): Hyperscan: " + message + "; fix or remove the pattern";
@@ -92,14 +93,19 @@ std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::
   return set;
 }
 
-std::shared_ptr<const rule_set> rule_set::load(const std::string& path) { return compile(load_rules_file(path), path); }
+std::shared_ptr<const rule_set> rule_set::load(const rule_sources& sources) {
+  auto loaded = load_rules(sources);
+  auto set = compile(std::move(loaded.rules), sources.dir.empty() ? sources.file : sources.file + " + " + sources.dir);
+  std::const_pointer_cast<rule_set>(set)->files_ = std::move(loaded.files);  // not yet shared
+  return set;
+}
 
-void rule_set::check(const std::string& path) {
-  for (const auto& r : load_rules_file(path)) {
+void rule_set::check(const rule_sources& sources) {
+  for (const auto& r : load_rules(sources).rules) {
     hs_expr_info_t* info = nullptr;
     hs_compile_error_t* error = nullptr;
     if (hs_expression_info(r.pattern.c_str(), hyperscan_flags(r), &info, &error) != HS_SUCCESS) {
-      std::string message = rejected(path, r, error ? error->message : "invalid pattern");
+      std::string message = rejected(sources.file, r, error ? error->message : "invalid pattern");
       hs_free_compile_error(error);
       throw rule_error(message);
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "rules/rule.hpp"
+#include "rules/rule_sources.hpp"
 
 namespace vigil {
 
@@ -21,18 +22,21 @@ class rule_set {
   // Compiles every rule; throws rule_error naming the first rule Hyperscan rejects, its field and
   // Hyperscan's message. `origin` names the source in messages.
   static std::shared_ptr<const rule_set> compile(std::vector<rule> rules, std::string_view origin = "<memory>");
-  static std::shared_ptr<const rule_set> load(const std::string& path);
-  // Checks every pattern of a rules file without building the databases (hs_expression_info per
+  static std::shared_ptr<const rule_set> load(const rule_sources& sources);
+  static std::shared_ptr<const rule_set> load(const std::string& path) { return load(rule_sources(path)); }
+  // Checks every pattern of the rules files without building the databases (hs_expression_info per
   // rule: milliseconds, where compile() takes most of a second for the bundled rules), so a service
   // can validate its configuration before its listener opens. Throws rule_error like compile().
   // What only a whole-database compile detects (resource limits) is left to compile().
-  static void check(const std::string& path);
+  static void check(const rule_sources& sources);
 
   ~rule_set();
   rule_set(const rule_set&) = delete;
   rule_set& operator=(const rule_set&) = delete;
 
   const std::vector<rule>& rules() const { return rules_; }
+  // The files the set came from (empty when compiled from memory).
+  const std::vector<rule_file_summary>& files() const { return files_; }
   const hs_database_t* database(rule_field f) const { return databases_[static_cast<std::size_t>(f)]; }
   const hs_scratch_t* scratch_prototype() const { return scratch_; }
   // Category names in first-seen order; category_index(rule) indexes into it.
@@ -42,6 +46,7 @@ class rule_set {
  private:
   rule_set() = default;
   std::vector<rule> rules_;
+  std::vector<rule_file_summary> files_;
   std::array<hs_database_t*, rule_field_count> databases_{};
   hs_scratch_t* scratch_ = nullptr;
   std::vector<std::string> categories_;

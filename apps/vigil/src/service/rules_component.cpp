@@ -31,6 +31,11 @@ crs::crs_options read_crs(lifespan::config::section section) {
   return o;
 }
 
+// A key removed before a SIGHUP returns to its default, as at startup.
+rule_sources read_sources(lifespan::config::section& section) {
+  return {section.get<std::string>("path", VIGIL_DEFAULT_RULES), section.get<std::string>("dir", "")};
+}
+
 // rules.exclusions become SecLang that both vigil and a replay through ModSecurity apply.
 void read_tuning(lifespan::config::section& section, rules_component::options& o) {
   std::vector<crs::exclusion> exclusions;
@@ -54,13 +59,16 @@ void read_tuning(lifespan::config::section& section, rules_component::options& o
 
 rules_component::options rules_component::read_options(lifespan::config::section& section) {
   options o;
-  o.path = section.get<std::string>("path", o.path);
+  o.sources = read_sources(section);
   o.crs = read_crs(section.child("crs"));
   read_tuning(section, o);
   try {
-    rule_set::check(o.path);  // cheap: the databases are built once, in start()
+    rule_set::check(o.sources);  // cheap: the databases are built once, in start()
   } catch (const std::exception& e) {
-    section.report("path", e.what(), "fix the rule named above, or point rules.path at a valid rules file");
+    const bool in_dir = !o.sources.dir.empty() && std::string_view(e.what()).find(o.sources.dir) != std::string_view::npos;
+    section.report(in_dir ? "dir" : "path", e.what(),
+                   in_dir ? "fix or turn off (enabled: false) the file named above"
+                          : "fix the rule named above, or point rules.path at a valid rules file");
   }
   return o;
 }
@@ -70,7 +78,7 @@ void rules_component::start(lifespan::context&) {
   // on a warm start, so CRS adds next to nothing to the startup critical path.
   std::future<std::shared_ptr<const crs::crs_rules>> loading;
   if (options_.crs.enabled) loading = std::async(std::launch::async, [o = options_.crs] { return crs::crs_rules::load(o); });
-  engine_ = std::make_unique<rule_engine>(options_.path);  // throws rule_error naming the rule
+  engine_ = std::make_unique<rule_engine>(options_.sources);  // throws rule_error naming the rule
   std::shared_ptr<const crs::crs_rules> crs;
   std::string error;
   if (loading.valid()) {
@@ -109,10 +117,9 @@ std::optional<lifespan::health_report> rules_component::check_health(std::stop_t
 
 bool rules_component::reload(lifespan::config::section& section) {
   options next;
-  next.path = section.get<std::string>("path", options_.path);
+  next.sources = read_sources(section);
   next.crs = read_crs(section.child("crs"));
   read_tuning(section, next);  // validated by the runtime before reload() is called
-  const auto& path = next.path;
   const auto& crs_options = next.crs;
   auto allowed = std::make_shared<const address_set>(next.allow_clients);
   std::shared_ptr<const crs::crs_rules> crs;
@@ -123,7 +130,7 @@ bool rules_component::reload(lifespan::config::section& section) {
       throw std::runtime_error(fmt::format("CRS: {}; the rules in force stay", e.what()));
     }
   }
-  auto result = engine_->reload(path);
+  auto result = engine_->reload(next.sources);
   {
     std::lock_guard lock(mutex_);
     last_ = result;

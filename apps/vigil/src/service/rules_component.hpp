@@ -12,6 +12,8 @@
 // SIGHUP loads it. A reload rebuilds CRS too; a broken new set keeps the old one.
 //
 //   rules:
+//     path: rules/default.yaml           # vigil's own signatures
+//     dir: /etc/vigil/rules.d            # extra YAML rule files, each one can be turned off (rules/rule_sources.hpp)
 //     exclusions: ["rule=942100 path=/search arg=q", "tag=attack-xss path=/cms/"]   (crs/exclusions.hpp)
 //     allow_clients: [10.0.0.0/8]        # never alerted on
 //     crs: {enabled: true, path: /usr/share/modsecurity-crs/rules, setup: /etc/modsecurity/crs/crs-setup.conf,
@@ -33,7 +35,7 @@ namespace vigil::service {
 class rules_component : public lifespan::component {
  public:
   struct options {
-    std::string path = VIGIL_DEFAULT_RULES;
+    rule_sources sources{VIGIL_DEFAULT_RULES};
     crs::crs_options crs;  // with the exclusions compiled into load.extra_directives
     std::vector<std::string> allow_clients;
   };

@@ -123,7 +123,11 @@ lifespan::http::response status(lifespan::http::request& req, const std::vector<
   }
   if (auto* r = req.optional<rules_component>("rules")) {
     const auto last = r->last_reload();
-    body["rules"] = {{"count", r->engine().current()->rules().size()},
+    const auto set = r->engine().current();
+    auto files = nlohmann::json::array();
+    for (const auto& f : set->files()) files.push_back({{"path", f.path}, {"enabled", f.enabled}, {"rules", f.rules}});
+    body["rules"] = {{"count", set->rules().size()},
+                     {"files", std::move(files)},
                      {"generation", r->engine().generation()},
                      {"last_reload_ok", last.ok},
                      {"last_reload_error", last.error}};
