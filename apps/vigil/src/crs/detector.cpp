@@ -21,6 +21,16 @@ std::string display(const macro_text& m) {
 
 bool bookkeeping(int id) { return id >= 949000; }  // blocking evaluation and correlation
 
+std::size_t family_of(const rule& r) {
+  for (const auto& t : r.tags) {
+    if (t.rfind("attack-", 0) != 0) continue;
+    const std::string_view family = std::string_view(t).substr(7);
+    for (std::size_t i = 0; i + 1 < crs_families.size(); ++i)
+      if (crs_families[i] == family) return i;
+  }
+  return crs_families.size() - 1;  // "other"
+}
+
 }  // namespace
 
 std::string default_cache_dir(bool service) {
@@ -89,6 +99,12 @@ const crs_result& crs_detector::detect(const log_record& record, std::string_vie
   result_.level = v.flagged ? severity_for_score(v.anomaly_score, result_.threshold) : severity::none;
   result_.category.clear();
   result_.findings.clear();
+  result_.family_hits.fill(0);
+  for (const auto& m : v.matches)
+    if (!bookkeeping(m.matched->id)) {
+      auto& hits = result_.family_hits[family_of(*m.matched)];
+      if (hits < 255) ++hits;
+    }
   if (!v.flagged) return result_;
   int category_severity = 8;
   for (const auto& m : v.matches) {

@@ -6,6 +6,8 @@
 // Configuration keys (section `rules.crs`): enabled, path, setup, paranoia_level, anomaly_threshold.
 // A rule set is loaded completely (parsed, compiled) before anyone sees it; a reload builds a new
 // one and the detectors move to it between lines (see rule_engine for the same pattern).
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,13 +58,20 @@ struct crs_finding {
   std::string data;               // the matched value after transformations, truncated
 };
 
+// The rule families the threat model counts hits of (features.hpp), by their attack-* tag: attack-sqli
+// is "sqli"; a tag outside the list counts as "other".
+inline constexpr std::array<std::string_view, 9> crs_families{
+    "sqli", "xss", "rce", "lfi", "rfi", "injection-php", "protocol", "reputation-scanner", "other"};
+
 struct crs_result {
   bool flagged = false;
   int score = 0;
   int threshold = 5;
   std::string category;  // from the first detection rule's attack-* tag: sqli, xss, rce, lfi, ...
   vigil::severity level = vigil::severity::none;  // from the score: see severity_for_score
-  std::vector<crs_finding> findings;  // detection rules only (not 949xxx/980xxx bookkeeping)
+  std::vector<crs_finding> findings;  // detection rules only (not 949xxx/980xxx bookkeeping); when flagged
+  // Detection rules that matched per crs_families slot, also below the threshold (the model's signal).
+  std::array<std::uint8_t, crs_families.size()> family_hits{};
 
   // {"score":10,"threshold":5,"category":"sqli","rules":[{"id":942100,...}]}
   std::string json() const;
