@@ -115,6 +115,26 @@ class sqlite_reader {
   sqlite3* db_ = nullptr;
 };
 
+// An alert as the pipeline would store it (line offset i * 100 of /var/log/access.log, rule "r<i>").
+inline service::alert make_alert(int i, std::string client, severity level, std::vector<std::string> categories) {
+  service::alert a;
+  a.key = fmt::format("1:2:0:00ff:{}:rule", i * 100);
+  a.time = 1'700'000'000 + i;
+  a.client = std::move(client);
+  a.method = "GET";
+  a.path = fmt::format("/x?{}", i);
+  a.status = 200;
+  a.user_agent = "curl/8";
+  a.rule_ids = {"r" + std::to_string(i)};
+  a.categories = std::move(categories);
+  a.level = level;
+  a.mode = "rules";
+  a.kind = "rule";
+  a.file = "/var/log/access.log";
+  a.offset = static_cast<std::uint64_t>(i) * 100;
+  return a;
+}
+
 inline lifespan::service_options quiet(std::vector<std::string> overrides) {
   lifespan::service_options o;
   o.own_signals = false;

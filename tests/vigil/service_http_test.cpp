@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
+#include <soci/soci.h>
 
 #include "lifespan/http/server.hpp"
 #include "service_fixture.hpp"
@@ -99,6 +100,41 @@ TEST(vigil_serve_http, alerts_and_status_routes_answer_from_the_store_and_the_pi
   EXPECT_EQ(status["files"][0]["path"], log.string());
   EXPECT_TRUE(status["files"][0]["exists"].get<bool>());
   EXPECT_EQ(status["rules"]["count"], s.rules().engine().current()->rules().size());
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
+// Filters are names, not LIKE patterns; an id at the top of the 64-bit range is looked up as it is.
+TEST(vigil_serve_http, filters_are_exact_and_the_largest_alert_id_is_found) {
+  temp_dir dir;
+  auto port = std::make_shared<std::atomic<int>>(0);
+  service_under_test s(dir, {(dir / "access.log").string()}, {}, [&](lifespan::service& svc) {
+    svc.add<grab_server>("grab_server", port).depends_on<lifespan::http::server>();
+  });
+  ASSERT_TRUE(s.up);
+  ASSERT_EQ(s.alerts().write({make_alert(1, "10.0.0.1", severity::high, {"sqli"})}), 1u);
+  {
+    auto w = s.alerts().database().writer();  // the last id AUTOINCREMENT can hand out
+    *w << "INSERT INTO vigil_alerts (seq, alert_key, at, client, country, method, path, status, user_agent,"
+          " rule_ids, categories, severity, mode, kind, file, line_offset, stored_at) VALUES (9223372036854775807,"
+          " 'top', 1700000000, '10.0.0.2', '', 'GET', '/top', 200, 'ua', 'r9', ',xss,', 3, 'rules', 'rule', 'f', 0, 0)";
+  }
+  auto [code, body] = get(*port, "/api/alerts/9223372036854775807");
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_EQ(nlohmann::json::parse(body)["client"], "10.0.0.2");
+  std::tie(code, body) = get(*port, "/api/alerts/9223372036854775806");
+  EXPECT_EQ(code, 404) << body;
+  std::tie(code, body) = get(*port, "/api/alerts/9223372036854775808");
+  EXPECT_EQ(code, 400) << body;
+
+  for (const auto* pattern : {"%25", "s_li", "SQLI", "%25sql%25"}) {
+    std::tie(code, body) = get(*port, std::string("/api/alerts?category=") + pattern);
+    ASSERT_EQ(code, 200) << body;
+    EXPECT_EQ(nlohmann::json::parse(body)["alerts"].size(), 0u) << pattern;
+  }
+  std::tie(code, body) = get(*port, "/api/alerts?category=sqli");
+  EXPECT_EQ(nlohmann::json::parse(body)["alerts"].size(), 1u) << body;
+  std::tie(code, body) = get(*port, "/api/alerts?rule=%25");
+  EXPECT_EQ(nlohmann::json::parse(body)["alerts"].size(), 0u) << body;
   EXPECT_EQ(s.h->stop(), 0);
 }
 

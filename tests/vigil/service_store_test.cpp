@@ -1,29 +1,12 @@
-// The alert store on a real SQLite file: idempotent batched writes and the query API.
+// The alert store on a real SQLite file: idempotent batched writes and the query API; category and
+// rule filters match whole names exactly, on SQLite and PostgreSQL alike.
 #include <soci/soci.h>
 
+#include "lifespan/data/test_server.hpp"
 #include "service_fixture.hpp"
 
 namespace vigil::test {
 namespace {
-
-service::alert make_alert(int i, std::string client, severity level, std::vector<std::string> categories) {
-  service::alert a;
-  a.key = fmt::format("1:2:0:00ff:{}:rule", i * 100);
-  a.time = 1'700'000'000 + i;
-  a.client = std::move(client);
-  a.method = "GET";
-  a.path = fmt::format("/x?{}", i);
-  a.status = 200;
-  a.user_agent = "curl/8";
-  a.rule_ids = {"r" + std::to_string(i)};
-  a.categories = std::move(categories);
-  a.level = level;
-  a.mode = "rules";
-  a.kind = "rule";
-  a.file = "/var/log/access.log";
-  a.offset = static_cast<std::uint64_t>(i) * 100;
-  return a;
-}
 
 TEST(vigil_serve_store, replayed_alerts_are_stored_once_and_the_extra_work_shares_the_transaction) {
   temp_dir dir;
@@ -89,6 +72,55 @@ TEST(vigil_serve_store, queries_filter_and_paginate_newest_first) {
   EXPECT_EQ(window.alerts.front().categories, (std::vector<std::string>{"traversal"}));
   EXPECT_EQ(window.alerts.front().rule_ids, std::vector<std::string>{"r19"});
   EXPECT_FALSE(window.alerts.front().model_score.has_value());
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
+// How many alerts match one category or rule filter.
+std::size_t matching(service::alert_store& store, std::optional<std::string> category, std::optional<std::string> rule = {}) {
+  service::alert_query q;
+  q.category = std::move(category);
+  q.rule = std::move(rule);
+  return store.query(q).alerts.size();
+}
+
+// LIKE's wildcards, case folding and the stored list's commas are no way around an exact name.
+void expect_whole_names_only(service::alert_store& store) {
+  ASSERT_EQ(store.write({make_alert(0, "10.0.0.1", severity::high, {"sqli"}),
+                         make_alert(1, "10.0.0.1", severity::high, {"xss", "sqli"}),
+                         make_alert(2, "10.0.0.1", severity::high, {"traversal"}),
+                         make_alert(3, "10.0.0.1", severity::high, {})}),
+            4u);
+  EXPECT_EQ(matching(store, "sqli"), 2u);
+  EXPECT_EQ(matching(store, "xss"), 1u);
+  EXPECT_EQ(matching(store, "%"), 0u);
+  EXPECT_EQ(matching(store, "s_li"), 0u);
+  EXPECT_EQ(matching(store, "sq%"), 0u);
+  EXPECT_EQ(matching(store, "SQLI"), 0u);      // SQLite's LIKE ignores case; names are exact
+  EXPECT_EQ(matching(store, "xss,sqli"), 0u);  // two names side by side in the stored list
+  EXPECT_EQ(matching(store, ""), 0u);          // the alert without categories is stored as ",,"
+  EXPECT_EQ(matching(store, {}, "r1"), 1u);
+  EXPECT_EQ(matching(store, {}, "r_"), 0u);
+  EXPECT_EQ(matching(store, {}, "%"), 0u);
+  EXPECT_EQ(matching(store, {}, "R1"), 0u);
+  EXPECT_EQ(matching(store, "sqli", "r1"), 1u);
+}
+
+TEST(vigil_serve_store, category_and_rule_filters_match_whole_names_not_patterns) {
+  temp_dir dir;
+  service_under_test s(dir, {(dir / "access.log").string()});
+  ASSERT_TRUE(s.up);
+  expect_whole_names_only(s.alerts());
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
+TEST(vigil_serve_store, category_and_rule_filters_match_whole_names_on_postgresql) {
+  if (!std::filesystem::exists("/usr/lib/postgresql/15/bin/initdb")) GTEST_SKIP() << "PostgreSQL 15 is not installed";
+  lifespan::data::test_server pg;
+  pg.start();
+  temp_dir dir;
+  service_under_test s(dir, {(dir / "access.log").string()}, {"db.url=" + pg.fresh_database()});
+  ASSERT_TRUE(s.up);
+  expect_whole_names_only(s.alerts());
   EXPECT_EQ(s.h->stop(), 0);
 }
 

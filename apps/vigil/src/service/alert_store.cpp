@@ -206,11 +206,19 @@ alert_page alert_store::query(const alert_query& q) {
   if (q.since) sql += " AND at >= " + std::to_string(*q.since);
   if (q.until) sql += " AND at < " + std::to_string(*q.until);
   if (q.min_severity) sql += " AND severity >= " + std::to_string(static_cast<int>(*q.min_severity));
-  std::string client = q.client.value_or(""), category = q.category ? "%," + *q.category + ",%" : "";
-  std::string rule = q.rule ? "%," + *q.rule + ",%" : "";
+  // Category and rule match whole names exactly (case included): the needle ",name," is looked up in
+  // the stored ",a,b," list by position, never by LIKE (whose % and _ are wildcards, and which SQLite
+  // compares without case). An empty name or one holding a comma matches nothing: no stored name is.
+  const auto impossible = [](const std::optional<std::string>& name) {
+    return name && (name->empty() || name->find(',') != std::string::npos);
+  };
+  if (impossible(q.category) || impossible(q.rule)) return {};
+  std::string client = q.client.value_or("");
+  std::string category = q.category ? "," + *q.category + "," : "", rule = q.rule ? "," + *q.rule + "," : "";
+  const std::string position = db_->kind() == lifespan::data::backend::postgresql ? "strpos" : "instr";
   sql += " AND (:client_a = '' OR client = :client_b)";
-  sql += " AND (:category_a = '' OR categories LIKE :category_b)";
-  sql += " AND (:rule_a = '' OR (',' || rule_ids || ',') LIKE :rule_b)";
+  sql += " AND (:category_a = '' OR " + position + "(categories, :category_b) > 0)";
+  sql += " AND (:rule_a = '' OR " + position + "(',' || rule_ids || ',', :rule_b) > 0)";
   // Qualified: PostgreSQL would otherwise sort by the output column "seq", which is the text cast.
   sql += " ORDER BY vigil_alerts.seq DESC LIMIT " + std::to_string(limit + 1);
 
@@ -234,7 +242,7 @@ std::vector<alert> alert_store::fetch(const std::vector<std::int64_t>& seqs) {
   if (seqs.empty()) return out;
   std::string list;
   for (std::size_t i = 0; i < seqs.size(); ++i) list += (i ? "," : "") + std::to_string(seqs[i]);
-  alert_rows c(seqs.size());
+  alert_rows c(seqs.size() + 1);  // never 1: SOCI 4.0 leaves one-row vectors unresized when no row matches
   auto r = db_->reader();
   {
     auto st = (*r << std::string(columns) + " WHERE seq IN (" + list + ") ORDER BY vigil_alerts.seq");

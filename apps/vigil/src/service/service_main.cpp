@@ -82,13 +82,10 @@ lifespan::http::response one_alert(lifespan::http::request& req) {
     throw lifespan::http::error(lifespan::http::status::bad_request, "invalid_parameter",
                                 fmt::format("alert id must be a positive integer, got '{}'", text));
   }
-  alert_query q;
-  q.before = id + 1;
-  q.limit = 1;
-  auto page = req.get<alert_store>("alerts").query(q);
-  if (page.alerts.empty() || page.alerts.front().seq != id)
+  const auto found = req.get<alert_store>("alerts").fetch({id});  // by seq: no arithmetic on the id
+  if (found.empty())
     return lifespan::http::response::error(lifespan::http::status::not_found, "not found", fmt::format("no alert has id {}", id));
-  return lifespan::http::response::json(alert_json(page.alerts.front()));
+  return lifespan::http::response::json(alert_json(found.front()));
 }
 
 lifespan::http::response alert_stream(lifespan::http::request& req) {
