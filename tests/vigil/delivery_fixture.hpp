@@ -47,17 +47,6 @@ inline std::vector<std::string> numbered_keys(int from, int to) {
   return out;
 }
 
-// Polls `done` every 10 ms until it holds or `timeout` passes (for state without an event to wait on).
-template <class F>
-bool eventually(F done, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 class delivery_component;
 
 // What the recording sinks saw, shared with the test.

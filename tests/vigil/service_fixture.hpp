@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -38,6 +39,18 @@ class temp_dir : public lifespan::test::temp_dir {
  public:
   temp_dir() : lifespan::test::temp_dir("vigil-serve") {}
 };
+
+// Polls `done` every 10 ms until it holds or `timeout` passes, for state that sends no event to wait
+// on (another process's database or HTTP answers, a sink's counters).
+template <class F>
+bool eventually(F done, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
 
 // Line `i` of a generated log; every `attack_every`-th line is an attack that raises exactly one alert.
 inline bool is_attack(int i, int attack_every) { return attack_every > 0 && i % attack_every == 0; }

@@ -10,17 +10,6 @@
 namespace vigil::test {
 namespace {
 
-// Polls the database (another process writes it; there is no event to wait on across processes).
-template <class F>
-bool eventually(F condition, std::chrono::seconds timeout = 60s) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
 long long stored_offset(const std::filesystem::path& db) {
   return sqlite_reader(db).number("SELECT COALESCE(MAX(byte_offset), 0) FROM vigil_positions", 0);
 }
@@ -48,7 +37,7 @@ TEST(vigil_serve_process, sigkill_mid_file_then_restart_loses_no_line_and_duplic
                                          "tailer.read_bytes=8192"};
   {
     vigil_process first(serve_args(dir, log, slow), dir / "first.out");
-    ASSERT_TRUE(eventually([&] { return stored_offset(dir / "vigil.db") > size / 10; })) << first.output();
+    ASSERT_TRUE(eventually([&] { return stored_offset(dir / "vigil.db") > size / 10; }, 60s)) << first.output();
     first.signal(SIGKILL);
     const int status = first.wait();
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
@@ -59,7 +48,7 @@ TEST(vigil_serve_process, sigkill_mid_file_then_restart_loses_no_line_and_duplic
   expect_exact_alerts(dir / "vigil.db", attacks, at_kill);  // positions never run ahead of alerts
 
   vigil_process second(serve_args(dir, log, {}), dir / "second.out");
-  ASSERT_TRUE(eventually([&] { return stored_offset(dir / "vigil.db") == size; })) << second.output();
+  ASSERT_TRUE(eventually([&] { return stored_offset(dir / "vigil.db") == size; }, 60s)) << second.output();
   second.signal(SIGTERM);
   const int status = second.wait();
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << second.output();
@@ -76,7 +65,7 @@ TEST(vigil_serve_process, sigterm_drains_every_line_read_into_stored_alerts) {
   vigil_process p(serve_args(dir, log, {"pipeline.commit_delay=20ms", "pipeline.max_commit_lines=20",
                                        "pipeline.queue_capacity=16", "tailer.read_bytes=4096"}),
                   dir / "serve.out");
-  ASSERT_TRUE(eventually([&] { return stored_offset(dir / "vigil.db") > 0; })) << p.output();
+  ASSERT_TRUE(eventually([&] { return stored_offset(dir / "vigil.db") > 0; }, 60s)) << p.output();
   const long long at_signal = stored_offset(dir / "vigil.db");
   p.signal(SIGTERM);
   const int status = p.wait();

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -30,6 +31,18 @@ bool first_line_fingerprint(int fd, std::uint64_t& hash, std::uint32_t& length) 
   return true;
 }
 
+// Why a path that exists is no file to follow, for messages and health: "is a FIFO (named pipe), not
+// a regular file".
+std::string not_regular(mode_t mode) {
+  const char* what = S_ISFIFO(mode)   ? "a FIFO (named pipe)"
+                     : S_ISDIR(mode)  ? "a directory"
+                     : S_ISSOCK(mode) ? "a socket"
+                     : S_ISCHR(mode)  ? "a character device"
+                     : S_ISBLK(mode)  ? "a block device"
+                                      : nullptr;
+  return what ? fmt::format("is {}, not a regular file", what) : std::string("is not a regular file");
+}
+
 bool fingerprint_matches(int fd, std::uint64_t hash, std::uint32_t length) {
   if (length == 0 || length > fingerprint_bytes) return false;
   char head[fingerprint_bytes];
@@ -52,15 +65,47 @@ void file_follower::close_file(open_file& f) {
   f.fd = -1;
 }
 
+void file_follower::set_problem(std::string problem) {
+  const auto now = std::chrono::steady_clock::now();
+  if (problem == problem_) {
+    if (!problem_.empty() && now - problem_logged_ >= options_.problem_reminder) {
+      spdlog::warn("tailer: {} still {}; nothing is read from it", path_, problem_);
+      problem_logged_ = now;
+    }
+    return;
+  }
+  if (!problem.empty())
+    spdlog::error("tailer: {} {}; vigil follows regular files only: point tailer.paths at the log file itself or put "
+                  "one there (it is followed from its start as soon as it appears; reminded every {} s)",
+                  path_, problem, std::chrono::duration_cast<std::chrono::seconds>(options_.problem_reminder).count());
+  else
+    spdlog::info("tailer: {} changed (it {} before); followed as soon as a regular file is there", path_, problem_);
+  problem_ = std::move(problem);
+  problem_logged_ = now;
+}
+
 bool file_follower::open_current(bool from_end, const stored_position* resume) {
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
   struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {  // not there (yet): checked again on the next poll
+    set_problem({});
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    set_problem(not_regular(st.st_mode));
+    return false;
+  }
+  // O_NONBLOCK: should a FIFO have taken the path since the stat, open() must not wait for a writer.
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    set_problem(errno == ENOENT ? std::string() : fmt::format("cannot be opened: {}", std::strerror(errno)));
+    return false;
+  }
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    if (S_ISDIR(st.st_mode)) spdlog::error("tailer: {} is a directory; configure the log file's path", path_);
+    set_problem(not_regular(st.st_mode));
     ::close(fd);
     return false;
   }
+  set_problem({});
   auto f = std::make_unique<open_file>();
   f->fd = fd;
   auto id = std::make_shared<source>();
@@ -111,7 +156,7 @@ void file_follower::restore(const std::vector<stored_position>& rows) {
         const auto candidate = (dir.empty() ? std::filesystem::path(".") : dir) / e->d_name;
         struct stat st {};
         if (::stat(candidate.c_str(), &st) != 0 || st.st_dev != row.device || !S_ISREG(st.st_mode)) continue;
-        fd = ::open(candidate.c_str(), O_RDONLY | O_CLOEXEC);
+        fd = ::open(candidate.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // no wait, were it a FIFO by now
         if (fd >= 0 && !fingerprint_matches(fd, row.fingerprint, row.fingerprint_length)) {
           ::close(fd);
           fd = -1;
@@ -269,7 +314,7 @@ bool file_follower::poll() {
     close_file(r);
     it = rotated_.erase(it);
   }
-  if (!current_ && exists) open_current(false, nullptr);
+  if (!current_) open_current(false, nullptr);  // also notes (and reminds of) a path that is no regular file
   if (current_) {
     bool grew = false;
     if (!read_available(*current_, grew)) return false;
@@ -282,6 +327,7 @@ follower_status file_follower::status() const {
   follower_status s;
   s.path = path_;
   s.exists = current_ != nullptr;
+  s.problem = problem_;
   if (current_) {
     s.inode = current_->identity->inode;
     s.offset = current_->line_offset;

@@ -11,6 +11,13 @@
 // simply checked again on the next poll. Lines longer than `max_line` are skipped (counted), never
 // buffered without bound.
 //
+// Only regular files are followed. The path is stat()ed before it is opened, and opened with
+// O_NONBLOCK then fstat()ed (it may change in between), so a FIFO there never blocks the thread. A
+// path that is a FIFO, a directory, a socket or a device (or cannot be opened) is a `problem`: logged
+// once when it starts, reminded every `problem_reminder` while it lasts, logged once when it ends
+// (so a wake-up that changes nothing logs nothing), and checked again on every poll like a path that
+// does not exist yet: a regular file put there is followed from its start.
+//
 // Resuming (restore()): the stored row of the inode at the path gives the offset to continue from
 // (verified by size and fingerprint, else the file was truncated while we were away); rows of other
 // inodes are files rotated while we were away, looked up by inode in the same directory and finished.
@@ -35,11 +42,13 @@ struct follower_options {
   std::size_t max_line = 1024 * 1024;
   std::chrono::milliseconds rotate_grace{2000};
   bool start_at_end = false;  // for a path with no stored position at startup
+  std::chrono::milliseconds problem_reminder{std::chrono::minutes(5)};
 };
 
 struct follower_status {
   std::string path;
-  bool exists = false;
+  bool exists = false;   // a regular file is open at the path
+  std::string problem;   // why the path cannot be followed, e.g. "is a FIFO (named pipe), not a regular file"
   std::uint64_t inode = 0, offset = 0;  // offset read (lines handed to the pipeline)
   std::size_t rotated_open = 0;
   std::uint64_t skipped_long_lines = 0, truncations_seen = 0, rotations_seen = 0;
@@ -61,6 +70,8 @@ class file_follower {
 
   const std::string& path() const { return path_; }
   follower_status status() const;
+  // Files rotated away from the path are still open (their writes matter too).
+  bool has_rotated() const { return !rotated_.empty(); }
 
  private:
   struct open_file {
@@ -74,6 +85,8 @@ class file_follower {
     std::chrono::steady_clock::time_point last_growth;
   };
   bool open_current(bool from_end, const stored_position* resume);
+  // Records why the path cannot be followed ("" when it can, or when it does not exist), logging changes.
+  void set_problem(std::string problem);
   bool read_available(open_file& f, bool& grew);
   bool check_truncation(open_file& f);
   bool identify(open_file& f);
@@ -86,6 +99,8 @@ class file_follower {
   std::unique_ptr<open_file> current_;
   std::vector<std::unique_ptr<open_file>> rotated_;
   std::uint64_t skipped_ = 0, truncations_ = 0, rotations_ = 0;
+  std::string problem_;
+  std::chrono::steady_clock::time_point problem_logged_{};
   std::vector<char> buffer_;
 };
 

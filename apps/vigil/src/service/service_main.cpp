@@ -114,7 +114,7 @@ lifespan::http::response status(lifespan::http::request& req, const std::vector<
   if (auto* t = req.optional<tailer>("tailer")) {
     auto& files = body["files"] = nlohmann::json::array();
     for (const auto& f : t->status())
-      files.push_back({{"path", f.path}, {"exists", f.exists}, {"inode", f.inode}, {"offset", f.offset},
+      files.push_back({{"path", f.path}, {"exists", f.exists}, {"problem", f.problem}, {"inode", f.inode}, {"offset", f.offset},
                        {"rotated_open", f.rotated_open}, {"rotations", f.rotations_seen},
                        {"truncations", f.truncations_seen}, {"skipped_long_lines", f.skipped_long_lines}});
   }

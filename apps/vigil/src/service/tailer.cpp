@@ -18,6 +18,14 @@
 #include "service/pipeline.hpp"
 
 namespace vigil::service {
+namespace {
+
+std::string directory_of(const std::string& path) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+}  // namespace
 
 tailer::options tailer::read_options(lifespan::config::section& s) {
   options o;
@@ -58,6 +66,7 @@ void tailer::start(lifespan::context& ctx) {
       return pipeline_->submit(std::move(b), stop_source_.get_token());
     });
     followers_.push_back(std::move(f));
+    places_.emplace_back(directory_of(path), std::filesystem::path(path).filename().string());
   }
   watch_directories();
   const auto stop = ctx.stop_token();
@@ -71,37 +80,74 @@ void tailer::start(lifespan::context& ctx) {
 
 void tailer::watch_directories() {
   if (inotify_ < 0) return;
-  for (const auto& f : followers_) {
-    const auto parent = std::filesystem::path(f->path()).parent_path();
-    const std::string dir = parent.empty() ? std::string(".") : parent.string();
-    if (std::find(watched_.begin(), watched_.end(), dir) != watched_.end()) continue;
+  for (const auto& [dir, name] : places_) {
+    if (std::any_of(watched_.begin(), watched_.end(), [&](const watch& w) { return w.directory == dir; })) continue;
     const int wd = ::inotify_add_watch(inotify_, dir.c_str(),
                                        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
                                            IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF);
-    if (wd >= 0) watched_.push_back(dir);  // a missing directory is retried on every poll round
+    if (wd >= 0) watched_.push_back({wd, dir});  // a missing directory is retried on every poll round
   }
 }
 
-void tailer::run(std::stop_token stop) {
-  const int timeout_ms = static_cast<int>(
-      std::max<long long>(1, std::chrono::duration_cast<std::chrono::milliseconds>(options_.poll_interval).count()));
-  std::vector<char> events(64 * 1024);
-  while (!stop.stop_requested()) {
-    bool refused = false;
-    for (auto& f : followers_) {
-      if (!f->poll()) {
-        refused = true;
-        break;
+bool tailer::concerns_followed_file(const watch& w, std::string_view name) const {
+  for (std::size_t i = 0; i < followers_.size(); ++i) {
+    if (places_[i].first != w.directory) continue;
+    // A file rotated away from the path has another name now, and may still be written to.
+    if (places_[i].second == name || followers_[i]->has_rotated()) return true;
+  }
+  return false;
+}
+
+bool tailer::read_events(std::vector<char>& buffer) {
+  bool relevant = false;
+  for (ssize_t n; (n = ::read(inotify_, buffer.data(), buffer.size())) > 0;) {
+    for (std::size_t at = 0; at + sizeof(inotify_event) <= static_cast<std::size_t>(n);) {
+      inotify_event e;
+      std::memcpy(&e, buffer.data() + at, sizeof e);
+      const char* name = buffer.data() + at + sizeof e;
+      at += sizeof e + e.len;
+      if (e.mask & (IN_IGNORED | IN_MOVE_SELF)) {  // the directory went away or moved: watch its path again
+        if (e.mask & IN_MOVE_SELF) ::inotify_rm_watch(inotify_, e.wd);
+        std::erase_if(watched_, [&](const watch& w) { return w.descriptor == e.wd; });
+        relevant = true;
+        continue;
       }
+      const std::string_view file = e.len ? std::string_view(name, ::strnlen(name, e.len)) : std::string_view();
+      bool mine = (e.mask & IN_Q_OVERFLOW) || file.empty();  // overflow, or the directory itself
+      for (const auto& w : watched_)
+        if (!mine && w.descriptor == e.wd) mine = concerns_followed_file(w, file);
+      if (mine) relevant = true;
+      else events_ignored_.fetch_add(1, std::memory_order_relaxed);
     }
-    publish_status();
-    if (refused || stop.stop_requested()) break;
-    if (watched_.size() < followers_.size()) watch_directories();
+  }
+  return relevant;
+}
+
+void tailer::run(std::stop_token stop) {
+  using clock = std::chrono::steady_clock;
+  const auto interval = std::max<clock::duration>(std::chrono::milliseconds(1), options_.poll_interval);
+  std::vector<char> events(64 * 1024);
+  auto next_round = clock::now();
+  while (!stop.stop_requested()) {
+    if (clock::now() >= next_round) {
+      bool refused = false;
+      for (auto& f : followers_) {
+        if (!f->poll()) {
+          refused = true;
+          break;
+        }
+      }
+      publish_status();
+      if (refused || stop.stop_requested()) break;
+      if (watched_.size() < followers_.size()) watch_directories();
+      next_round = clock::now() + interval;  // the fallback timer counts from the last round
+    }
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_round - clock::now()).count();
     pollfd fds[2] = {{wake_, POLLIN, 0}, {inotify_, POLLIN, 0}};
-    const int ready = ::poll(fds, inotify_ >= 0 ? 2 : 1, timeout_ms);
-    if (ready > 0 && (fds[1].revents & POLLIN)) {
-      while (::read(inotify_, events.data(), events.size()) > 0) {
-      }  // which file changed does not matter: every follower checks its own
+    const int ready = ::poll(fds, inotify_ >= 0 ? 2 : 1, static_cast<int>(std::clamp<long long>(wait, 0, 60'000)));
+    if (ready > 0 && (fds[1].revents & POLLIN) && read_events(events)) {
+      rounds_on_events_.fetch_add(1, std::memory_order_relaxed);
+      next_round = clock::now();
     }
   }
 }
@@ -135,12 +181,20 @@ void tailer::stop(lifespan::time_point) {
 }
 
 std::optional<lifespan::health_report> tailer::check_health(std::stop_token) {
-  std::vector<std::string> missing;
-  for (const auto& s : status())
-    if (!s.exists) missing.push_back(s.path);
-  if (missing.empty()) return lifespan::health_report::ok();
-  return lifespan::health_report::degraded(
-      fmt::format("waiting for {} to appear (followed as soon as it is created)", fmt::join(missing, ", ")));
+  std::vector<std::string> missing, unusable;
+  for (const auto& s : status()) {
+    if (!s.problem.empty()) unusable.push_back(s.path + " " + s.problem);
+    else if (!s.exists) missing.push_back(s.path);
+  }
+  if (missing.empty() && unusable.empty()) return lifespan::health_report::ok();
+  std::string reason;
+  if (!unusable.empty())
+    reason = fmt::format("{}: nothing is read from it until a regular file is there (point tailer.paths at the log "
+                         "file itself)", fmt::join(unusable, "; "));
+  if (!missing.empty())
+    reason += fmt::format("{}waiting for {} to appear (followed as soon as it is created)", reason.empty() ? "" : "; ",
+                          fmt::join(missing, ", "));
+  return lifespan::health_report::degraded(reason);
 }
 
 std::vector<follower_status> tailer::status() const {
