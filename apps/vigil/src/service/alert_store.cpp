@@ -1,9 +1,14 @@
 #include "service/alert_store.hpp"
 
+#include <sys/stat.h>
+
+#include <fmt/format.h>
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <map>
 
 #include "delivery/outbox.hpp"
@@ -131,12 +136,72 @@ void alert_store::start(lifespan::context& ctx) {
   db_ = &ctx.get<lifespan::data::database>();
   db_->migrate("vigil_alerts", migrations(db_->kind()));
   db_->migrate("vigil_delivery", delivery::outbox::migrations(db_->kind()));
+  if (db_->kind() != lifespan::data::backend::sqlite) return;
+  std::string path;  // SQLite's own absolute name for the file; empty for an in-memory database
+  {
+    auto r = db_->reader();
+    soci::rowset<soci::row> rows = (r->prepare << "PRAGMA database_list");
+    for (const auto& row : rows)
+      if (row.get<std::string>(1) == "main" && row.get_indicator(2) == soci::i_ok) path = row.get<std::string>(2);
+  }
+  struct stat st {};
+  if (!path.empty() && ::stat(path.c_str(), &st) == 0)
+    file_ = opened_file{path, static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
 }
 
 std::size_t alert_store::write(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also) {
-  const auto added = insert(alerts, also);
+  std::size_t added = 0;
+  try {
+    added = insert(alerts, also);
+  } catch (const std::exception& e) {
+    const std::string error = db_->scrub(e.what());
+    record_write(&error);
+    throw;
+  }
+  record_write(nullptr);
   if (added > 0) new_alerts_.notify(added);  // committed, and the writer connection is back in its pool
   return added;
+}
+
+void alert_store::record_write(const std::string* error) {
+  std::lock_guard lock(failure_mutex_);
+  if (!error) {
+    failed_writes_ = 0;
+    return;
+  }
+  if (failed_writes_++ == 0) failing_since_ = std::chrono::steady_clock::now();
+  constexpr std::size_t shown = 300;  // driver messages may quote the statement and its values
+  last_error_ = error->size() > shown ? error->substr(0, shown) + "..." : *error;
+}
+
+std::optional<std::string> alert_store::file_problem() const {
+  if (!file_) return std::nullopt;
+  struct stat st {};
+  if (::stat(file_->path.c_str(), &st) != 0)
+    return fmt::format("the database file {} is gone ({}) while vigil writes to it: alerts stored now are lost when "
+                       "vigil stops; put the file back, or restart vigil to create a new database there",
+                       file_->path, std::strerror(errno));
+  if (static_cast<std::uint64_t>(st.st_dev) != file_->device || static_cast<std::uint64_t>(st.st_ino) != file_->inode)
+    return fmt::format("the database file {} was replaced while vigil runs (inode {} open, inode {} at the path): "
+                       "alerts go to the old file; restart vigil to use the new one",
+                       file_->path, file_->inode, static_cast<std::uint64_t>(st.st_ino));
+  return std::nullopt;
+}
+
+std::optional<lifespan::health_report> alert_store::check_health(std::stop_token) {
+  std::vector<std::string> problems;
+  {
+    std::lock_guard lock(failure_mutex_);
+    if (failed_writes_ > 0)
+      problems.push_back(fmt::format(
+          "storing alerts failed {} times in a row over {} s (last error: {}); the pipeline retries, lines wait in "
+          "the log files", failed_writes_,
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - failing_since_).count(),
+          last_error_));
+  }
+  if (auto p = file_problem()) problems.push_back(std::move(*p));
+  if (problems.empty()) return lifespan::health_report::ok();
+  return lifespan::health_report::degraded(fmt::format("{}", fmt::join(problems, "; ")));
 }
 
 std::size_t alert_store::insert(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also) {

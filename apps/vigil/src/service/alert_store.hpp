@@ -9,12 +9,21 @@
 // delivery/outbox.hpp, migrated here as owner "vigil_delivery"; the pipeline saves the tailer's file positions there, so positions and alerts commit
 // together or not at all).
 //
+// Health: degraded while writes fail (from the first failed write() until one commits; the pipeline
+// retries the same batch, so the reason names the attempts, for how long and the last error), and, on
+// SQLite, when the database file at its path is no longer the one open (removed, or replaced, while
+// vigil runs: alerts then go to a file no one can open again; compared by device and inode, recorded
+// at start()). The database component's own check (SELECT 1) cannot see either: reads still work.
+//
 // Thread-safety: write() and query() may be called from any thread between start() and stop(); writes
 // are serialised by the database's writer connection, queries use reader connections.
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
-#include <cstdint>
 #include <vector>
 
 #include "lifespan/core/component.hpp"
@@ -42,6 +51,7 @@ class alert_store : public lifespan::component {
   alert_store() = default;
 
   void start(lifespan::context& ctx) override;
+  std::optional<lifespan::health_report> check_health(std::stop_token cancel) override;
 
   // Inserts `alerts` (ignoring keys already stored) and runs `also` in the same transaction. Returns
   // how many rows were new. Throws (database_unavailable, soci errors) with the transaction rolled back.
@@ -67,8 +77,22 @@ class alert_store : public lifespan::component {
 
  private:
   std::size_t insert(const std::vector<alert>& alerts, const std::function<void(soci::session&)>& also);
+  void record_write(const std::string* error);  // nullptr: the write committed
+  std::optional<std::string> file_problem() const;
+
   lifespan::data::database* db_ = nullptr;
   new_alerts_observers new_alerts_;
+
+  struct opened_file {  // SQLite: the main database file as start() found it
+    std::string path;
+    std::uint64_t device = 0, inode = 0;
+  };
+  std::optional<opened_file> file_;
+
+  mutable std::mutex failure_mutex_;
+  std::uint64_t failed_writes_ = 0;  // in a row; 0 once a write commits
+  std::chrono::steady_clock::time_point failing_since_{};
+  std::string last_error_;
 };
 
 }  // namespace vigil::service
