@@ -80,6 +80,16 @@ spdlog::level::level_enum level_of(const lifecycle_event& e) {
   }
 }
 
+// Exactly what a reload did (reload.cpp): which components applied it, and what was not applied.
+std::string describe_reload(const lifecycle_event& e) {
+  if (e.applied.empty())
+    return e.detail.empty() ? std::string("configuration reloaded; no component applies reloads")
+                            : fmt::format("reload rejected, keeping the old configuration: {}", e.detail);
+  const auto applied = fmt::format("{}", fmt::join(e.applied, ", "));
+  if (e.detail.empty()) return fmt::format("configuration reloaded, applied by {}", applied);
+  return fmt::format("configuration partly reloaded: applied by {}; not applied: {}", applied, e.detail);
+}
+
 std::string describe(const lifecycle_event& e) {
   switch (e.kind) {
     case event_kind::service_state_changed: return fmt::format("service {}", to_string(e.state));
@@ -94,8 +104,7 @@ std::string describe(const lifecycle_event& e) {
       return e.detail.empty() ? fmt::format("stopped in {}", ms(e.took)) : fmt::format("stopped with error after {}: {}", ms(e.took), e.detail);
     case event_kind::startup_progress: return fmt::format("starting: {}", e.detail);
     case event_kind::shutdown_phase: return fmt::format("shutdown phase {} took {}", e.detail, ms(e.took));
-    case event_kind::reload_finished:
-      return e.detail.empty() ? std::string("configuration reloaded") : fmt::format("reload rejected, keeping the old configuration: {}", e.detail);
+    case event_kind::reload_finished: return describe_reload(e);
     case event_kind::warning: return e.detail;
     case event_kind::reload_started: return "reloading the configuration";
   }
@@ -142,6 +151,7 @@ event_listener log_events(std::shared_ptr<spdlog::logger> logger, bool json) {
       if (!e.component.empty()) j["component"] = e.component;
       if (e.took.count() != 0) j["took_ms"] = std::chrono::duration<double, std::milli>(e.took).count();
       if (e.attempt != 0) j["attempt"] = e.attempt;
+      if (!e.applied.empty()) j["applied"] = e.applied;
       const std::string body = j.dump();
       logger->log(level, "{}{}", json_fields_marker, std::string_view(body).substr(1, body.size() - 2));
     } else if (e.component.empty()) {

@@ -62,6 +62,8 @@ class runtime {
     emit_at(loop_->now(), kind, n, std::move(detail), took, attempt);
   }
   void emit_at(time_point at, event_kind kind, const node* n, std::string detail = {}, duration took = {}, int attempt = 0);
+  // reload.cpp: reload_finished with the components that applied it and what was not applied.
+  void emit_reload_finished(std::vector<std::string> applied, std::vector<std::string> not_applied);
 
  private:
   friend struct completion_state;  // delivers an asynchronous start's outcome

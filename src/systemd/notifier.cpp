@@ -83,8 +83,9 @@ class notifier {
         socket_.send(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS=reloading the configuration", monotonic_usec()));
         return;
       case event_kind::reload_finished:
-        socket_.send(e.detail.empty() ? std::string("READY=1\nSTATUS=ready (configuration reloaded)")
-                                      : fmt::format("READY=1\nSTATUS=ready (reload rejected: {})", e.detail));
+        if (e.detail.empty()) socket_.send("READY=1\nSTATUS=ready (configuration reloaded)");
+        else if (e.applied.empty()) socket_.send(fmt::format("READY=1\nSTATUS=ready (reload rejected: {})", e.detail));
+        else socket_.send(fmt::format("READY=1\nSTATUS=ready (configuration partly reloaded; not applied: {})", e.detail));
         return;
       default:
         return;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lifespan/core/clock.hpp"
 #include "lifespan/core/state.hpp"
@@ -23,7 +24,10 @@ enum class event_kind : std::uint8_t {
   component_stopped,      // `took` is the stop duration; `detail` is non-empty on error or timeout
   startup_progress,       // periodic while starting: `detail` lists busy and waiting components
   shutdown_phase,         // `component` names the phase, `took` its duration
-  reload_finished,        // `detail` is empty on success, else the errors
+  reload_finished,        // `applied` names the components that applied the new configuration (in
+                          // dependency order); `detail` is empty when nothing was left unapplied,
+                          // else what was not applied and why (an invalid configuration: its errors,
+                          // and `applied` is empty: the whole reload was rejected)
   warning,                // a configuration or budget warning, in `detail`
   reload_started,         // a reload (SIGHUP, request_reload) begins; reload_finished follows
 };
@@ -38,6 +42,7 @@ struct lifecycle_event {
   duration took{};
   int attempt = 0;
   std::string detail;
+  std::vector<std::string> applied;  // reload_finished only
 };
 
 using event_listener = std::function<void(const lifecycle_event&)>;
