@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "dispatch.hpp"
-#include "lifespan/config/duration.hpp"
+#include "request_limits.hpp"
 
 namespace lifespan::http::detail {
 
@@ -26,17 +26,15 @@ constexpr auto linger_time = std::chrono::seconds(1);
 constexpr auto cancel_again_after = std::chrono::milliseconds(50);
 const std::string continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
 
-std::string human(duration d) { return config::format_duration(d); }
-
-bool is_http_error(const boost::system::error_code& ec) {
-  return ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category();
-}
-
 }  // namespace
 
 connection::connection(io_pool& pool, strand_socket socket, connection_slot slot)
-    : pool_(pool), s_(pool.state), socket_(std::move(socket)), timer_(socket_.get_executor()), slot_(std::move(slot)),
-      accepted_(clock::now()) {
+    : pool_(pool), s_(pool.state), socket_(std::move(socket)), timer_(socket_.get_executor()),
+      buffer_(read_buffer_limit(s_.options)), budget_(static_cast<std::size_t>(s_.options.max_header_bytes)),
+      slot_(std::move(slot)), accepted_(clock::now()) {
+  chunk_header_ = [this](std::uint64_t, beast::string_view extensions, error_code& ec) {
+    if (!budget_.spend(extensions.size())) ec = bhttp::error::header_limit;
+  };
   s_.metrics->connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -154,6 +152,8 @@ void connection::read_header(clock::time_point started) {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(s_.options.max_header_bytes));
   parser_->body_limit(static_cast<std::uint64_t>(s_.options.max_body_bytes));
+  parser_->on_chunk_header(chunk_header_);
+  screened_ = false;
   arm(started + s_.options.header_timeout);
   // Most often the bytes already read hold the whole header: parse them here, as the asynchronous read
   // would, without the extra trip through the executor that it takes when it needs no I/O.
@@ -167,10 +167,18 @@ void connection::read_header(clock::time_point started) {
   });
 }
 
+// Before any body byte is read: the framing is checked, and the route's guards run, so that neither a
+// smuggled request nor a refused client's body is ever read.
 void connection::on_header(error_code ec) {
   if (ec) return on_read_error(ec);
+  const auto& req = parser_->get();
+  budget_.header_done(req);
+  if (auto refusal = check_framing(req)) return refuse(std::move(*refusal), s_.metrics->unmatched_slot());
   if (parser_->is_done()) return handle();
-  if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) return write_raw(continue_100, true);
+  std::size_t slot = 0;
+  if (auto refusal = screen(s_, req, slot)) return refuse(std::move(*refusal), slot);
+  screened_ = true;
+  if (beast::iequals(req[bhttp::field::expect], "100-continue")) return write_raw(continue_100, true);
   read_body();
 }
 
@@ -181,6 +189,7 @@ void connection::read_body() {
 }
 
 void connection::on_body(error_code ec) {
+  if (!ec && !budget_.trailer_fits(parser_->get())) ec = bhttp::error::header_limit;
   if (ec) return on_read_error(ec);
   handle();
 }
@@ -188,24 +197,19 @@ void connection::on_body(error_code ec) {
 void connection::on_read_error(error_code ec) {
   if (phase_ == phase::closed) return;
   handled_at_ = clock::now();
-  const bool header = phase_ == phase::reading_header;
-  if (timed_out_) {
-    return respond(response::error(status::request_timeout, "request timeout",
-                                   fmt::format("the request {} was not complete within {} ({})", header ? "header" : "body",
-                                               header ? "header_timeout" : "body_timeout",
-                                               human(header ? s_.options.header_timeout : s_.options.body_timeout))),
-                   11, false, false);
-  }
-  if (ec == bhttp::error::header_limit)
-    return respond(response::error(status::request_header_fields_too_large, "header too large",
-                                   fmt::format("the request header exceeds max_header_bytes ({} bytes)", s_.options.max_header_bytes)),
-                   11, false, false);
-  if (ec == bhttp::error::body_limit)
-    return respond(response::error(status::payload_too_large, "body too large",
-                                   fmt::format("the request body exceeds max_body_bytes ({} bytes)", s_.options.max_body_bytes)),
-                   11, false, false);
-  if (!is_http_error(ec) || ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return close();
-  respond(response::error(status::bad_request, "bad request", fmt::format("malformed request: {}", ec.message())), 11, false, false);
+  auto answer = read_error_response(s_.options, ec, phase_ == phase::reading_header, timed_out_);
+  if (!answer) return close();
+  respond(std::move(*answer), 11, false, false);
+}
+
+// A request refused before its body is read: answered, then the connection closes (the unread body
+// cannot be told from a next request).
+void connection::refuse(http::response r, std::size_t slot) {
+  handled_at_ = clock::now();
+  begin_request(slot, static_cast<unsigned>(r.status));
+  const auto version = parser_->get().version();
+  parser_.reset();
+  respond(std::move(r), version, false, false);
 }
 
 // --- answering ---
@@ -217,7 +221,7 @@ void connection::handle() {
   const auto& req = parser_->get();
   std::size_t slot = 0;
   begin_request(s_.metrics->unmatched_slot(), 0);  // in flight while its handler runs
-  auto r = dispatch(s_, req, slot);
+  auto r = dispatch(s_, req, slot, screened_);
   metric_slot_ = slot;
   metric_status_ = static_cast<unsigned>(r.status);
   const bool keep_alive = req.keep_alive() && !s_.draining.load();

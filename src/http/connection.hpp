@@ -27,6 +27,7 @@
 // strand (executor()). The object lives as long as one of its asynchronous operations holds it
 // (shared_from_this).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -37,6 +38,7 @@
 
 #include "io_pool.hpp"
 #include "lifespan/http/event_stream.hpp"
+#include "request_limits.hpp"
 
 namespace lifespan::http::detail {
 
@@ -65,6 +67,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void read_body();
   void on_body(error_code ec);
   void on_read_error(error_code ec);
+  void refuse(http::response r, std::size_t slot);
   void handle();
   void respond(http::response r, unsigned version, bool keep_alive, bool head);
   void on_write(error_code ec, bool keep_alive);
@@ -84,8 +87,12 @@ class connection : public std::enable_shared_from_this<connection> {
   server_state& s_;
   strand_socket socket_;
   strand_timer timer_;
-  boost::beast::flat_buffer buffer_;
+  boost::beast::flat_buffer buffer_;  // bounded: read_buffer_limit() (request_limits.hpp)
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  head_budget budget_;  // the request's header, chunk extensions and trailer (request_limits.hpp)
+  // The parser's chunk-header callback, spending budget_; the parser holds it by reference.
+  std::function<void(std::uint64_t, boost::beast::string_view, error_code&)> chunk_header_;
+  bool screened_ = false;  // the request's guards already ran, before its body was read
   beast_response res_;
   std::string header_out_;  // res_'s header, serialised, while it is written
   std::shared_ptr<event_stream> stream_;  // while streaming

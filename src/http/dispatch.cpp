@@ -91,47 +91,83 @@ http::response unavailable(const server_state& s, const bound_dependency& d) {
   return r;
 }
 
-http::response dispatch(server_state& s, const beast_request& req, std::size_t& slot) noexcept {
+namespace {
+
+// Where a request goes: fills `x` (target, method, route) and `to`, or answers it itself (a malformed
+// target 400, an unknown path 404, another method 405).
+struct destination {
+  std::optional<std::size_t> builtin;
+  const http::route* route = nullptr;
+  const std::vector<http::guard>& guards(const server_state& s) const {
+    return builtin ? s.routes->builtin_guards() : route->guards();
+  }
+};
+
+std::optional<http::response> locate(server_state& s, const beast_request& req, std::size_t& slot, exchange& x,
+                                     destination& to) {
+  x.raw = &req;
+  x.max_json_depth = static_cast<std::size_t>(s.options.max_json_depth);
+  const auto target = std_view(req.target());
+  auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
+  if (!parsed) {  // absolute-form ("http://host/path") is legal too, if rare outside proxies
+    auto absolute = boost::urls::parse_absolute_uri(boost::core::string_view(target.data(), target.size()));
+    if (!absolute)
+      return response::error(status::bad_request, "bad request", fmt::format("malformed request target: {}", parsed.error().message()));
+    parsed = absolute;
+  }
+  x.url = *parsed;
+  const auto path = std_view(x.url.encoded_path());
+  const auto m = method_of(req.method());
+  if ((to.builtin = builtin_index(path))) {
+    if (m != method::get && m != method::head) return not_allowed(req, path, {method::get, method::head});
+    slot = s.metrics->builtin_slot(*to.builtin);
+    x.method = *m;
+    return std::nullopt;
+  }
+  for (auto segment : x.url.segments()) x.segments.push_back(std::move(segment));
+  if (!m) {
+    const auto allowed = s.routes->allowed(x.segments);
+    return allowed.empty() ? not_found(req, path) : not_allowed(req, path, allowed);
+  }
+  const auto match = s.routes->match(*m, x.segments);
+  if (!match.found) return match.allowed.empty() ? not_found(req, path) : not_allowed(req, path, match.allowed);
+  x.method = *m;
+  to.route = match.found;
+  x.route = &s.bound[match.found->index()];
+  slot = s.metrics->route_slot(match.found->index());
+  return std::nullopt;
+}
+
+}  // namespace
+
+http::response dispatch(server_state& s, const beast_request& req, std::size_t& slot, bool screened) noexcept {
   slot = s.metrics->unmatched_slot();
   try {
     exchange x;
-    x.raw = &req;
-    const auto target = std_view(req.target());
-    auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
-    if (!parsed) {  // absolute-form ("http://host/path") is legal too, if rare outside proxies
-      auto absolute = boost::urls::parse_absolute_uri(boost::core::string_view(target.data(), target.size()));
-      if (!absolute)
-        return response::error(status::bad_request, "bad request",
-                               fmt::format("malformed request target: {}", parsed.error().message()));
-      parsed = absolute;
-    }
-    x.url = *parsed;
-    const auto path = std_view(x.url.encoded_path());
-    const auto m = method_of(req.method());
-    if (const auto builtin = builtin_index(path)) {
-      if (m != method::get && m != method::head) return not_allowed(req, path, {method::get, method::head});
-      slot = s.metrics->builtin_slot(*builtin);
-      x.method = *m;
-      if (auto refusal = refused(s, s.routes->builtin_guards(), x)) return std::move(*refusal);
-      return answer_builtin(s, *builtin, x.url);
-    }
-    for (auto segment : x.url.segments()) x.segments.push_back(std::move(segment));
-    if (!m) {
-      const auto allowed = s.routes->allowed(x.segments);
-      return allowed.empty() ? not_found(req, path) : not_allowed(req, path, allowed);
-    }
-    const auto match = s.routes->match(*m, x.segments);
-    if (!match.found) return match.allowed.empty() ? not_found(req, path) : not_allowed(req, path, match.allowed);
-    x.method = *m;
-    x.route = &s.bound[match.found->index()];
-    slot = s.metrics->route_slot(match.found->index());
-    if (auto refusal = refused(s, match.found->guards(), x)) return std::move(*refusal);
+    destination to;
+    if (auto answer = locate(s, req, slot, x, to)) return std::move(*answer);
+    if (!screened)
+      if (auto refusal = refused(s, to.guards(s), x)) return std::move(*refusal);
+    if (to.builtin) return answer_builtin(s, *to.builtin, x.url);
     for (const auto& d : x.route->dependencies)
       if (d.required && !d.watch.usable()) return unavailable(s, d);
     x.stop = s.cancel.get_token();
-    return call(s, match.found->handler(), x);
+    return call(s, to.route->handler(), x);
   } catch (...) {  // allocation failure, most likely: answer without allocating much more
     return {status::internal_server_error, "application/json", R"({"error":"internal error","reason":"out of resources"})", {}};
+  }
+}
+
+std::optional<http::response> screen(server_state& s, const beast_request& req, std::size_t& slot) noexcept {
+  slot = s.metrics->unmatched_slot();
+  try {
+    exchange x;
+    destination to;
+    if (locate(s, req, slot, x, to)) return std::nullopt;  // unroutable: dispatch answers, once the body is in
+    return refused(s, to.guards(s), x);
+  } catch (...) {
+    return http::response{status::internal_server_error, "application/json",
+                          R"({"error":"internal error","reason":"out of resources"})", {}};
   }
 }
 

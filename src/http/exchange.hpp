@@ -42,6 +42,7 @@ struct exchange {
   std::vector<std::string> segments;  // percent-decoded
   const bound_route* route = nullptr;
   std::stop_token stop;
+  std::size_t max_json_depth = 0;  // request::json()'s limit: the server's max_json_depth
 };
 
 }  // namespace lifespan::http::detail

@@ -7,11 +7,20 @@
 
 #include "exchange.hpp"
 #include "json_body.hpp"
+#include "lifespan/util/json_depth.hpp"
 
 namespace lifespan::http {
 namespace {
 
 std::string_view std_view(boost::core::string_view s) noexcept { return {s.data(), s.size()}; }
+
+// A parser's message quotes the token it stopped at, which can be the whole body (a number of a
+// million digits): enough of it to see what went wrong.
+std::string excerpt(std::string_view text) {
+  constexpr std::size_t most = 160;
+  if (text.size() <= most) return std::string(text);
+  return fmt::format("{}... ({} bytes more)", text.substr(0, most), text.size() - most);
+}
 
 }  // namespace
 
@@ -83,11 +92,19 @@ std::optional<std::string_view> request::header(std::string_view name) const {
 
 const std::string& request::body() const noexcept { return x_->raw->body(); }
 
+// The depth is checked before parsing (see json_depth.hpp: deep values crash whatever recurses over
+// them later). Every nlohmann exception is the client's doing (syntax, a number out of range, ...) and
+// is answered 400; its message can quote the whole offending token, so it is cut short.
 nlohmann::json request::json() const {
+  const auto& body = x_->raw->body();
+  const auto limit = x_->max_json_depth;
+  if (const auto depth = json_depth(body, limit); depth > limit)
+    throw http::error(status::bad_request, "bad request",
+                      fmt::format("the body's JSON nests deeper than max_json_depth ({} levels); flatten it", limit));
   try {
-    return nlohmann::json::parse(x_->raw->body());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw http::error(status::bad_request, "bad request", fmt::format("the body is not valid JSON: {}", e.what()));
+    return nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception& e) {
+    throw http::error(status::bad_request, "bad request", fmt::format("the body is not valid JSON: {}", excerpt(e.what())));
   }
 }
 

@@ -39,6 +39,8 @@ server::options server::read_options(config::section& s) {
   in_range<std::int64_t>(s, "max_header_bytes", o.max_header_bytes, 256, std::numeric_limits<std::uint32_t>::max());
   o.max_body_bytes = s.get<std::int64_t>("max_body_bytes", o.max_body_bytes);
   in_range<std::int64_t>(s, "max_body_bytes", o.max_body_bytes, 0, std::numeric_limits<std::int64_t>::max());
+  o.max_json_depth = s.get<int>("max_json_depth", o.max_json_depth);
+  in_range(s, "max_json_depth", o.max_json_depth, 1, 1000, "deeper values risk a stack overflow when they are copied or written");
   for (auto [key, value] : {std::pair<std::string_view, duration*>{"header_timeout", &o.header_timeout},
                             {"body_timeout", &o.body_timeout},
                             {"idle_timeout", &o.idle_timeout},

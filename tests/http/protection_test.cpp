@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "rejected.hpp"
 
 namespace lifespan::test {
 namespace {
@@ -15,31 +16,6 @@ http::router hello_routes() {
   routes.get("/hello", [](http::request&) { return http::response::text("hi"); });
   routes.post("/upload", [](http::request& req) { return http::response::json({{"bytes", req.body().size()}}); });
   return routes;
-}
-
-// Sends `bytes` on a fresh connection; expects one response with `status` and a JSON {error, reason}
-// body. When the request's framing was broken (`closes`), the connection must be closed after it.
-reply rejected(std::uint16_t port, const std::string& bytes, int status, bool closes = true) {
-  client c(port);
-  try {
-    c.send(bytes);
-  } catch (const std::runtime_error&) {
-    // the server may close while a large request is still being sent; the response is still there
-  }
-  auto r = c.read();
-  EXPECT_TRUE(r.has_value()) << "no response to " << bytes.substr(0, 60);
-  if (!r) return {};
-  EXPECT_EQ(r->status, status) << r->body;
-  EXPECT_EQ(r->header("content-type"), "application/json");
-  const auto body = r->json();
-  EXPECT_TRUE(body.contains("error") && body.contains("reason")) << r->body;
-  if (closes) {
-    EXPECT_EQ(r->header("connection"), "close") << bytes.substr(0, 60);
-    EXPECT_TRUE(c.closed_by_server()) << bytes.substr(0, 60);
-  } else {
-    EXPECT_NE(r->header("connection"), "close") << bytes.substr(0, 60);
-  }
-  return *r;
 }
 
 TEST(Protection, ErrorsGetTheirStatusAndAJsonReasonAndOthersAreUnaffected) {

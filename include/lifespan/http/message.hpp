@@ -103,7 +103,8 @@ class request {
   // A header field (case-insensitive name); nullopt when absent.
   std::optional<std::string_view> header(std::string_view name) const;
   const std::string& body() const noexcept;
-  // The body parsed as JSON; throws http::error (400, with the parser's reason) when it is not JSON.
+  // The body parsed as JSON. Throws http::error 400 (with the parser's reason, cut short) when it is
+  // not JSON, holds a number out of range (1e999), or nests deeper than the server's max_json_depth.
   nlohmann::json json() const;
 
   // Signalled when the server gives up on in-flight work: at the drain deadline and at stop().

@@ -37,7 +37,9 @@ using handler = std::function<response(request&)>;
 // so a refused client learns nothing about the service's state): nullopt lets the request go on, a
 // response is sent instead of calling the handler. Runs on an I/O thread for every request it guards:
 // keep it cheap and non-blocking. An exception from it is answered with 500. (bearer_auth.hpp makes
-// guards that require a token.)
+// guards that require a token.) It runs as soon as the request's header is in, before the body is
+// read: a guard sees the header, the target and the route, and an empty body(); a refused request's
+// body is never read (the connection closes after the answer).
 using guard = std::function<std::optional<response>(const request&)>;
 
 class route {

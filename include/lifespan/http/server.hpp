@@ -38,8 +38,13 @@
 // closes whatever is left. stop() closes everything and joins the I/O threads. (Deadlines are taken
 // on the steady clock, the runtime's own unless a test injects a manual clock.)
 //
-// Limits (all in the component's configuration section, see `options`): a header larger than
-// `max_header_bytes` gets 431, a body larger than `max_body_bytes` 413, a malformed request 400, an
+// Limits (all in the component's configuration section, see `options`; docs/security.md has the table):
+// a header larger than `max_header_bytes` gets 431, and so does a request whose header, chunk
+// extensions and trailer together exceed it; a body larger than `max_body_bytes` 413; a
+// Transfer-Encoding other than a lone `chunked` 501 (an unknown coding) or 400 (malformed, `chunked`
+// not last, or with Content-Length), each followed by a close; JSON nested deeper than `max_json_depth`
+// 400. A route's guards run as soon as the header is in, so a refused client's body is never read. A
+// malformed request 400, an
 // unknown path 404, a known path with another method 405 with Allow; every error body is
 // {"error": ..., "reason": ...}. A client that does not send a complete header within `header_timeout`
 // (from connect, or from the first byte of a later request) is disconnected, with a 408 if it had sent
@@ -72,6 +77,7 @@ class server final : public component {
     int max_connections = 10000;
     std::int64_t max_header_bytes = 16 * 1024;
     std::int64_t max_body_bytes = 1024 * 1024;
+    int max_json_depth = 64;            // request::json() answers 400 beyond this nesting
     duration header_timeout = std::chrono::seconds(10);  // whole header, from connect or first byte
     duration body_timeout = std::chrono::seconds(30);    // whole body, once the header is in
     duration idle_timeout = std::chrono::seconds(60);    // keep-alive connection with no request
