@@ -13,6 +13,16 @@ namespace {
 
 constexpr std::size_t max_rows = 10000;
 
+// A row's value as a float; a number beyond a float's range (1e300) is the client's mistake, and
+// converting it would be undefined behaviour.
+float feature_value(const nlohmann::json& v, std::size_t row) {
+  const auto d = v.get<double>();
+  if (std::abs(d) > std::numeric_limits<float>::max())
+    throw http::error(http::status::unprocessable_entity, "bad_rows",
+                      "row " + std::to_string(row) + ": a value is beyond a float's range (about 3.4e38)");
+  return static_cast<float>(d);
+}
+
 http::response answer(const outcome& o, const std::string& model) {
   if (!o.ok()) return http::response::error(static_cast<http::status>(o.code), o.error, o.reason);
   return http::response::json({{"model", model}, {"result", o.reason}}, static_cast<http::status>(o.code));
@@ -87,7 +97,7 @@ http::response predict(http::request& req, models::manager& m) {
       for (const auto& feature : names) {
         auto v = row.find(feature);
         if (v == row.end() || v->is_null()) values.push_back(std::numeric_limits<float>::quiet_NaN());
-        else if (v->is_number()) values.push_back(v->get<float>());
+        else if (v->is_number()) values.push_back(feature_value(*v, i));
         else throw bad("row " + std::to_string(i) + ": feature '" + feature + "' must be a number or null");
       }
       continue;
@@ -97,7 +107,7 @@ http::response predict(http::request& req, models::manager& m) {
                 name + "' v" + std::to_string(h.version()) + " has " + std::to_string(width) + " features)");
     for (const auto& v : row) {
       if (v.is_null()) values.push_back(std::numeric_limits<float>::quiet_NaN());
-      else if (v.is_number()) values.push_back(v.get<float>());
+      else if (v.is_number()) values.push_back(feature_value(v, i));
       else throw bad("row " + std::to_string(i) + ": values must be numbers or null, got " + v.type_name());
     }
   }

@@ -3,10 +3,14 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <system_error>
+
+#include "lifespan/util/json_depth.hpp"
 
 namespace lifespan::models {
 namespace fs = std::filesystem;
@@ -102,7 +106,10 @@ manifest parse_manifest(const nlohmann::json& doc, const fs::path& where) {
       std::vector<float> values;
       for (const auto& v : row) {
         if (!v.is_number()) bad(where, "warm-up values must be numbers");
-        values.push_back(v.get<float>());
+        const auto d = v.get<double>();
+        if (std::isfinite(d) && std::abs(d) > std::numeric_limits<float>::max())
+          bad(where, "a warm-up value is out of a float's range (" + std::to_string(d) + ")");
+        values.push_back(static_cast<float>(d));
       }
       m.warmup.push_back(std::move(values));
     }
@@ -111,11 +118,24 @@ manifest parse_manifest(const nlohmann::json& doc, const fs::path& where) {
   return m;
 }
 
+// The text's size and nesting are bounded before it is parsed: a deep value parses fine but crashes
+// whatever recurses over it later (copying it into the manifest, showing it in GET /models/<name>).
 manifest read_manifest(const fs::path& version_dir) {
   fs::path file = version_dir / manifest_name;
-  std::ifstream in(file);
+  std::ifstream in(file, std::ios::binary);
   if (!in) throw load_error(file.string() + ": cannot open the manifest", false);
-  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  std::string text;
+  std::array<char, 64 * 1024> buffer;
+  while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_manifest_bytes)
+      bad(file, "larger than " + std::to_string(max_manifest_bytes >> 20) +
+                    " MiB; a manifest lists files and a schema: move bulky metadata into a file of the version");
+  }
+  if (in.bad()) throw load_error(file.string() + ": read error", false);
+  if (json_depth(text, max_manifest_depth) > max_manifest_depth)
+    bad(file, "nests deeper than " + std::to_string(max_manifest_depth) + " levels (metadata included); flatten it");
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded()) bad(file, "not valid JSON; rewrite the manifest (write it last, via rename)");
   return parse_manifest(doc, file);
 }

@@ -129,6 +129,11 @@ TEST_F(ModelsHttp, BadInputGets4xxWithReasons) {
   check("POST", "/models/scorer/predict", R"({"rows": [[1, 2]]})", 422, "4 features");
   check("POST", "/models/scorer/predict", R"({"rows": [[1, 2, "x", 4]]})", 422, "numbers or null");
   check("POST", "/models/nope/predict", R"({"rows": [[1, 2, 3, 4]]})", 404, "unknown_model");
+  // Numbers out of range (issue 17, item 10): beyond a double, a parse error; beyond a float, a bad row.
+  check("POST", "/models/scorer/predict", R"({"rows": [[1e999, 2, 3, 4]]})", 400, "not valid JSON");
+  check("POST", "/models/scorer/load", R"({"version": 1e999})", 400, "not valid JSON");
+  check("POST", "/models/scorer/predict", R"({"rows": [[1e300, 2, 3, 4]]})", 422, "float's range");
+  check("POST", "/models/scorer/predict", R"({"rows": [{"f0": -1e300}]})", 422, "float's range");
   check("GET", "/models/nope", "", 404, "no model named 'nope'");
   check("POST", "/models/scorer/unload", R"({"version": "one"})", 400, "non-negative integer");
   check("POST", "/models/scorer/unload", R"({"version": 1})", 409, "unready");

@@ -57,10 +57,17 @@ struct manifest {
 };
 
 inline constexpr const char* manifest_name = "manifest.json";
+// Bounds on a manifest's text, checked before it is parsed (docs/security.md): beyond either, the
+// version is invalid with the reason. 64 levels leave `metadata` 62 levels of its own.
+inline constexpr std::size_t max_manifest_bytes = 16u << 20;
+inline constexpr std::size_t max_manifest_depth = 64;
 
-// Parses and validates a manifest (types, file paths, checksum syntax, warm-up row widths). Throws a
-// deterministic load_error naming the file, the key and the fix.
+// Parses and validates a manifest (types, file paths, checksum syntax, warm-up row widths and values).
+// Throws a deterministic load_error naming the file, the key and the fix. `doc` must not nest deeply:
+// it is copied (recursively); read_manifest checks that before parsing.
 manifest parse_manifest(const nlohmann::json& doc, const std::filesystem::path& where);
+// Reads <version_dir>/manifest.json, refusing (deterministic load_error) a text beyond
+// max_manifest_bytes or nested deeper than max_manifest_depth.
 manifest read_manifest(const std::filesystem::path& version_dir);
 
 // SHA-256 of a file's bytes (OpenSSL EVP) as lower-case hex. Throws a transient load_error when the
