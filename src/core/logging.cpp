@@ -1,37 +1,85 @@
 #include "logging.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <mutex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/details/file_helper.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+
+#include "lifespan/core/file_errors.hpp"
 
 
 namespace lifespan::detail {
 namespace {
 
-// spdlog's own file helper, behind a sink that can reopen it.
+// The log file: appended with write(2) (no stdio buffer to hold a half-written line after an error),
+// reopened on SIGUSR1. A failed write (the file-size limit: EFBIG now that SIGXFSZ is ignored; a full
+// disk) is reported on standard error once per change of cause, naming the file and the fix, and
+// every later line tries again, so logging resumes by itself once the file is rotated (and reopened)
+// or the limit raised; the recovery is reported too.
 class reopenable_file_sink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  explicit reopenable_file_sink(const std::string& path) { file_.open(path, false); }
+  explicit reopenable_file_sink(std::string path) : path_(std::move(path)) {
+    std::error_code ignored;  // as spdlog's file sink: create the directory; open() names any failure
+    if (const auto dir = std::filesystem::path(path_).parent_path(); !dir.empty())
+      std::filesystem::create_directories(dir, ignored);
+    fd_ = open_file();
+    if (fd_ < 0) throw std::runtime_error(std::strerror(errno));
+  }
+  ~reopenable_file_sink() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
   void reopen() {
     std::lock_guard lock(mutex_);
-    file_.reopen(false);
+    const int fd = open_file();
+    if (fd < 0) return note_failure(errno);  // keep writing to the old file
+    ::close(fd_);
+    fd_ = fd;
   }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t formatted;
     formatter_->format(msg, formatted);
-    file_.write(formatted);
+    const char* data = formatted.data();
+    std::size_t left = formatted.size();
+    while (left > 0) {
+      const ssize_t wrote = ::write(fd_, data, left);
+      if (wrote < 0 && errno == EINTR) continue;
+      if (wrote <= 0) return note_failure(wrote < 0 ? errno : EIO);
+      data += wrote;
+      left -= static_cast<std::size_t>(wrote);
+    }
+    if (failing_ != 0) {
+      failing_ = 0;
+      report(fmt::format("logging.file: writing to {} again", path_));
+    }
   }
-  void flush_() override { file_.flush(); }
+  void flush_() override {}  // write(2) leaves nothing buffered
 
  private:
-  spdlog::details::file_helper file_;
+  int open_file() const { return ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644); }
+  void note_failure(int error) {
+    if (failing_ == error) return;  // said already; the next line tries again
+    failing_ = error;
+    report("logging.file: " + describe_write_error(path_, error) + "; log lines are lost until then");
+  }
+  static void report(const std::string& text) {
+    const std::string line = text + "\n";
+    (void)!::write(STDERR_FILENO, line.data(), line.size());
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  int failing_ = 0;  // errno of the failure last reported; 0 while writing works
 };
 
 // In JSON mode a line is {"time":..,"level":..,"service":.., <message>}. The message of a lifecycle
@@ -120,7 +168,7 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& service, const lo
   } else {
     try {
       sink = std::make_shared<reopenable_file_sink>(setup.file);
-    } catch (const spdlog::spdlog_ex& e) {
+    } catch (const std::exception& e) {
       throw std::runtime_error(fmt::format("logging.file: cannot open '{}' for writing: {}", setup.file, e.what()));
     }
   }

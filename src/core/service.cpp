@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "lifespan/core/file_errors.hpp"
 #include "lifespan/util/nearest_name.hpp"
 #include "logging.hpp"
 #include "prepare.hpp"
@@ -54,7 +55,10 @@ service::service(std::string name, service_options options) : impl_(std::make_un
   impl_->name = std::move(name);
   impl_->options = std::move(options);
   if (!impl_->options.clock) impl_->options.clock = steady();
-  if (impl_->options.own_signals) detail::block_lifecycle_signals();
+  if (impl_->options.own_signals) {
+    detail::block_lifecycle_signals();
+    ignore_file_size_signal();  // a file-size limit is an EFBIG error to report, not a silent death
+  }
 }
 
 service::~service() = default;

@@ -2,7 +2,11 @@
 // real service that owns its signals, reports its steps on the pipe, and exits with run()'s code.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <fstream>
@@ -11,6 +15,7 @@
 #include <thread>
 
 #include "child.hpp"
+#include "lifespan/core/file_errors.hpp"
 #include "lifespan/core/service.hpp"
 
 namespace lifespan::test {
@@ -42,11 +47,44 @@ int hanging_critical_start() {
   return svc.run();
 }
 
+// Logs past the file-size limit, then writes a data file past it (as SQLite's WAL does).
+class over_the_limit final : public component {
+ public:
+  void start(context&) override {
+    const std::string filler(100, 'x');
+    for (int i = 0; i < 2000; ++i) spdlog::info("line {} {}", i, filler);
+    const auto data = child_env("LIFESPAN_CORE_CHILD_DIR") + "/data.bin";
+    const int fd = ::open(data.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const std::string block(4096, 'd');
+    int error = 0;
+    for (int i = 0; i < 64 && error == 0; ++i)
+      if (::write(fd, block.data(), block.size()) < 0) error = errno;
+    ::close(fd);
+    std::printf("data: %s\n", error != 0 ? describe_write_error(data, error).c_str() : "written");
+    std::fflush(stdout);
+    report_step("written");
+  }
+};
+
+// RLIMIT_FSIZE of 64 KiB: the log file and a data file reach it; the process must live on.
+int file_size_limit() {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_FSIZE, &limit);
+  limit.rlim_cur = 64 * 1024;
+  if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return 10;
+  service_options o = owning_options();
+  o.config_overrides = {"logging.file=" + child_env("LIFESPAN_CORE_CHILD_DIR") + "/service.log"};
+  service svc{"child", o};
+  svc.add<over_the_limit>("writer");
+  return svc.run();
+}
+
 }  // namespace
 
 TEST(core_child, DISABLED_main) {
   const std::map<std::string, std::function<int()>> modes = {
       {"hanging_critical_start", hanging_critical_start},
+      {"file_size_limit", file_size_limit},
   };
   const auto mode = modes.find(child_env("LIFESPAN_CORE_CHILD"));
   ASSERT_NE(mode, modes.end()) << "LIFESPAN_CORE_CHILD names no mode";

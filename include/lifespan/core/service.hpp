@@ -38,6 +38,8 @@ enum exit_code : int {
 struct service_options {
   // Own SIGTERM, SIGINT, SIGHUP and SIGUSR1: they are blocked in the constructing thread at once (so
   // threads created afterwards inherit the mask) and handled by a dedicated thread from run() on.
+  // SIGXFSZ is ignored from construction on (unless a handler is installed): a file reaching the
+  // file-size limit (`ulimit -f`) fails with EFBIG, an error to report, instead of killing the process.
   bool own_signals = true;
   std::shared_ptr<lifespan::clock> clock;  // default: the steady clock
   std::filesystem::path config_file;       // empty: built-in defaults only
