@@ -170,8 +170,15 @@ void alert_store::record_write(const std::string* error) {
     return;
   }
   if (failed_writes_++ == 0) failing_since_ = std::chrono::steady_clock::now();
-  constexpr std::size_t shown = 300;  // driver messages may quote the statement and its values
-  last_error_ = error->size() > shown ? error->substr(0, shown) + "..." : *error;
+  // Driver messages may quote the statement and its values: cut, on a UTF-8 character boundary (the
+  // reason ends up in JSON).
+  std::size_t shown = 300;
+  if (error->size() <= shown) {
+    last_error_ = *error;
+    return;
+  }
+  while (shown > 0 && (static_cast<unsigned char>((*error)[shown]) & 0xC0) == 0x80) --shown;
+  last_error_ = error->substr(0, shown) + "...";
 }
 
 std::optional<std::string> alert_store::file_problem() const {

@@ -75,9 +75,12 @@ void file_follower::set_problem(std::string problem) {
     return;
   }
   if (!problem.empty())
-    spdlog::error("tailer: {} {}; vigil follows regular files only: point tailer.paths at the log file itself or put "
-                  "one there (it is followed from its start as soon as it appears; reminded every {} s)",
-                  path_, problem, std::chrono::duration_cast<std::chrono::seconds>(options_.problem_reminder).count());
+    spdlog::error("tailer: {} {}; {} (it is followed from its start as soon as it can be; reminded every {} s)", path_,
+                  problem,
+                  problem.starts_with("cannot") ? "give vigil's user read access to it"
+                                                : "vigil follows regular files only: point tailer.paths at the log "
+                                                  "file itself or put one there",
+                  std::chrono::duration_cast<std::chrono::seconds>(options_.problem_reminder).count());
   else
     spdlog::info("tailer: {} changed (it {} before); followed as soon as a regular file is there", path_, problem_);
   problem_ = std::move(problem);

@@ -189,8 +189,8 @@ std::optional<lifespan::health_report> tailer::check_health(std::stop_token) {
   if (missing.empty() && unusable.empty()) return lifespan::health_report::ok();
   std::string reason;
   if (!unusable.empty())
-    reason = fmt::format("{}: nothing is read from it until a regular file is there (point tailer.paths at the log "
-                         "file itself)", fmt::join(unusable, "; "));
+    reason = fmt::format("{}: nothing is read from it until it is a readable regular file (tailer.paths names the "
+                         "log files themselves)", fmt::join(unusable, "; "));
   if (!missing.empty())
     reason += fmt::format("{}waiting for {} to appear (followed as soon as it is created)", reason.empty() ? "" : "; ",
                           fmt::join(missing, ", "));
