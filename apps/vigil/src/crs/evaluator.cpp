@@ -143,13 +143,17 @@ bool evaluator::evaluate_link(const rule& top, const rule& link) {
       // A probe runs the checkpoint's link in the checkpoint's fixed state: whether (link, value) has
       // an effect is a function of the value alone (not so for later links of its chain). Memoised
       // where that costs less than evaluating: libinjection, long transformation pipelines. Only "none" is memoised; a hit is evaluated again.
-      const std::string* memo = probing_ && &link == probed_link_ && worth_memoising(link) ? quiet_probes_.key(reinterpret_cast<std::uintptr_t>(&link), value) : nullptr;
-      if (memo && quiet_probes_.find(*memo)) {
-        quiet_probes_.count_hit();
-        return;
+      const bool memo = probing_ && &link == probed_link_ && worth_memoising(link);
+      value_cache::lookup quiet;
+      if (memo) {
+        quiet = quiet_probes_.prepare(reinterpret_cast<std::uintptr_t>(&link), value);
+        if (quiet_probes_.contains(quiet)) {
+          quiet_probes_.count_hit();
+          return;
+        }
       }
       if (test_value(top, link, collection, key, value)) any = true;
-      else if (memo && !effect_) quiet_probes_.insert(*memo, true);
+      else if (memo && !effect_) quiet_probes_.insert(quiet);
     });
   }
   return any;
@@ -168,7 +172,7 @@ bool evaluator::test_value(const rule& top, const rule& link, std::string_view c
   if (trace_) trace_values_.assign(1, std::string(value));
   for (std::size_t i = 0; i < steps; ++i) {
     std::string& out = transformed_[i];
-    if (apply(link.transforms[i], current, out)) {
+    if (apply_if_changed(link.transforms[i], current, out)) {
       current = out;
       if (link.multi_match) tested.push_back(current);
     }
@@ -279,14 +283,18 @@ void evaluator::for_each_value(const target& t, Visit&& visit) {
 
 bool evaluator::excluded(const rule& top, const rule& link, std::string_view collection, std::string_view key) const {
   if (link.exclusions.empty() && removed_targets_by_id_.empty() && removed_targets_by_tag_.empty()) return false;
-  std::string full = std::string(collection) + ":" + std::string(key);
+  // "<collection>:<key>" == name, without building the string.
+  auto names = [&](std::string_view name) {
+    return name.size() == collection.size() + 1 + key.size() && name.starts_with(collection) &&
+           name[collection.size()] == ':' && name.ends_with(key);
+  };
   for (const auto& e : link.exclusions) {
-    if (e.key_regex ? e.key_regex->search(key) : e.written == full) return true;
+    if (e.key_regex ? e.key_regex->search(key) : names(e.written)) return true;
   }
   for (const auto& [id, name] : removed_targets_by_id_)
-    if (id == top.id && name == full) return true;
+    if (id == top.id && names(name)) return true;
   for (const auto& [tag, name] : removed_targets_by_tag_)
-    if (top.has_tag(tag) && name == full) return true;
+    if (top.has_tag(tag) && names(name)) return true;
   return false;
 }
 

@@ -194,7 +194,7 @@ class evaluator final : private operator_context {
   std::vector<std::string> divergent_;  // this line's keys that may differ from the baseline's
   bool diverging_ = false;              // evaluating a checkpoint's rule for real, writes logged in undo_
   const rule* probed_link_ = nullptr;   // the checkpoint link being probed
-  value_cache<bool> quiet_probes_;      // (link, value) a probe found no effect for (evaluate_link)
+  value_cache quiet_probes_;            // (link, value) a probe found no effect for (evaluate_link)
 };
 
 }  // namespace vigil::crs

@@ -109,9 +109,6 @@ class prefilter_scan final : public candidate_filter {
     std::uint32_t variables;
     std::uint32_t value;  // the add_value call it comes from: an index into fresh_
   };
-  struct fresh_value {  // a value scanned this line, to be memoised
-    std::string key;    // value_cache's; empty when too long to cache
-  };
   void add_value(variable v, std::string_view value);
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* self);
 
@@ -123,10 +120,11 @@ class prefilter_scan final : public candidate_filter {
   std::vector<std::string_view> node_values_;
   std::vector<std::uint64_t> candidates_;  // bits by rule::index
   std::size_t words_ = 0;                  // candidates_.size()
-  std::vector<fresh_value> fresh_;         // first fresh_count_ are this line's
+  std::vector<value_cache::lookup> fresh_;  // values scanned this line, to be memoised: the first fresh_count_
   std::size_t fresh_count_ = 0;
   std::vector<std::uint64_t> fresh_bits_;  // words_ per fresh value: the candidates it made
-  value_cache<std::vector<std::uint32_t>> cache_;  // (variable, value) -> rule indices
+  std::vector<std::uint32_t> found_;       // one fresh value's candidates, for the memo
+  value_cache cache_;                      // (variable, value) -> rule indices
 };
 
 }  // namespace vigil::crs

@@ -24,18 +24,15 @@ void prefilter_scan::add_value(variable v, std::string_view value) {
   const prefilter& f = *filter_;
   std::uint64_t pipes = f.pipelines_for_variable_[static_cast<std::size_t>(canonical(v))];
   if (!pipes) return;
-  const std::string* key = cache_.key(static_cast<std::uint64_t>(canonical(v)), value);
-  if (key) {
-    if (const auto* known = cache_.find(*key)) {
-      for (std::uint32_t i : *known) candidates_[i / 64] |= std::uint64_t{1} << (i % 64);
-      cache_.count_hit();
-      return;
-    }
+  const value_cache::lookup key = cache_.prepare(static_cast<std::uint64_t>(canonical(v)), value);
+  if (std::span<const std::uint32_t> known; cache_.find(key, known)) {
+    for (std::uint32_t i : known) candidates_[i / 64] |= std::uint64_t{1} << (i % 64);
+    cache_.count_hit();
+    return;
   }
   const auto value_index = static_cast<std::uint32_t>(fresh_count_++);
   if (fresh_.size() < fresh_count_) fresh_.resize(fresh_count_);
-  if (key) fresh_[value_index].key.assign(*key);
-  else fresh_[value_index].key.clear();
+  fresh_[value_index] = key;
   fresh_bits_.resize(fresh_count_ * words_);
   std::fill_n(fresh_bits_.begin() + static_cast<std::ptrdiff_t>(value_index * words_), words_, 0);
   // Each node is computed at most once per value: nodes are stored parents first, so one pass in
@@ -52,7 +49,7 @@ void prefilter_scan::add_value(variable v, std::string_view value) {
     if (!needed[n]) continue;
     const auto& nd = f.nodes_[n];
     std::string_view in = node_values_[nd.parent];
-    node_values_[n] = apply(nd.t, in, node_buffers_[n]) ? std::string_view(node_buffers_[n]) : in;
+    node_values_[n] = apply_if_changed(nd.t, in, node_buffers_[n]) ? std::string_view(node_buffers_[n]) : in;
   }
   const std::size_t first_region = regions_.size();
   std::uint32_t var_bit = bit(canonical(v));
@@ -104,12 +101,12 @@ void prefilter_scan::scan(const request& req) {
   if (!buffer_.empty())
     hs_scan(filter_->db_, buffer_.data(), static_cast<unsigned>(buffer_.size()), 0, scratch_, on_match, this);
   for (std::size_t v = 0; v < fresh_count_; ++v) {
-    if (fresh_[v].key.empty()) continue;
-    std::vector<std::uint32_t> found;
+    if (!fresh_[v].storable) continue;
+    found_.clear();
     for (std::size_t w = 0; w < words_; ++w)
       for (std::uint64_t bits = fresh_bits_[v * words_ + w]; bits; bits &= bits - 1)
-        found.push_back(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))));
-    cache_.insert(fresh_[v].key, std::move(found));
+        found_.push_back(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))));
+    cache_.insert(fresh_[v], found_);
   }
 }
 

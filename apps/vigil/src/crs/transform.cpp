@@ -200,12 +200,8 @@ std::string_view transform_name(transform t) {
   return i < canonical_count ? names[i].name : std::string_view{};
 }
 
-bool apply(transform t, std::string_view in, std::string& out) {
-  out.clear();
-  if (t == transform::none) {
-    out.assign(in);
-    return false;
-  }
+bool apply_if_changed(transform t, std::string_view in, std::string& out) {
+  if (t == transform::none) return false;
   bool quiet = false;
   if (const byte_set* set = triggers(t)) {
     quiet = !contains_any(in, *set);
@@ -213,12 +209,16 @@ bool apply(transform t, std::string_view in, std::string& out) {
     quiet = in.empty() || (!detail::is_space(static_cast<unsigned char>(in.front())) &&
                            !detail::is_space(static_cast<unsigned char>(in.back())));
   }
-  if (quiet) {
-    out.assign(in);
-    return false;
-  }
+  if (quiet) return false;
+  out.clear();
   run(t, in, out);
   return out != in;
+}
+
+bool apply(transform t, std::string_view in, std::string& out) {
+  if (apply_if_changed(t, in, out)) return true;
+  out.assign(in);
+  return false;
 }
 
 }  // namespace vigil::crs

@@ -38,5 +38,8 @@ std::string_view transform_name(transform t);  // canonical SecLang spelling
 // Applies t to `in`, writing the result to `out` (out is cleared first; in and out never alias).
 // Returns true when the result differs from the input (lets callers skip work), false when identical.
 bool apply(transform t, std::string_view in, std::string& out);
+// apply() for callers that go on with `in` when nothing changed (the evaluator, the prefilter): `out`
+// is written only when the result differs (true), which saves a copy per step that changes nothing.
+bool apply_if_changed(transform t, std::string_view in, std::string& out);
 
 }  // namespace vigil::crs

@@ -1,60 +1,76 @@
 #pragma once
 // A bounded per-thread memo from byte strings to what a pure function of them gave: the prefilter's
-// candidates for one request value, a probe's "no effect" for one rule and value. Logs repeat their
-// values (a site has a few hundred User-Agents, its pages, its Referers), so most lookups hit.
+// candidate rules for one request value, a probe's "no effect" for one rule and value. Logs repeat
+// their values (a site has a few hundred User-Agents, its pages, its Referers), so most lookups of
+// such values hit; a value seen once costs one lookup and one insert, so both must be cheap.
 //
-// Bounded by bytes: when the keys stored exceed the budget the whole map is cleared (no per-entry
-// bookkeeping; what repeats comes back within a few lines). Keys longer than `max_key` are not stored:
-// long values rarely repeat and would crowd out the rest.
+// Layout: a fixed table of slots (open addressing, a short linear probe, the oldest of the probed
+// slots replaced when all are taken) and two arenas, one for the keys' bytes and one for the
+// answers (a list of 32-bit numbers, empty for a plain "yes"). A lookup hashes the value in place
+// (no key is built) and touches one slot and the stored key it compares with. Nothing is allocated
+// per entry. When an arena passes its budget, the whole memo is cleared: what repeats comes back
+// within a few lines. Values longer than `max_key` are not stored: long values rarely repeat.
 //
-// Keys are built by the caller in key() (a tag, then the value) so a lookup allocates nothing.
+// An entry is found only for the same tag and the same bytes (compared in full): answers are exact.
+// Not thread-safe: one per thread.
 #include <cstdint>
-#include <cstring>
-#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace vigil::crs {
 
-template <class Value>
 class value_cache {
  public:
-  explicit value_cache(std::size_t budget_bytes = std::size_t{4} << 20, std::size_t max_key = 512)
-      : budget_(budget_bytes), max_key_(max_key) {}
+  // `slots` is rounded up to a power of two.
+  explicit value_cache(std::size_t budget_bytes = std::size_t{1} << 20, std::size_t max_key = 512,
+                       std::size_t slots = std::size_t{1} << 13);
 
-  // The key for `value` under `tag` (a rule, a variable kind), in a buffer reused between calls; null
-  // when the value is too long to be cached.
-  const std::string* key(std::uint64_t tag, std::string_view value) {
-    if (value.size() + sizeof tag > max_key_) return nullptr;
-    key_.resize(sizeof tag);
-    std::memcpy(key_.data(), &tag, sizeof tag);
-    key_.append(value);
-    return &key_;
+  // A value looked up under a tag (a rule, a variable kind), hashed once for find and insert. The
+  // value's bytes must stay valid until insert.
+  struct lookup {
+    std::uint64_t tag = 0;
+    std::string_view value;
+    std::uint64_t hash = 0;
+    bool storable = false;  // short enough to be stored
+  };
+  lookup prepare(std::uint64_t tag, std::string_view value) const;
+
+  // The answer stored for the lookup's tag and value, or false.
+  bool find(const lookup& l, std::span<const std::uint32_t>& answer) const;
+  bool contains(const lookup& l) const {
+    std::span<const std::uint32_t> ignored;
+    return find(l, ignored);
   }
+  // Stores the answer (ignored for a lookup that is not storable).
+  void insert(const lookup& l, std::span<const std::uint32_t> answer = {});
 
-  const Value* find(const std::string& key) const {
-    auto it = map_.find(key);
-    return it == map_.end() ? nullptr : &it->second;
-  }
-
-  void insert(const std::string& key, Value v) {
-    if (bytes_ + key.size() > budget_) {
-      map_.clear();
-      bytes_ = 0;
-    }
-    if (map_.emplace(key, std::move(v)).second) bytes_ += key.size() + overhead;
-  }
-
-  std::size_t size() const { return map_.size(); }
+  std::size_t size() const { return size_; }
   std::size_t hits() const { return hits_; }
   void count_hit() { ++hits_; }
 
  private:
-  static constexpr std::size_t overhead = 64;  // a node, its hash and the string's header, roughly
-  std::unordered_map<std::string, Value> map_;
-  std::string key_;
-  std::size_t bytes_ = 0, budget_, max_key_, hits_ = 0;
+  struct slot {
+    std::uint64_t hash = 0;  // 0: empty (hashes are never 0)
+    std::uint64_t tag = 0;
+    std::uint32_t key_offset = 0, key_size = 0;
+    std::uint32_t answer_offset = 0, answer_size = 0;
+    std::uint64_t stamp = 0;  // insertion order, for replacement
+  };
+  static constexpr std::size_t probe_length = 4;
+  const slot* locate(const lookup& l) const;
+  void clear();
+
+  std::vector<slot> slots_;
+  std::size_t mask_;
+  std::string keys_;
+  std::vector<std::uint32_t> answers_;
+  std::size_t budget_, max_key_, size_ = 0, hits_ = 0;
+  std::uint64_t stamp_ = 0;
 };
+
+// A fast 64-bit hash of `bytes` mixed with `seed` (never 0), for value_cache.
+std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed);
 
 }  // namespace vigil::crs
