@@ -5,7 +5,12 @@
 //   idle ──first byte──► reading header ──► reading body ──► dispatch ──► writing ──► idle
 //     │ idle_timeout        │ header_timeout    │ body_timeout                │ write_timeout
 //     ▼                     ▼ (408)             ▼ (408)                     ▼ Connection: close
-//   closed          431 / 413 / 400 ──────────────────────────────────────► lingering close
+//   closed          431 / 413 / 400 / 501 ────────────────────────────────► lingering close
+//
+// Once the header is in and before any body byte is read, the framing is checked (request_limits.hpp:
+// 400 or 501) and the route's guards run (dispatch.hpp's screen()); a refusal is answered at once and
+// ends in a lingering close, the body unread. The read buffer is bounded, and the header, the chunk
+// extensions and the trailer share one budget of max_header_bytes (431).
 //
 // A response that is an event stream (event_stream.hpp) leaves `dispatch` for `streaming` instead:
 // the header, then whatever the producer queues, one write at a time (each under write_timeout),

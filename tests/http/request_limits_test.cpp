@@ -34,67 +34,61 @@ void expect_live(std::uint16_t port) {
   EXPECT_EQ(next.request("POST", "/upload", "abc").json()["bytes"], 3);
 }
 
-TEST(RequestLimits, AnEndlessTrailerGets431AndTheServerStaysLive) {
+// A request within the limits: answered 200; the handler's JSON.
+nlohmann::json accepted(std::uint16_t port, const std::string& bytes) {
+  client c(port);
+  c.send(bytes);
+  const auto r = c.read();
+  EXPECT_TRUE(r.has_value());
+  if (!r) return {};
+  EXPECT_EQ(r->status, 200) << r->body;
+  return r->json();
+}
+
+// A server whose header budget is 1024 bytes.
+struct RequestLimits : ::testing::Test {
+  void SetUp() override {
+    auto o = local_options();
+    o.max_header_bytes = 1024;
+    s.add_server(upload_routes(), o);
+    s.start();
+  }
   served s;
-  auto o = local_options();
-  o.max_header_bytes = 1024;
-  s.add_server(upload_routes(), o);
-  s.start();
+};
+
+TEST_F(RequestLimits, AnEndlessTrailerGets431AndTheServerStaysLive) {
   // The reproduction, scaled down: 0\r\n, then trailer lines far beyond the budget (the issue sent 64 MB).
   const auto r = rejected(s.port, chunked_head + "5\r\nhello\r\n0\r\n" + repeat("X: 1\r\n", 40'000) + "\r\n", 431);
   EXPECT_NE(r.json()["reason"].get<std::string>().find("trailer"), std::string::npos) << r.body;
   expect_live(s.port);
 
-  client c(s.port);  // a trailer within the budget is fine, and reaches the handler
-  c.send(chunked_head + "5\r\nhello\r\n0\r\nX-Check: yes\r\n\r\n");
-  const auto fine = c.read();
-  ASSERT_TRUE(fine.has_value());
-  EXPECT_EQ(fine->status, 200) << fine->body;
-  EXPECT_EQ(fine->json()["bytes"], 5);
-  EXPECT_EQ(fine->json()["trailer"], "yes");
+  // A trailer within the budget is fine, and reaches the handler.
+  const auto fine = accepted(s.port, chunked_head + "5\r\nhello\r\n0\r\nX-Check: yes\r\n\r\n");
+  EXPECT_EQ(fine["bytes"], 5);
+  EXPECT_EQ(fine["trailer"], "yes");
 }
 
-TEST(RequestLimits, HeaderAndTrailerShareOneBudget) {
-  served s;
-  auto o = local_options();
-  o.max_header_bytes = 1024;
-  s.add_server(upload_routes(), o);
-  s.start();
+TEST_F(RequestLimits, HeaderAndTrailerShareOneBudget) {
   // Each under 1024 bytes alone, over it together.
   const std::string head = "POST /upload HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(600, 'h') + "\r\nTransfer-Encoding: chunked\r\n\r\n";
   rejected(s.port, head + "5\r\nhello\r\n0\r\nX-Pad2: " + std::string(600, 't') + "\r\n\r\n", 431);
   expect_live(s.port);
 }
 
-TEST(RequestLimits, AnEndlessChunkExtensionGets431) {
-  served s;
-  auto o = local_options();
-  o.max_header_bytes = 1024;
-  s.add_server(upload_routes(), o);
-  s.start();
+TEST_F(RequestLimits, AnEndlessChunkExtensionGets431) {
   rejected(s.port, chunked_head + "2;" + std::string(256 * 1024, 'a') + "\r\nhi\r\n0\r\n\r\n", 431);
   expect_live(s.port);
 }
 
-TEST(RequestLimits, ManySmallChunkExtensionsAddUpAgainstTheBudget) {
-  served s;
-  auto o = local_options();
-  o.max_header_bytes = 1024;
-  s.add_server(upload_routes(), o);
-  s.start();
+TEST_F(RequestLimits, ManySmallChunkExtensionsAddUpAgainstTheBudget) {
   const auto chunk = "1;" + std::string(100, 'e') + "\r\nx\r\n";
   rejected(s.port, chunked_head + repeat(chunk, 30) + "0\r\n\r\n", 431);
-  client c(s.port);  // a few stay within it
-  c.send(chunked_head + repeat(chunk, 3) + "0\r\n\r\n");
-  const auto fine = c.read();
-  ASSERT_TRUE(fine.has_value());
-  EXPECT_EQ(fine->status, 200) << fine->body;
-  EXPECT_EQ(fine->json()["bytes"], 3);
+  EXPECT_EQ(accepted(s.port, chunked_head + repeat(chunk, 3) + "0\r\n\r\n")["bytes"], 3);  // a few stay within it
 }
 
 // The guard answers from the header alone: the client announced a body it never sends, and gets 401 at
 // once (not after body_timeout), and the connection closes, since the unread body cannot be skipped.
-TEST(RequestLimits, AGuardedRouteRefusesBeforeReadingTheBody) {
+TEST(GuardBeforeBody, AGuardedRouteRefusesBeforeReadingTheBody) {
   served s;
   auto o = local_options();
   o.max_body_bytes = 8 << 20;
