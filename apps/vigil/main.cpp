@@ -247,6 +247,8 @@ int main(int argc, char** argv) {
   eval->add_option("--rules", rules_path, "rules YAML file")->capture_default_str();
   std::string eval_models;
   eval->add_option("--model", eval_models, "models root: rules alone vs hybrid with its 'threat' model");
+  vigil::crs::crs_options eval_crs;  // --model: CRS verdicts are rules and model features, as in serve
+  vigil::crs::add_crs_options(*eval, eval_crs);
 
   auto* check_rules = app.add_subcommand("check-rules", "validate and compile a rules file (exit 2 naming the bad rule)");
   check_rules->add_option("file", rules_path, "rules YAML file")->capture_default_str();
@@ -271,7 +273,7 @@ int main(int argc, char** argv) {
   if (*explain) return vigil::crs::run_explain(explain_lines, crs, format);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
   if (*check_rules) return run_check_rules({rules_path, rules_dir}, crs, format);
-  if (*eval && !eval_models.empty()) return vigil::run_hybrid_eval(eval_path, rules_path, eval_models, "threat");
+  if (*eval && !eval_models.empty()) return vigil::run_hybrid_eval(eval_path, rules_path, eval_models, "threat", eval_crs);
   if (*eval) return run_eval(eval_path, rules_path);
   if (*train.command) return train.run();
   if (*check) {

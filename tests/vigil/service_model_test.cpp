@@ -13,13 +13,13 @@
 namespace vigil::test {
 namespace {
 
-// A model that scores every request ~0.99 (trained on one class only), published the way a deployment
-// would: model file first, manifest last.
-void publish_model(const std::filesystem::path& root, std::uint64_t version) {
+// A model that scores every request ~0.99 (trained on attacks only), or ~0.01 with `label` 0, published
+// the way a deployment would: model file first, manifest last.
+void publish_model(const std::filesystem::path& root, std::uint64_t version, float label = 1.0f) {
   const auto dir = root / "threat" / std::to_string(version);
   std::filesystem::create_directories(dir);
   const std::size_t n = 64;
-  std::vector<float> rows(n * feature_count), labels(n, 1.0f);
+  std::vector<float> rows(n * feature_count), labels(n, label);
   std::mt19937 random(7);
   std::uniform_real_distribution<float> value(0.0f, 10.0f);
   for (auto& v : rows) v = value(random);
@@ -109,6 +109,49 @@ TEST(vigil_serve_model, hybrid_rules_hybrid_as_the_model_disappears_and_returns)
   ASSERT_TRUE(s.wait_stored(80));
   EXPECT_EQ(s.pipeline().stats().alerts_stored, 44u);
   EXPECT_EQ(s.h->stop(), 0);
+}
+
+// The hybrid decision (threat_model.hpp): a model that calls every request benign vetoes a medium rule
+// hit, while high hits alert whatever it says; nothing alerts on the model alone.
+TEST(vigil_serve_model, a_benign_score_vetoes_medium_hits_and_high_hits_stay) {
+  temp_dir dir;
+  const auto log = dir / "access.log";
+  const auto root = dir / "models";
+  const auto rules = dir / "rules.yaml";
+  { std::ofstream(rules) << "rules:\n"
+                            "  - {id: test-xss, category: xss, severity: high, field: target, pattern: '<script'}\n"
+                            "  - {id: test-canary, category: canary, severity: medium, field: target, pattern: '/products/7\\b'}\n"; }
+  publish_model(root, 1, 0.0f);
+  service_under_test s(dir, {log.string()}, {"models.root=" + root.string(), "rules.path=" + rules.string()});
+  ASSERT_TRUE(s.up);
+  ASSERT_TRUE(mode_becomes(s.pipeline(), "hybrid"));
+  append(log, log_lines(0, 20, 10));  // high hits on lines 0 and 10, a medium one on line 7
+  ASSERT_TRUE(s.wait_stored(20));
+  const auto stats = s.pipeline().stats();
+  EXPECT_EQ(stats.alerts_stored, 2u);
+  EXPECT_EQ(stats.alerts_vetoed, 1u);
+  for (const auto& a : s.alerts().query({}).alerts) {
+    EXPECT_EQ(a.rule_ids, std::vector<std::string>{"test-xss"});
+    ASSERT_TRUE(a.model_score.has_value());
+    EXPECT_LT(*a.model_score, 0.1);
+    EXPECT_EQ(a.level, severity::high);
+  }
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
+TEST(vigil_serve_model, bad_decision_weights_are_configuration_errors_naming_the_key) {
+  temp_dir dir;
+  for (const auto& [set, key] : std::vector<std::pair<std::string, std::string>>{
+           {"threat_model.alert_threshold=0", "threat_model.alert_threshold"},
+           {"threat_model.rule_weight=-1", "threat_model.rule_weight"},
+           {"threat_model.always_alert=sometimes", "threat_model.always_alert"}}) {
+    lifespan::service svc("vigil", quiet({"db.url=sqlite://" + (dir / "v.db").string(),
+                                          "models.root=" + (dir / "models").string(), set}));
+    service::assemble(svc);
+    const auto problems = svc.check();
+    ASSERT_EQ(problems.size(), 1u) << set;
+    EXPECT_NE(problems[0].find(key), std::string::npos) << problems[0];
+  }
 }
 
 }  // namespace

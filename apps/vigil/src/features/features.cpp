@@ -1,5 +1,7 @@
 #include "features/features.hpp"
 
+#include "crs/detector.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -47,6 +49,17 @@ const std::array<std::string_view, feature_count> feature_names{
     "hits_shellshock",        // 38
     "hits_protocol",          // 39
     "hits_other",             // 40
+    "crs_anomaly_score",      // 41 CRS inbound anomaly score, also below the threshold; 0 without CRS
+    "crs_rules",              // 42 CRS detection rules that matched
+    "crs_sqli",               // 43 CRS rules matched per family (crs::crs_families)
+    "crs_xss",                // 44
+    "crs_rce",                // 45
+    "crs_lfi",                // 46
+    "crs_rfi",                // 47
+    "crs_php",                // 48
+    "crs_protocol",           // 49
+    "crs_scanner",            // 50
+    "crs_other",              // 51
 };
 
 namespace {
@@ -115,7 +128,8 @@ float shannon_entropy(std::string_view text) {
   return static_cast<float>(h);
 }
 
-feature_vector extract_features(const log_record& record, const analysis& result, const rule_set& rules) {
+feature_vector extract_features(const log_record& record, const analysis& result, const rule_set& rules,
+                                const crs::crs_result* crs) {
   feature_vector f{};
   const std::string_view target = result.target;
   const auto q = target.find('?');
@@ -177,6 +191,15 @@ feature_vector extract_features(const log_record& record, const analysis& result
       if (feature_categories[i] == category) slot = i;
     }
     f[31 + slot] += 1.f;
+  }
+  if (crs) {
+    f[41] = static_cast<float>(crs->score);
+    float matched = 0;
+    for (std::size_t i = 0; i < crs->family_hits.size(); ++i) {
+      f[43 + i] = crs->family_hits[i];
+      matched += crs->family_hits[i];
+    }
+    f[42] = matched;
   }
   return f;
 }

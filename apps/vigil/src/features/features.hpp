@@ -4,7 +4,9 @@
 // must be served with version N. Append new features at the end and bump feature_version; never
 // reorder. Each slot is documented in docs/detection.md; feature_names gives the name of each.
 //
-// Pure functions of one line (the record and its rule analysis); thread-safe.
+// Pure functions of one line (the record, its rule analysis and its CRS verdict); thread-safe.
+// Version 2 added the CRS slots (41-51). Without CRS (disabled, or not loaded) they are 0, as for a
+// line CRS finds nothing in.
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -14,9 +16,12 @@
 #include "rules/rule_set.hpp"
 
 namespace vigil {
+namespace crs {
+struct crs_result;
+}
 
-inline constexpr int feature_version = 1;
-inline constexpr std::size_t feature_count = 41;
+inline constexpr int feature_version = 2;
+inline constexpr std::size_t feature_count = 52;
 using feature_vector = std::array<float, feature_count>;
 extern const std::array<std::string_view, feature_count> feature_names;
 
@@ -34,6 +39,8 @@ int method_code(std::string_view method);
 // Shannon entropy in bits per byte.
 float shannon_entropy(std::string_view text);
 
-feature_vector extract_features(const log_record& record, const analysis& result, const rule_set& rules);
+// `crs`: the line's CRS verdict (crs_detector::detect), or null when CRS is not in force.
+feature_vector extract_features(const log_record& record, const analysis& result, const rule_set& rules,
+                                const crs::crs_result* crs = nullptr);
 
 }  // namespace vigil

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <optional>
 #include <iostream>
 
 #include "gen/payloads.hpp"
@@ -21,13 +22,14 @@ nlohmann::json describe(const confusion& c) {
 void judge(mode_quality& q, std::string_view label, bool alert, const std::vector<bool>& hit_category,
            const std::vector<std::string>& names) {
   const bool attack = attack_label(label);
+  const auto category = label_category(label);
   if (attack) ++(alert ? q.overall.tp : q.overall.fn);
   else if (alert) ++q.overall.fp;
   bool any_hit = false;
   for (std::size_t i = 0; i < names.size(); ++i) {
     auto& c = q.categories[names[i]];
     any_hit = any_hit || hit_category[i];
-    if (label == names[i]) ++(alert ? c.tp : c.fn);
+    if (category == names[i]) ++(alert ? c.tp : c.fn);
     else if (alert && hit_category[i]) ++c.fp;
   }
   if (!attack && alert && !any_hit) ++q.model_only_fp;
@@ -41,15 +43,27 @@ nlohmann::json mode_quality::to_json() const {
   return out;
 }
 
+nlohmann::json crs_coverage::to_json() const {
+  const auto flagged = attack_flagged + benign_flagged, kept = attack_kept + benign_kept;
+  return {{"flagged", flagged},
+          {"hybrid_kept", kept},
+          {"hybrid_agreement", flagged ? static_cast<double>(kept) / static_cast<double>(flagged) : 1.0},
+          {"attack", {{"flagged", attack_flagged}, {"hybrid_kept", attack_kept}}},
+          {"benign", {{"flagged", benign_flagged}, {"hybrid_kept", benign_kept}}}};
+}
+
 nlohmann::json hybrid_report::to_json() const {
   return {{"lines", lines},     {"malformed", malformed}, {"behaviour_skipped", behaviour_skipped},
           {"benign_lines", benign_lines}, {"unscored", unscored}, {"rules", rules.to_json()},
-          {"hybrid", hybrid.to_json()}};
+          {"hybrid", hybrid.to_json()}, {"crs", crs.to_json()}};
 }
 
-hybrid_report evaluate_hybrid(std::istream& in, std::shared_ptr<const rule_set> rules, const threat_scorer& scorer) {
+hybrid_report evaluate_hybrid(std::istream& in, std::shared_ptr<const rule_set> rules, const threat_scorer& scorer,
+                              std::shared_ptr<const crs::crs_rules> crs) {
   hybrid_report report;
   rule_matcher matcher(std::move(rules));
+  std::optional<crs::crs_detector> detector;
+  if (crs) detector.emplace(std::move(crs));
   line_parser parser;
   log_record record;
   analysis result;
@@ -58,6 +72,12 @@ hybrid_report evaluate_hybrid(std::istream& in, std::shared_ptr<const rule_set> 
   for (auto c : attack_categories()) {
     if (std::find(names.begin(), names.end(), c) == names.end()) names.emplace_back(c);
   }
+  auto index_of = [&names](std::string_view category) {
+    const auto it = std::find(names.begin(), names.end(), category);
+    if (it != names.end()) return static_cast<std::size_t>(it - names.begin());
+    names.emplace_back(category);
+    return names.size() - 1;
+  };
   std::vector<bool> hit_category(names.size());
   const auto& behaviour = behaviour_labels();
   std::string line;
@@ -77,22 +97,40 @@ hybrid_report evaluate_hybrid(std::istream& in, std::shared_ptr<const rule_set> 
       ++report.malformed;
       continue;
     }
-    if (label == "benign") ++report.benign_lines;
+    const auto category = label_category(label);
+    if (category == "benign") ++report.benign_lines;
     analyze(record, matcher, result);
-    std::fill(hit_category.begin(), hit_category.end(), false);
+    const auto* verdict = detector ? &detector->detect(record) : nullptr;
+    hit_category.assign(names.size(), false);
     for (auto h : result.hits) hit_category[matcher.rules().category_index(h)] = true;
-    const auto score = scorer.score(extract_features(record, result, matcher.rules()));
+    auto level = result.level;
+    if (verdict && verdict->flagged) {
+      const auto c = index_of(verdict->category);
+      hit_category.resize(names.size());
+      hit_category[c] = true;
+      level = std::max(level, verdict->level);
+    }
+    const auto score = scorer.score(extract_features(record, result, matcher.rules(), verdict));
     if (!score) ++report.unscored;
-    judge(report.rules, label, scorer.decide(result.level, std::nullopt).alert, hit_category, names);
-    judge(report.hybrid, label, scorer.decide(result.level, score).alert, hit_category, names);
+    const bool hybrid_alert = scorer.decide(level, score).alert;
+    judge(report.rules, label, scorer.decide(level, std::nullopt).alert, hit_category, names);
+    judge(report.hybrid, label, hybrid_alert, hit_category, names);
+    if (verdict && verdict->flagged) {
+      const bool attack = attack_label(label);
+      ++(attack ? report.crs.attack_flagged : report.crs.benign_flagged);
+      if (hybrid_alert) ++(attack ? report.crs.attack_kept : report.crs.benign_kept);
+    }
   }
   return report;
 }
 
 int run_hybrid_eval(const std::string& path, const std::string& rules_path, const std::string& root,
-                    const std::string& model, const scorer_options& options) {
+                    const std::string& model, const crs::crs_options& crs, const scorer_options& options) {
   try {
     const auto rules = rule_set::load(rules_path);
+    auto crs_options = crs;
+    crs_options.load.logged_headers = crs::headers_logged_by("combined");  // what the lines record
+    const auto crs_rules = crs.enabled ? crs::crs_rules::load(crs_options) : nullptr;
     lifespan::models::manager_options o;
     o.root = root;
     o.watch = false;
@@ -113,7 +151,10 @@ int run_hybrid_eval(const std::string& path, const std::string& rules_path, cons
       fmt::print(stderr, "vigil eval: cannot read {}\n", path);
       return 2;
     }
-    auto out = evaluate_hybrid(in, rules, scorer).to_json();
+    auto out = evaluate_hybrid(in, rules, scorer, crs_rules).to_json();
+    out["crs_settings"] = crs_rules ? nlohmann::json{{"paranoia_level", crs.load.paranoia_level},
+                                            {"anomaly_threshold", crs.load.anomaly_threshold}}
+                           : nlohmann::json(nullptr);
     auto h = manager.acquire(model);
     out["model"] = {{"name", model}, {"version", h ? h.version() : 0}, {"root", root}};
     out["weights"] = {{"rule", options.rule_weight}, {"model", options.model_weight},

@@ -19,14 +19,20 @@ std::vector<float>& thread_scores() {
 
 std::string_view mode_name(detection_mode m) { return m == detection_mode::hybrid ? "hybrid" : "rules"; }
 
+void check(const scorer_options& o) {
+  if (!(o.rule_weight >= 0 && o.model_weight >= 0) || o.rule_weight + o.model_weight <= 0)
+    throw std::invalid_argument("rule_weight and model_weight must be >= 0 and not both 0; fix the weights");
+  if (!(o.alert_threshold > 0 && o.alert_threshold <= 1))
+    throw std::invalid_argument("alert_threshold must be in (0, 1], got " + std::to_string(o.alert_threshold));
+}
+
 threat_scorer::threat_scorer(lifespan::models::manager& manager, std::string model, scorer_options options)
     : manager_(manager), model_(std::move(model)), options_(options) {
-  if (!(options_.rule_weight >= 0 && options_.model_weight >= 0) || options_.rule_weight + options_.model_weight <= 0)
-    throw std::invalid_argument("threat scorer '" + model_ +
-                                "': rule_weight and model_weight must be >= 0 and not both 0; fix the weights");
-  if (!(options_.alert_threshold > 0 && options_.alert_threshold <= 1))
-    throw std::invalid_argument("threat scorer '" + model_ + "': alert_threshold must be in (0, 1], got " +
-                                std::to_string(options_.alert_threshold));
+  try {
+    check(options_);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("threat scorer '" + model_ + "': " + e.what());
+  }
 }
 
 lifespan::models::handle threat_scorer::acquire() const {
@@ -72,6 +78,10 @@ bool threat_scorer::score(std::span<const feature_vector> rows, std::span<float>
 detection_mode threat_scorer::mode() const { return acquire() ? detection_mode::hybrid : detection_mode::rules; }
 
 decision threat_scorer::decide(severity rule_level, std::optional<float> model_score) const noexcept {
+  return vigil::decide(options_, rule_level, model_score);
+}
+
+decision decide(const scorer_options& options, severity rule_level, std::optional<float> model_score) noexcept {
   decision d;
   const float r = static_cast<float>(rule_level) / 4.0f;
   if (!model_score) {
@@ -83,10 +93,10 @@ decision threat_scorer::decide(severity rule_level, std::optional<float> model_s
   }
   d.mode = detection_mode::hybrid;
   const double p = std::clamp(static_cast<double>(*model_score), 0.0, 1.0);
-  d.combined = static_cast<float>((options_.rule_weight * r + options_.model_weight * p) /
-                                  (options_.rule_weight + options_.model_weight));
-  const bool forced = rule_level != severity::none && rule_level >= options_.always_alert;
-  d.alert = forced || d.combined >= options_.alert_threshold;
+  d.combined = static_cast<float>((options.rule_weight * r + options.model_weight * p) /
+                                  (options.rule_weight + options.model_weight));
+  const bool forced = rule_level != severity::none && rule_level >= options.always_alert;
+  d.alert = forced || d.combined >= options.alert_threshold;
   if (d.alert) {
     const long level = std::clamp(std::lround(4.0 * d.combined), 1L, 4L);
     d.level = std::max(static_cast<severity>(level), forced ? rule_level : severity::low);

@@ -51,6 +51,11 @@ struct decision {
   detection_mode mode = detection_mode::rules;
 };
 
+// The combination above; `model_score` nullopt means rules mode.
+decision decide(const scorer_options& options, severity rule_level, std::optional<float> model_score) noexcept;
+// Throws std::invalid_argument naming the bad value: negative weights, both zero, a threshold outside (0, 1].
+void check(const scorer_options& options);
+
 class threat_scorer {
  public:
   // Throws std::invalid_argument for negative weights, both weights zero, or a threshold outside (0, 1].

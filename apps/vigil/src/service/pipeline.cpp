@@ -165,14 +165,12 @@ pipeline::options pipeline::read_options(lifespan::config::section& s) {
   const auto commit = s.get<std::int64_t>("max_commit_lines", static_cast<std::int64_t>(o.max_commit_lines));
   if (commit < 1) s.report("max_commit_lines", "must be at least 1", "20000 keeps transactions short");
   else o.max_commit_lines = static_cast<std::size_t>(commit);
-  o.model_threshold = s.get<double>("model_threshold", o.model_threshold);
   o.trusted_proxies = s.get<std::vector<std::string>>("trusted_proxies", o.trusted_proxies);
   try {
     address_set check(o.trusted_proxies);
   } catch (const std::exception& e) {
     s.report("trusted_proxies", e.what(), "list CIDRs, e.g. [10.0.0.0/8, 2001:db8::/32]");
   }
-  if (o.model_threshold < 0 || o.model_threshold > 1) s.report("model_threshold", "must be between 0 and 1");
   o.retry_initial = s.get<lifespan::duration>("retry_initial", o.retry_initial);
   o.retry_max = s.get<lifespan::duration>("retry_max", o.retry_max);
   o.commit_delay = s.get<lifespan::duration>("commit_delay", o.commit_delay);
@@ -267,8 +265,8 @@ void pipeline::analyze_loop() {
       record.remote_addr = who.client;  // the rules, the windows and GeoIP see the real client
       if (allowed && allowed->contains(record.remote_addr)) continue;
       analyze(record, matcher.matcher(), result);
-      const crs::crs_result* crs_found = crs ? &crs->detect(record) : nullptr;
-      if (crs_found && !crs_found->flagged) crs_found = nullptr;
+      const crs::crs_result* crs_verdict = crs ? &crs->detect(record) : nullptr;
+      const crs::crs_result* crs_found = crs_verdict && crs_verdict->flagged ? crs_verdict : nullptr;
       const std::string line_key = batch->file->key + ":" + std::to_string(offset);
       auto make = [&](std::string kind) {
         alert a;
@@ -322,7 +320,7 @@ void pipeline::analyze_loop() {
       }
       if (hybrid) {
         candidate c;
-        c.features = extract_features(record, result, rules);
+        c.features = extract_features(record, result, rules, crs_verdict);
         c.alert_index = rule_alert;
         if (rule_alert < 0) c.prototype = make("model");
         out.candidates.push_back(std::move(c));
@@ -355,18 +353,35 @@ void pipeline::score_loop() {
       for (const auto& c : batch->candidates) rows.push_back(c.features);
       scores.clear();
       if (model && model->score(rows, scores) && scores.size() == rows.size()) {
+        std::vector<bool> vetoed(batch->alerts.size());
         for (std::size_t i = 0; i < rows.size(); ++i) {
           auto& c = batch->candidates[i];
           const double score = scores[i];
           if (c.alert_index >= 0) {
-            batch->alerts[static_cast<std::size_t>(c.alert_index)].model_score = score;
-          } else if (score >= options_.model_threshold) {
+            const auto index = static_cast<std::size_t>(c.alert_index);
+            auto& a = batch->alerts[index];
+            a.model_score = score;
+            const auto d = model->decide(a.level, score);
+            if (d.alert) a.level = d.level;
+            else vetoed[index] = true;  // a low or medium hit the model calls benign
+          } else if (const auto d = model->decide(severity::none, score); d.alert) {
             c.prototype.model_score = score;
-            c.prototype.level = score >= 0.98 ? severity::high : severity::medium;
+            c.prototype.level = d.level;
             c.prototype.categories = {"model"};
             batch->alerts.push_back(std::move(c.prototype));
           }
         }
+        std::size_t kept = 0, vetoes = 0;
+        for (std::size_t i = 0; i < batch->alerts.size(); ++i) {
+          if (i < vetoed.size() && vetoed[i]) {
+            ++vetoes;
+            continue;
+          }
+          if (kept != i) batch->alerts[kept] = std::move(batch->alerts[i]);
+          ++kept;
+        }
+        batch->alerts.resize(kept);
+        alerts_vetoed_.fetch_add(vetoes, std::memory_order_relaxed);
       } else {
         for (auto& a : batch->alerts) a.mode = "rules";  // the model went away after the batch was analysed
       }
@@ -464,6 +479,7 @@ pipeline_stats pipeline::stats() const {
   pipeline_stats s;
   s.lines_read = lines_read_.load();
   s.lines_analyzed = lines_analyzed_.load();
+  s.alerts_vetoed = alerts_vetoed_.load();
   s.lines_stored = lines_stored_.load();
   s.malformed = malformed_.load();
   s.alerts_stored = alerts_stored_.load();

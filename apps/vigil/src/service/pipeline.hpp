@@ -8,8 +8,9 @@
 //  - analyze: parses each line, runs the signatures (the rule engine's current set, refreshed between
 //    batches, so a reload never splits a line), the per-client behaviour windows, and, in hybrid mode,
 //    the feature vector.
-//  - score: with a scorer, scores every parsed line; rule alerts carry the score, and lines the rules
-//    missed but the model flags (score >= model_threshold) become "model" alerts. Without one: passes on.
+//  - score: with a scorer, scores every parsed line and applies its decision (threat_model.hpp): rule
+//    alerts carry the score and take the decided severity, or are vetoed (counted, not stored); lines
+//    the rules missed but the model flags become "model" alerts. Without one: passes on.
 //    Then, with a country lookup (GeoIP), each alert gets its client's country (alerts only, not lines).
 //  - store: gathers what is queued (up to max_commit_lines), then writes alerts and the files'
 //    positions in one transaction. A failed write is retried with backoff and never skipped: the queues
@@ -64,6 +65,7 @@ struct raw_batch {
 struct pipeline_stats {
   std::uint64_t lines_read = 0, lines_analyzed = 0, lines_stored = 0, malformed = 0;
   std::uint64_t alerts_stored = 0, alerts_replayed = 0, commits = 0, store_errors = 0, backpressure_waits = 0;
+  std::uint64_t alerts_vetoed = 0;       // hybrid: rule hits the model's score outweighed
   std::size_t raw_depth = 0, analyzed_depth = 0, scored_depth = 0;
   std::string mode;
   std::size_t behaviour_clients = 0;     // clients in the behaviour windows (<= behaviour_max_clients)
@@ -78,7 +80,6 @@ class pipeline : public lifespan::component {
     behaviour_options windows;
     std::size_t queue_capacity = 64;      // batches per queue (a batch is at most the tailer's read size)
     std::size_t max_commit_lines = 20000; // lines per store transaction
-    double model_threshold = 0.9;         // hybrid: a score at or above flags a line the rules missed
     // Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (CIDRs): rules, behaviour windows
     // and GeoIP then see the real client, and alerts keep the proxy (parse/client_address.hpp).
     std::vector<std::string> trusted_proxies;
@@ -140,6 +141,7 @@ class pipeline : public lifespan::component {
 
   std::atomic<std::uint64_t> lines_read_{0}, lines_analyzed_{0}, lines_stored_{0}, malformed_{0};
   std::atomic<std::uint64_t> alerts_stored_{0}, alerts_replayed_{0}, commits_{0}, store_errors_{0};
+  std::atomic<std::uint64_t> alerts_vetoed_{0};
   std::atomic<std::uint64_t> behaviour_tracked_{0}, behaviour_evicted_{0};  // after each analysed batch
   mutable std::mutex commit_mutex_;
   std::condition_variable committed_;

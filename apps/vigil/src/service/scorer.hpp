@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "features/features.hpp"
+#include "model/threat_scorer.hpp"
 
 namespace vigil::service {
 
@@ -18,6 +19,9 @@ class scorer {
   // Probability-like scores in [0, 1] that each request is an attack, one per row, into `scores`.
   // False when it cannot score right now: the batch is then judged by the rules alone.
   virtual bool score(std::span<const feature_vector> rows, std::vector<double>& scores) = 0;
+  // Whether a line alerts, and at what severity, given the rules' severity (none when no rule hit)
+  // and the model's score: vigil::decide with the configured weights (docs/detection.md).
+  virtual decision decide(severity rule_level, double score) const = 0;
 };
 
 }  // namespace vigil::service

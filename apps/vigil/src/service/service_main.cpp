@@ -101,12 +101,7 @@ lifespan::http::response status(lifespan::http::request& req, const std::vector<
   if (auto* p = req.optional<pipeline>("pipeline")) {
     const auto s = p->stats();
     body["mode"] = s.mode;
-    body["pipeline"] = {{"lines_read", s.lines_read},         {"lines_analyzed", s.lines_analyzed},
-                        {"lines_stored", s.lines_stored},     {"malformed", s.malformed},
-                        {"alerts_stored", s.alerts_stored},   {"alerts_replayed", s.alerts_replayed},
-                        {"commits", s.commits},               {"store_errors", s.store_errors},
-                        {"backpressure_waits", s.backpressure_waits},
-                        {"queues", {{"raw", s.raw_depth}, {"analyzed", s.analyzed_depth}, {"scored", s.scored_depth}}}};
+    body["pipeline"] = pipeline_json(s);
   } else {
     body["mode"] = "rules";
     body["pipeline"] = nullptr;

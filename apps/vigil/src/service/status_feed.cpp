@@ -32,7 +32,7 @@ nlohmann::json pipeline_json(const pipeline_stats& s) {
   return {{"lines_read", s.lines_read},         {"lines_analyzed", s.lines_analyzed},
           {"lines_stored", s.lines_stored},     {"malformed", s.malformed},
           {"alerts_stored", s.alerts_stored},   {"alerts_replayed", s.alerts_replayed},
-          {"commits", s.commits},               {"store_errors", s.store_errors},
+          {"alerts_vetoed", s.alerts_vetoed},   {"commits", s.commits},               {"store_errors", s.store_errors},
           {"backpressure_waits", s.backpressure_waits},
           {"queues", {{"raw", s.raw_depth}, {"analyzed", s.analyzed_depth}, {"scored", s.scored_depth}}}};
 }

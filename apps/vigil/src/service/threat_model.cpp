@@ -15,7 +15,8 @@ namespace vigil::service {
 // next batch. close() waits for calls in progress and makes later calls fail (rules mode).
 class model_scorer final : public scorer {
  public:
-  model_scorer(lifespan::models::manager& manager, std::string model) : manager_(manager), model_(std::move(model)) {}
+  model_scorer(lifespan::models::manager& manager, std::string model, scorer_options decision)
+      : manager_(manager), model_(std::move(model)), decision_(decision) {}
 
   bool available() const override {
     std::shared_lock lock(mutex_);
@@ -41,6 +42,10 @@ class model_scorer final : public scorer {
     return scores.size() == rows.size();
   }
 
+  decision decide(severity rule_level, double score) const override {
+    return vigil::decide(decision_, rule_level, static_cast<float>(score));
+  }
+
   void close() {
     std::unique_lock lock(mutex_);
     closed_ = true;
@@ -49,6 +54,7 @@ class model_scorer final : public scorer {
  private:
   lifespan::models::manager& manager_;
   std::string model_;
+  scorer_options decision_;
   mutable std::shared_mutex mutex_;
   bool closed_ = false;
   std::vector<float> flat_, out_;  // only the pipeline's score thread calls score()
@@ -58,6 +64,24 @@ threat_model::options threat_model::read_options(lifespan::config::section& sect
   options o;
   o.model = section.get<std::string>("model", o.model);
   if (o.model.empty()) section.report("model", "must name a model of the model repository", "threat");
+  auto& d = o.decision;
+  d.rule_weight = section.get<double>("rule_weight", d.rule_weight);
+  d.model_weight = section.get<double>("model_weight", d.model_weight);
+  d.alert_threshold = section.get<double>("alert_threshold", d.alert_threshold);
+  const auto always = section.get<std::string>("always_alert", std::string(severity_name(d.always_alert)));
+  if (always == "low") d.always_alert = severity::low;
+  else if (always == "medium") d.always_alert = severity::medium;
+  else if (always == "high") d.always_alert = severity::high;
+  else if (always == "critical") d.always_alert = severity::critical;
+  else section.report("always_alert", "must be one of low, medium, high, critical",
+                      "high: high and critical rule hits alert whatever the model says");
+  try {
+    check(d);
+  } catch (const std::invalid_argument& e) {
+    const bool weights = std::string_view(e.what()).find("weight") != std::string_view::npos;
+    section.report(weights ? "rule_weight" : "alert_threshold", e.what(),
+                   weights ? "1 and 1 weigh rules and model alike" : "0.35 (docs/detection.md, hybrid decision)");
+  }
   return o;
 }
 
@@ -66,7 +90,7 @@ threat_model::~threat_model() = default;
 void threat_model::start(lifespan::context& ctx) {
   auto& models = ctx.get<lifespan::models::models_component>();
   pipeline_ = &ctx.get<pipeline>();
-  scorer_ = std::make_shared<model_scorer>(models.manager(), options_.model);
+  scorer_ = std::make_shared<model_scorer>(models.manager(), options_.model, options_.decision);
   pipeline_->set_scorer(scorer_);
 }
 

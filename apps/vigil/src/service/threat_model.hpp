@@ -5,6 +5,10 @@
 // on disk yet, a failed load, the model removed) the pipeline runs in rules mode, and this component
 // reports itself degraded saying so. Switching is per batch, in both directions, without a restart.
 //
+// The decision combines the rules' severity and the model's score (model/threat_scorer.hpp, keys
+// rule_weight, model_weight, alert_threshold, always_alert). A low or medium rule hit that the model
+// calls benign is vetoed, a line the rules missed alerts when the model alone passes the threshold.
+//
 // Lifetimes: start() hands the pipeline a scorer; stop() takes it back and waits until no pipeline
 // thread is inside it, so the manager (stopped after this component) is never used after its stop.
 #include <memory>
@@ -12,6 +16,7 @@
 
 #include "lifespan/config/config.hpp"
 #include "lifespan/core/component.hpp"
+#include "model/threat_scorer.hpp"
 
 namespace vigil::service {
 
@@ -22,6 +27,7 @@ class threat_model : public lifespan::component {
  public:
   struct options {
     std::string model = "threat";
+    scorer_options decision;
   };
   static options read_options(lifespan::config::section& section);
 

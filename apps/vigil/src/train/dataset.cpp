@@ -1,6 +1,7 @@
 #include "train/dataset.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "gen/payloads.hpp"
@@ -42,19 +43,31 @@ void drop_rule_features(dataset& d, double share, std::uint64_t seed) {
 
 void mask_rule_features(dataset& d) { drop_rule_features(d, 1.0, 0); }
 
+std::string_view label_category(std::string_view label) {
+  if (label.starts_with("benign:")) return "benign";
+  if (label.starts_with("attack:")) {
+    label.remove_prefix(7);
+    return label.substr(0, label.find(':'));
+  }
+  return label;
+}
+
 bool attack_label(std::string_view label) {
+  if (label.starts_with("attack:")) return true;
   const auto& c = attack_categories();
   return std::find(c.begin(), c.end(), label) != c.end();
 }
 
 split_dataset read_labelled(std::istream& in, std::shared_ptr<const rule_set> rules, double test_share,
-                            std::uint64_t seed) {
+                            std::uint64_t seed, std::shared_ptr<const crs::crs_rules> crs) {
   if (!(test_share >= 0.0 && test_share < 1.0))
     throw std::invalid_argument("test share must be in [0, 1), got " + std::to_string(test_share));
   const auto& behaviour = behaviour_labels();
   split_dataset out;
   out.train.labels = out.test.labels = {"benign"};
   rule_matcher matcher(rules);
+  std::optional<crs::crs_detector> detector;
+  if (crs) detector.emplace(std::move(crs));
   line_parser parser;
   log_record record;
   analysis result;
@@ -78,11 +91,12 @@ split_dataset read_labelled(std::istream& in, std::shared_ptr<const rule_set> ru
       continue;
     }
     analyze(record, matcher, result);
-    const auto features = extract_features(record, result, matcher.rules());
+    const auto* verdict = detector ? &detector->detect(record) : nullptr;
+    const auto features = extract_features(record, result, matcher.rules(), verdict);
     dataset& d = mix(salt ^ number) < cut ? out.test : out.train;
     d.x.insert(d.x.end(), features.begin(), features.end());
     d.y.push_back(attack_label(label) ? 1.0f : 0.0f);
-    d.label.push_back(label_index(d, label));
+    d.label.push_back(label_index(d, label_category(label)));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "crs/commands.hpp"
 #include "lifespan/models/loader.hpp"
 
 namespace vigil {
@@ -31,6 +32,7 @@ void add_train_command(CLI::App& app, train_command& c, const std::string& defau
                  "share of training rows with the rule-hit slots zeroed (the model also learns the shape)")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   t->add_option("--warmup-rows", c.warmup_rows, "held-out rows stored in the manifest as warm-up")->capture_default_str();
+  crs::add_crs_options(*t, c.crs);
 }
 
 int train_command::run() const {
@@ -38,6 +40,9 @@ int train_command::run() const {
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   try {
     const auto rule_set = rule_set::load(rules);
+    auto crs_options = crs;
+    crs_options.load.logged_headers = crs::headers_logged_by("combined");  // what the lines record
+    const auto crs_rules = crs.enabled ? crs::crs_rules::load(crs_options) : nullptr;
     std::ifstream file;
     if (input != "-") {
       file.open(input, std::ios::binary);
@@ -47,7 +52,7 @@ int train_command::run() const {
       }
     }
     std::istream& in = input == "-" ? std::cin : file;
-    auto data = read_labelled(in, rule_set, test_share, options.seed);
+    auto data = read_labelled(in, rule_set, test_share, options.seed, crs_rules);
     if (without_rule_features) {
       mask_rule_features(data.train);
       mask_rule_features(data.test);
@@ -73,6 +78,10 @@ int train_command::run() const {
                   {"test_share", test_share}}},
         {"rules", {{"file", std::filesystem::path(rules).filename().string()},
                    {"sha256", lifespan::models::sha256_file(rules)}}},
+        {"crs", crs_rules ? nlohmann::json{{"paranoia_level", crs.load.paranoia_level},
+                                           {"anomaly_threshold", crs.load.anomaly_threshold},
+                                           {"rules", crs.load.rules_dir}}
+                          : nlohmann::json(nullptr)},
         {"held_out", quality.to_json()},
     };
     const auto published = publish_model(trained, root, model, version, metadata, &data.test, warmup_rows);

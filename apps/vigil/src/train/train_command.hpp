@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "crs/detector.hpp"
 #include "train/trainer.hpp"
 
 namespace vigil {
@@ -25,6 +26,7 @@ struct train_command {
   std::size_t warmup_rows = 8;
   bool without_rule_features = false;
   double rule_dropout = 0;
+  crs::crs_options crs;  // CRS verdicts are features (slots 41-51); --no-crs leaves them 0
   train_options options;
 
   int run() const;
