@@ -6,6 +6,10 @@
 // written; the pipeline's commit observer takes the time its alert was committed.
 //
 //   build/release/bench/vigil_serve_latency --benchmark_counters_tabular=true
+//   VIGIL_BENCH_CORPUS=crs-held.log build/release/bench/vigil_serve_latency ...
+//
+// With VIGIL_BENCH_CORPUS the lines come from that file (cycled; bench/vigil/crs_corpus.py writes
+// Debian-derived attacks among varied benign traffic), and every alert's latency counts.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,6 +19,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -30,7 +35,21 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+// The corpus named by VIGIL_BENCH_CORPUS, one entry per line with its newline; empty when unset.
+const std::vector<std::string>& corpus() {
+  static const std::vector<std::string> lines = [] {
+    std::vector<std::string> out;
+    if (const char* path = std::getenv("VIGIL_BENCH_CORPUS")) {
+      std::ifstream in(path);
+      for (std::string l; std::getline(in, l);) out.push_back(l + "\n");
+    }
+    return out;
+  }();
+  return lines;
+}
+
 std::string line(int i, bool attack) {
+  if (const auto& c = corpus(); !c.empty()) return c[static_cast<std::size_t>(i) % c.size()];
   const auto target = attack ? fmt::format("/search?q=%3Cscript%3Ealert({})%3C/script%3E", i)
                              : fmt::format("/products/{}?ref=home&page={}", i % 5000, i % 7);
   return fmt::format("10.{}.{}.{} - - [28/Nov/2026:12:{:02}:{:02} +0000] \"GET {} HTTP/1.1\" 200 {} \"-\" "
@@ -95,7 +114,7 @@ void BM_line_to_alert_latency(benchmark::State& state) {
       attack_offsets.clear();
       for (int k = 0; k < per_tick && i < total; ++k, ++i) {
         const bool attack = i % attack_every == 0;
-        if (attack) attack_offsets.push_back(offset + chunk.size());
+        if (attack || !corpus().empty()) attack_offsets.push_back(offset + chunk.size());
         chunk += line(i, attack);
       }
       {
