@@ -6,6 +6,7 @@
 //   build/release/bench/vigil_crs --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "crs/detector.hpp"
@@ -16,8 +17,10 @@
 
 namespace {
 
+// VIGIL_CRS_LINES=FILE replaces the labelled corpus (bench/run-crs's, for instance).
 std::vector<std::string> corpus_lines() {
-  std::ifstream in(std::string(LIFESPAN_SOURCE_DIR) + "/tests/vigil/data/crs/dev.log");
+  const char* file = std::getenv("VIGIL_CRS_LINES");
+  std::ifstream in(file && *file ? std::string(file) : std::string(LIFESPAN_SOURCE_DIR) + "/tests/vigil/data/crs/dev.log");
   std::vector<std::string> out;
   for (std::string l; std::getline(in, l);) out.push_back(l);
   return out;
@@ -117,7 +120,9 @@ void BM_crs_generated(benchmark::State& state) {
 BENCHMARK(BM_crs_generated)->ArgName("prefilter")->Arg(0)->Arg(1);
 
 void BM_crs_scan_only(benchmark::State& state) {
-  static const auto lines = generated_lines();
+  static const auto generated = generated_lines();
+  static const auto labelled = corpus_lines();
+  const auto& lines = state.range(0) ? labelled : generated;
   auto fast_path = std::make_unique<vigil::crs::prefilter_scan>(shared_prefilter());
   vigil::line_parser parser;
   vigil::log_record record;
@@ -142,7 +147,23 @@ void BM_crs_scan_only(benchmark::State& state) {
   state.counters["bytes"] = static_cast<double>(bytes) / static_cast<double>(state.iterations());
   state.counters["cached_values"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_crs_scan_only);
+BENCHMARK(BM_crs_scan_only)->ArgName("corpus")->Arg(0)->Arg(1);
+
+// What every line costs before CRS: parsing, and the request's variables (variables.hpp).
+void BM_crs_request_only(benchmark::State& state) {
+  static const auto lines = corpus_lines();
+  vigil::line_parser parser;
+  vigil::log_record record;
+  vigil::crs::request request;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (parser.parse(lines[i], record)) request.assign(record);
+    benchmark::DoNotOptimize(request.args.size());
+    if (++i == lines.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_crs_request_only);
 
 }  // namespace
 BENCHMARK_MAIN();

@@ -35,13 +35,13 @@ void percent_decode(std::string_view in, bool plus_is_space, std::string& out) {
 }
 
 // REQUEST_URI drops "scheme://host" from an absolute-form target, exactly as processURI does.
-std::string strip_authority(const std::string& decoded) {
+std::string_view strip_authority(std::string_view decoded) {
   if (decoded.empty() || decoded.front() == '/') return decoded;
   std::size_t scheme = decoded.find(':') + 1;  // npos + 1 == 0, as upstream
   std::size_t netloc = decoded.find("//", scheme) + 2;
   if (netloc != scheme + 2) return decoded;
   std::size_t path = decoded.find('/', netloc);
-  return path == std::string::npos ? decoded : decoded.substr(path);
+  return path == std::string_view::npos ? decoded : decoded.substr(path);
 }
 
 struct known {
@@ -133,23 +133,28 @@ void request::assign(std::string_view m, std::string_view t, std::string_view p,
   // ModSecurity is handed the version and writes "HTTP/<version>" back; HTTP/0.9 logs no protocol.
   std::string_view version = p.substr(0, 5) == "HTTP/" ? p.substr(5) : p.empty() ? std::string_view("0.9") : p;
   protocol.assign("HTTP/").append(version);
-  request_line = method + " " + target + " " + protocol;
+  request_line.assign(method).append(" ").append(target).append(" ").append(protocol);
 
   // libmodsecurity 3.0.9 parses the target without its fragment: a raw '#' ends REQUEST_URI,
   // REQUEST_FILENAME, QUERY_STRING and ARGS (REQUEST_LINE and REQUEST_URI_RAW keep it).
   const std::string_view parsed = std::string_view(target).substr(0, target.find('#'));
-  std::string decoded;
-  percent_decode(parsed, false, decoded);
-  uri = strip_authority(decoded);
-  std::size_t q_decoded = decoded.find('?');
-  filename = decoded.substr(0, q_decoded);
+  percent_decode(parsed, false, decoded_);
+  uri.assign(strip_authority(decoded_));
+  filename.assign(decoded_, 0, decoded_.find('?'));
   std::size_t slash = filename.find_last_of("/\\");
-  basename = slash != std::string::npos && filename.size() > slash + 1 ? filename.substr(slash + 1) : std::string();
+  if (slash != std::string::npos && filename.size() > slash + 1) basename.assign(filename, slash + 1);
+  else basename.clear();
 
   std::size_t q = parsed.find('?');
   has_query = q != std::string::npos;
-  query_string = has_query ? std::string(parsed.substr(q + 1)) : std::string();
-  args.clear();
+  if (has_query) query_string.assign(parsed.substr(q + 1));
+  else query_string.clear();
+  // Members are reused line after line (their strings keep their buffers); the surplus is dropped.
+  std::size_t n = 0;
+  auto next_member = [](std::vector<member>& list, std::size_t& used) -> member& {
+    if (used == list.size()) list.emplace_back();
+    return list[used++];
+  };
   args_combined_size = 0;
   if (!query_string.empty()) {
     std::size_t start = 0;
@@ -158,25 +163,27 @@ void request::assign(std::string_view m, std::string_view t, std::string_view p,
       if (amp == std::string::npos) amp = query_string.size();
       std::string_view piece(query_string.data() + start, amp - start);
       std::size_t eq = piece.find('=');
-      member a;
+      member& a = next_member(args, n);
       percent_decode(piece.substr(0, eq), true, a.name);
       if (eq != std::string_view::npos) percent_decode(piece.substr(eq + 1), true, a.value);
+      else a.value.clear();
       args_combined_size += a.name.size() + a.value.size();
-      args.push_back(std::move(a));
       start = amp + 1;
     }
   }
+  args.resize(n);
 
-  headers.clear();
+  n = 0;
   auto header = [&](const char* name, std::string_view logged) {
     if (logged.empty()) return;
-    request::member h{name, {}};
+    member& h = next_member(headers, n);
+    h.name.assign(name);
     unescape_nginx(logged, h.value);
-    headers.push_back(std::move(h));
   };
   header("Host", host);
   header("User-Agent", user_agent);
   header("Referer", referer_text);
+  headers.resize(n);
   remote_addr.assign(client);
   status = response_status > 0 ? std::to_string(response_status) : std::string();
 }

@@ -41,6 +41,7 @@ struct request {
   std::vector<member> headers;
   std::string remote_addr, status;
   std::size_t args_combined_size = 0;
+  std::string decoded_;  // assign()'s scratch: the target percent-decoded
 
   // Fills every field from a parsed line (buffers are reused between calls).
   void assign(const log_record& record);
