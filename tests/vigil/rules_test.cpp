@@ -300,5 +300,23 @@ TEST(VigilRules, NormalisationOfRandomEscapesNeverCrashesAndIsBounded) {
   }
 }
 
+// `fallback` rules repeat what CRS catches: they match only while CRS is not in force.
+TEST(VigilRules, FallbackRulesMatchOnlyWithoutCrs) {
+  const auto set = rule_set::load(VIGIL_DEFAULT_RULES);
+  std::size_t fallback = 0;
+  for (const auto& r : set->rules()) fallback += r.fallback;
+  EXPECT_EQ(fallback, 6u);
+  const rule_engine engine(set);
+  engine_matcher matcher(engine);
+  const std::string line =
+      "203.0.113.9 - - [28/Nov/2026:12:00:00 +0000] \"GET /cgi-bin/status HTTP/1.1\" 200 10 \"-\" "
+      "\"() { :; }; /bin/bash -c 'id'\"";
+  EXPECT_EQ(hit_ids(matcher.matcher(), line), std::vector<std::string>{"shellshock-user-agent"});
+  matcher.set_crs_in_force(true);
+  EXPECT_TRUE(hit_ids(matcher.matcher(), line).empty());
+  matcher.set_crs_in_force(false);
+  EXPECT_EQ(hit_ids(matcher.matcher(), line), std::vector<std::string>{"shellshock-user-agent"});
+}
+
 }  // namespace
 }  // namespace vigil

@@ -95,6 +95,7 @@ rules_document parse_rules_document(std::string_view yaml_text, std::string_view
       if (!known)
         throw rule_error(ctx + ": field '" + field + "' is not one of target, request, user_agent, referer, method");
       if (node["case_sensitive"]) r.case_sensitive = node["case_sensitive"].as<bool>();
+      if (node["fallback"]) r.fallback = node["fallback"].as<bool>();
       if (node["enabled"] && !node["enabled"].as<bool>()) continue;
     } catch (const YAML::Exception& e) {
       throw rule_error(where(origin, i, r.id) + ": " + e.what());

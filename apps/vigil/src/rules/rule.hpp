@@ -10,6 +10,8 @@
 //       description: UNION-based SQL injection   # optional
 //       case_sensitive: false          # optional
 //       enabled: true                  # optional; false turns the rule off
+//       fallback: false                # optional; true: only while CRS is not in force (CRS
+//                                      # catches all this rule does, so with CRS it would repeat it)
 //
 // A top-level `enabled: false` turns the whole file off (rule_sources.hpp: rules.d files).
 #include <array>
@@ -37,6 +39,7 @@ struct rule {
   std::string pattern;
   std::string description;
   bool case_sensitive = false;
+  bool fallback = false;  // matched only while CRS is not in force (rule_matcher::set_crs_in_force)
   std::string file;  // the file it was read from, for messages; empty when parsed from memory
 };
 

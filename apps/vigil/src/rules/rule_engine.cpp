@@ -39,6 +39,7 @@ bool engine_matcher::refresh() {
   auto set = engine_.current();
   generation_ = g;
   matcher_ = std::make_unique<rule_matcher>(std::move(set));
+  matcher_->set_crs_in_force(crs_in_force_);
   return true;
 }
 

@@ -54,11 +54,17 @@ class engine_matcher {
   explicit engine_matcher(const rule_engine& engine);
   bool refresh();  // true when the rule set changed
   rule_matcher& matcher() { return *matcher_; }
+  // Kept across refreshes: see rule_matcher::set_crs_in_force.
+  void set_crs_in_force(bool in_force) {
+    crs_in_force_ = in_force;
+    matcher_->set_crs_in_force(in_force);
+  }
 
  private:
   const rule_engine& engine_;
   std::uint64_t generation_;
   std::unique_ptr<rule_matcher> matcher_;
+  bool crs_in_force_ = false;
 };
 
 }  // namespace vigil

@@ -1,5 +1,6 @@
 #include "rules/rule_set.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <future>
@@ -34,6 +35,7 @@ std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::
     while (index < set->categories_.size() && set->categories_[index] != r.category) ++index;
     if (index == set->categories_.size()) set->categories_.push_back(r.category);
     set->rule_category_.push_back(index);
+    set->has_fallback_ = set->has_fallback_ || r.fallback;
   }
   // Each field's database compiles on its own thread (Hyperscan compilation is reentrant); the
   // target database dominates, so this mostly hides the small ones behind it.
@@ -132,6 +134,15 @@ void rule_matcher::scan(const hs_database_t* db, std::string_view text, std::vec
 }
 
 void rule_matcher::match(const match_input& input, std::vector<std::uint32_t>& hits) {
+  const auto first = hits.size();
+  match_all(input, hits);
+  if (crs_in_force_ && rules_->has_fallback())
+    hits.erase(std::remove_if(hits.begin() + static_cast<std::ptrdiff_t>(first), hits.end(),
+                              [this](std::uint32_t h) { return rules_->rules()[h].fallback; }),
+               hits.end());
+}
+
+void rule_matcher::match_all(const match_input& input, std::vector<std::uint32_t>& hits) {
   for (std::size_t f = 0; f < rule_field_count; ++f) {
     const auto* db = rules_->database(static_cast<rule_field>(f));
     const auto text = input.fields[f];

@@ -42,6 +42,7 @@ class rule_set {
   // Category names in first-seen order; category_index(rule) indexes into it.
   const std::vector<std::string>& categories() const { return categories_; }
   std::size_t category_index(std::size_t rule_index) const { return rule_category_[rule_index]; }
+  bool has_fallback() const { return has_fallback_; }
 
  private:
   rule_set() = default;
@@ -51,6 +52,7 @@ class rule_set {
   hs_scratch_t* scratch_ = nullptr;
   std::vector<std::string> categories_;
   std::vector<std::size_t> rule_category_;
+  bool has_fallback_ = false;
 };
 
 // What a line offers to the rules, already normalised (see normalize.hpp).
@@ -69,8 +71,10 @@ class rule_matcher {
   rule_matcher(const rule_matcher&) = delete;
   rule_matcher& operator=(const rule_matcher&) = delete;
 
-  // Appends the indices (into rules()) of every rule that matches, in no particular order.
+  // Appends the indices (into rules()) of every rule that matches, in no particular order; while CRS
+  // is in force, not those of `fallback` rules.
   void match(const match_input& input, std::vector<std::uint32_t>& hits);
+  void set_crs_in_force(bool in_force) { crs_in_force_ = in_force; }
 
   const rule_set& rules() const { return *rules_; }
   const std::shared_ptr<const rule_set>& shared() const { return rules_; }
@@ -85,11 +89,13 @@ class rule_matcher {
   };
   using hit_cache = std::unordered_map<std::string, std::vector<std::uint32_t>, text_hash, std::equal_to<>>;
   void scan(const hs_database_t* db, std::string_view text, std::vector<std::uint32_t>& hits);
+  void match_all(const match_input& input, std::vector<std::uint32_t>& hits);
 
   std::shared_ptr<const rule_set> rules_;
   hs_scratch_t* scratch_ = nullptr;
   hit_cache agent_cache_, referer_cache_;
   std::vector<std::uint32_t> fresh_;
+  bool crs_in_force_ = false;
 };
 
 }  // namespace vigil

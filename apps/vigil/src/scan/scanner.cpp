@@ -59,6 +59,7 @@ class worker_state {
   worker_state(const rule_engine& engine, const scan_options& options)
       : parser_(options.parser), matcher_(engine), trusted_(options.trusted_proxies) {
     if (options.crs) crs_.emplace(options.crs);
+    matcher_.set_crs_in_force(crs_.has_value());  // `fallback` rules only without CRS
   }
 
   std::unique_ptr<chunk_result> run(std::string_view text, bool facts) {

@@ -243,6 +243,7 @@ void pipeline::analyze_loop() {
       crs.reset();
       if (crs_rules) crs.emplace(crs_rules);
     }
+    matcher.set_crs_in_force(crs.has_value());  // `fallback` rules only without CRS
     const auto& rules = matcher.matcher().rules();
     const auto model = scorer_.load();
     const bool hybrid = model && model->available();
