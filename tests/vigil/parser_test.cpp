@@ -105,6 +105,40 @@ TEST(VigilParser, JsonLines) {
   EXPECT_EQ(parser.malformed().count(), 6u);
 }
 
+// Found by tests/fuzz/log_line_fuzz.cpp: conversions of out-of-range JSON numbers were undefined or
+// wrapped (a status of 2^32 + 200 read as 200), and nesting was unbounded.
+TEST(VigilParser, JsonNumbersAreRangeCheckedForTheirField) {
+  parser_options o;
+  o.format = "json";
+  line_parser parser(o);
+  log_record r;
+  ASSERT_TRUE(parser.parse(R"({"status": 200, "request_time": 1, "body_bytes_sent": 9007199254740993})", r));
+  EXPECT_EQ(r.request_time, 1.0);
+  EXPECT_EQ(r.body_bytes, 9007199254740993);
+  EXPECT_FALSE(parser.parse(R"({"status": "4294967496"})", r));  // 2^32 + 200
+  EXPECT_FALSE(parser.parse(R"({"status": 4294967496})", r));
+  EXPECT_FALSE(parser.parse(R"({"body_bytes_sent": 9223372036854775808})", r));
+  EXPECT_FALSE(parser.parse(R"({"body_bytes_sent": 9.3e18})", r));
+  ASSERT_TRUE(parser.parse(R"({"status": 200, "msec": 1e300})", r));
+  EXPECT_EQ(r.epoch, 0);  // an unusable time, as an unparsable one
+  ASSERT_TRUE(parser.parse(R"({"status": 200, "msec": 1700000000.5})", r));
+  EXPECT_EQ(r.epoch, 1700000000);
+}
+
+TEST(VigilParser, DeeplyNestedJsonLinesAreRefusedBeforeParsing) {
+  parser_options o;
+  o.format = "json";
+  o.max_line = 1 << 20;
+  line_parser parser(o);
+  log_record r;
+  const std::string deep = R"({"status":200,"x":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  EXPECT_FALSE(parser.parse(deep, r));
+  ASSERT_EQ(parser.malformed().samples().size(), 1u);
+  EXPECT_EQ(parser.malformed().samples()[0].reason, "JSON nested deeper than 64 levels");
+  const std::string shallow = R"({"status":200,"x":)" + std::string(60, '[') + std::string(60, ']') + "}";
+  EXPECT_TRUE(parser.parse(shallow, r));
+}
+
 TEST(VigilParser, MalformedLinesAreCountedWithABoundedPrintableSample) {
   parser_options o;
   o.sample_capacity = 4;

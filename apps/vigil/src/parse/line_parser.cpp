@@ -2,7 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <limits>
+#include <type_traits>
+#include <utility>
+
+#include "lifespan/util/json_depth.hpp"
 
 namespace vigil {
 namespace {
@@ -28,29 +33,48 @@ bool text(const nlohmann::json& object, const char* key, std::string& store, std
   return true;
 }
 
+// Whether `v` converts to T without undefined behaviour: its integral part fits (for an integral T,
+// below 2^digits; that bound, unlike numeric_limits<T>::max(), is exact as a double). NaN does not.
+template <typename T>
+bool fits(double v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return true;
+  } else {
+    const double bound = std::ldexp(1.0, std::numeric_limits<T>::digits);
+    return v > static_cast<double>(std::numeric_limits<T>::lowest()) - 1.0 && v < bound;
+  }
+}
+
+template <typename T, typename I>
+bool fits_integer(I v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return true;
+  } else {
+    return std::in_range<T>(v);
+  }
+}
+
+// A JSON number, or a string holding one, range-checked for T: every conversion of an out-of-range
+// value is undefined (a float cast) or silently wraps (an integer), and the line is malformed instead.
 template <typename T>
 bool number(const nlohmann::json& object, const char* key, T& out) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return true;
-  if (it->is_number_float()) {  // range-checked: converting an out-of-range double is undefined
+  if (it->is_number_float()) {
     const double v = it->get<double>();
-    if (!(v >= static_cast<double>(std::numeric_limits<T>::lowest()) &&
-          v <= static_cast<double>(std::numeric_limits<T>::max())))
-      return false;
+    if (!fits<T>(v)) return false;
     out = static_cast<T>(v);
     return true;
   }
   if (it->is_number_unsigned()) {
     const auto v = it->get<std::uint64_t>();
-    if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return false;
+    if (!fits_integer<T>(v)) return false;
     out = static_cast<T>(v);
     return true;
   }
   if (it->is_number_integer()) {
     const auto v = it->get<std::int64_t>();
-    if (static_cast<double>(v) < static_cast<double>(std::numeric_limits<T>::lowest()) ||
-        static_cast<double>(v) > static_cast<double>(std::numeric_limits<T>::max()))
-      return false;
+    if (!fits_integer<T>(v)) return false;
     out = static_cast<T>(v);
     return true;
   }
@@ -62,7 +86,9 @@ bool number(const nlohmann::json& object, const char* key, T& out) {
       if constexpr (std::is_floating_point_v<T>) {
         out = static_cast<T>(std::stod(s, &used));
       } else {
-        out = static_cast<T>(std::stoll(s, &used));
+        const auto v = std::stoll(s, &used);
+        if (!fits_integer<T>(v)) return false;
+        out = static_cast<T>(v);
       }
       return used == s.size();
     } catch (const std::exception&) {
@@ -101,6 +127,12 @@ bool line_parser::parse(std::string_view line, log_record& out) {
 
 bool line_parser::parse_json(std::string_view line, log_record& out, const char*& reason) {
   out = log_record{};
+  // A log line nests a level or two; a deep one would crash whatever recurses over the parsed value
+  // (lifespan/util/json_depth.hpp), so it is refused before parsing.
+  if (lifespan::json_depth(line, lifespan::default_max_json_depth) > lifespan::default_max_json_depth) {
+    reason = "JSON nested deeper than 64 levels";
+    return false;
+  }
   auto object = nlohmann::json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object()) {
     reason = "not a JSON object";
@@ -127,7 +159,7 @@ bool line_parser::parse_json(std::string_view line, log_record& out, const char*
   } else if (object.contains("msec")) {
     double seconds = 0;
     ok = number(object, "msec", seconds);
-    out.epoch = static_cast<std::int64_t>(seconds);
+    out.epoch = fits<std::int64_t>(seconds) ? static_cast<std::int64_t>(seconds) : 0;  // as an unparsable time
   }
   if (object.contains("request")) {
     ok = ok && text(object, "request", request_, out.request);
