@@ -3,7 +3,13 @@ PRESET ?= release
 JOBS   ?= $(shell nproc)
 BUILD   = build/$(PRESET)
 
-.PHONY: setup configure build run test asan tsan bench clean vigil-model
+.PHONY: setup configure build run test asan tsan bench clean vigil-model fuzz fuzz-build
+
+# The libFuzzer targets (tests/fuzz): their own clang build with ASan and UBSan. `make fuzz` runs each
+# for FUZZ_SECONDS; `make test` runs each for FUZZ_TEST_SECONDS (0 skips them), so a crash fails CI.
+FUZZ_BUILD        = build/fuzz
+FUZZ_SECONDS      ?= 600
+FUZZ_TEST_SECONDS ?= 15
 
 setup:
 	@bash scripts/setup.sh
@@ -19,14 +25,26 @@ build: configure
 run: build
 	$(BUILD)/apps/vigil/vigil serve --set demo.enabled=true --set models.root=apps/vigil/models
 
-test: build
+test: build $(if $(filter-out 0,$(FUZZ_TEST_SECONDS)),fuzz-build)
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300
+ifneq ($(FUZZ_TEST_SECONDS),0)
+	@FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure -j $(JOBS) \
+	  --timeout $$(( $(FUZZ_TEST_SECONDS) + 120 ))
+endif
+
+fuzz-build: setup
+	@cmake --preset fuzz >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure -j $(JOBS) \
+	  --timeout $$(( $(FUZZ_SECONDS) + 120 ))
 
 # Sanitizer builds: the whole suite under ASan+UBSan, and under TSan.
 asan:
-	@$(MAKE) --no-print-directory test PRESET=asan
+	@$(MAKE) --no-print-directory test PRESET=asan FUZZ_TEST_SECONDS=0
 tsan:
-	@$(MAKE) --no-print-directory test PRESET=tsan
+	@$(MAKE) --no-print-directory test PRESET=tsan FUZZ_TEST_SECONDS=0
 
 bench: PRESET = release
 bench: build

@@ -22,6 +22,8 @@ packages=(
   libssl-dev  # models: SHA-256 of model files (OpenSSL EVP)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the fuzz targets (tests/fuzz, `make fuzz`): clang with libFuzzer, ASan and UBSan
+  clang libfuzzer-14-dev
   # HTTP benchmarks (bench/run-http): load generator and the FastAPI peer
   wrk python3-fastapi python3-uvicorn
   # deployment tests (tests/deploy): the load balancer in front of the replicas; systemd-analyze verify
