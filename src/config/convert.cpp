@@ -80,10 +80,25 @@ std::optional<double> parse_number(std::string_view text) {
 }  // namespace
 
 const entry* node::find(std::string_view key) const {
+  if (!index.empty()) {
+    const auto it = index.find(key);
+    return it == index.end() ? nullptr : &entries[it->second];
+  }
   for (const auto& e : entries) {
     if (e.key == key) return &e;
   }
   return nullptr;
+}
+
+entry& node::add(entry e) {
+  entries.push_back(std::move(e));
+  if (entries.size() == indexed_from) {
+    index.reserve(2 * indexed_from);
+    for (std::size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].key, i);
+  } else if (entries.size() > indexed_from) {
+    index.emplace(entries.back().key, entries.size() - 1);
+  }
+  return entries.back();
 }
 
 entry* node::find(std::string_view key) {
@@ -110,9 +125,7 @@ std::string describe(const node& n) {
     case kind::mapping: return "a mapping";
     case kind::scalar: break;
   }
-  constexpr std::size_t longest = 60;
-  if (n.text.size() > longest) return "'" + n.text.substr(0, longest) + "...'";
-  return "'" + n.text + "'";
+  return quote(n.text);
 }
 
 bool decode(const node& n, bool& out, std::string& problem, std::string& hint) {

@@ -1,8 +1,11 @@
 // Loading a document and handing out section views. Nothing here throws: file and YAML problems
 // become errors and leave an empty document behind, so the caller can report them with the rest.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "tree.hpp"
@@ -23,36 +26,84 @@ document::~document() = default;
 document::document(document&&) noexcept = default;
 document& document::operator=(document&&) noexcept = default;
 
-document document::from_file(const std::filesystem::path& path, error_list& errors) {
-  const std::string name = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    errors.push_back(error{"", origin{name}, "cannot open configuration file: it is a directory", {}});
-    return document{};
-  }
+namespace {
 
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+const char* type_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+std::string size_text(std::uint64_t bytes) {
+  std::string text = std::to_string(bytes) + " bytes";
+  if (bytes % (std::uint64_t{1} << 20) == 0) text += " (" + std::to_string(bytes >> 20) + " MiB)";
+  return text;
+}
+
+}  // namespace
+
+document document::from_file(const std::filesystem::path& path, error_list& errors, std::size_t max_bytes) {
+  const std::string name = path.string();
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever. Whatever the
+  // path is, fstat on the open descriptor decides (no race with a rename between a stat and the open).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
     const int reason = errno;
     std::string hint;
+    std::error_code ec;
     if (path.is_relative()) {
       const auto cwd = std::filesystem::current_path(ec);
       if (!ec) hint = "the path is relative to the working directory " + cwd.string();
     }
-    errors.push_back(error{"", origin{name},
-                           "cannot open configuration file: " +
-                               (reason != 0 ? std::generic_category().message(reason) : std::string("unreadable")),
+    errors.push_back(error{"", origin{name}, "cannot open configuration file: " + std::generic_category().message(reason),
                            std::move(hint)});
     return document{};
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    errors.push_back(error{"", origin{name}, "cannot read configuration file", {}});
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_at_end{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    errors.push_back(error{"", origin{name}, "cannot read configuration file: " + std::generic_category().message(errno), {}});
     return document{};
   }
-  return from_string(text.str(), name, errors);
+  if (!S_ISREG(info.st_mode)) {
+    errors.push_back(error{"", origin{name}, std::string("cannot open configuration file: it is ") + type_of(info.st_mode),
+                           "point --config at a regular file"});
+    return document{};
+  }
+  const auto too_large = [&](std::uint64_t size) {
+    errors.push_back(error{"", origin{name},
+                           "configuration file is too large: " + size_text(size) + ", the limit is " + size_text(max_bytes),
+                           "a configuration is far smaller; check the path, or raise the limit with --config-max-bytes"});
+    return document{};
+  };
+  if (static_cast<std::uint64_t>(info.st_size) > max_bytes) return too_large(static_cast<std::uint64_t>(info.st_size));
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  // Read to the end, but never past the limit: the file may grow after fstat.
+  std::string text(static_cast<std::size_t>(info.st_size), '\0');
+  std::size_t have = 0;
+  for (;;) {
+    if (have == text.size()) {
+      if (text.size() > max_bytes) return too_large(text.size());
+      text.resize(std::min(std::max<std::size_t>(2 * text.size(), 4096), max_bytes + 1));
+    }
+    const ssize_t got = ::read(fd, text.data() + have, text.size() - have);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      errors.push_back(error{"", origin{name}, "cannot read configuration file: " + std::generic_category().message(errno), {}});
+      return document{};
+    }
+    if (got == 0) break;
+    have += static_cast<std::size_t>(got);
+  }
+  if (have > max_bytes) return too_large(have);
+  text.resize(have);
+  return from_string(text, name, errors);
 }
 
 document document::from_string(std::string_view yaml, std::string source_name, error_list& errors) {

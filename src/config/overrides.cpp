@@ -57,7 +57,7 @@ void assign(detail::node& root, const std::vector<std::string>& path, detail::no
         e->key_where = where;
         e->value = std::move(value);
       } else {
-        n->entries.push_back(detail::entry{path[depth], where, std::move(value)});
+        n->add(detail::entry{path[depth], where, std::move(value)});
       }
       return;
     }
@@ -65,8 +65,7 @@ void assign(detail::node& root, const std::vector<std::string>& path, detail::no
       detail::node section;
       section.type = kind::mapping;
       section.where = where;
-      n->entries.push_back(detail::entry{path[depth], where, std::move(section)});
-      e = &n->entries.back();
+      e = &n->add(detail::entry{path[depth], where, std::move(section)});
     }
     n = &e->value;
   }

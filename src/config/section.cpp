@@ -36,15 +36,31 @@ std::string origin::to_string() const {
   return text;
 }
 
+std::string quote(std::string_view value, std::size_t max) {
+  if (value.size() <= max) return "'" + std::string(value) + "'";
+  return "'" + std::string(value.substr(0, max)) + "...' (" + std::to_string(value.size()) + " bytes)";
+}
+
+namespace {
+
+// One part of an error line, cut at `max` bytes with the length it had.
+std::string bounded(const std::string& part, std::size_t max) {
+  if (part.size() <= max) return part;
+  return part.substr(0, max) + "... (" + std::to_string(part.size()) + " bytes)";
+}
+
+}  // namespace
+
 std::string error::to_string() const {
   // Empty parts (no origin for a default, no key for a file-level problem) are left out entirely.
-  std::string text = where.to_string();
-  for (const std::string* part : {&key, &message}) {
-    if (part->empty()) continue;
+  constexpr std::size_t longest_key = 200, longest_text = 500;
+  std::string text = bounded(where.to_string(), longest_key);
+  for (const auto& part : {bounded(key, longest_key), bounded(message, longest_text)}) {
+    if (part.empty()) continue;
     if (!text.empty()) text += ": ";
-    text += *part;
+    text += part;
   }
-  if (!hint.empty()) text += " (" + hint + ")";
+  if (!hint.empty()) text += " (" + bounded(hint, longest_text) + ")";
   return text;
 }
 
@@ -91,8 +107,8 @@ void section::node_ref::finish(error_list& errors) {
       candidates.assign(known.begin(), known.end());
       std::sort(candidates.begin(), candidates.end());
     }
-    const char* what = path.empty() ? "unknown section '" : "unknown key '";
-    errors.push_back(error{detail::join_key(path, e.key), e.key_where, what + e.key + "'",
+    const char* what = path.empty() ? "unknown section " : "unknown key ";
+    errors.push_back(error{detail::join_key(path, e.key), e.key_where, what + quote(e.key),
                            unknown_key_hint(e.key, candidates)});
   }
 }

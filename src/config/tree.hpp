@@ -18,20 +18,35 @@ namespace lifespan::config::detail {
 
 struct entry;
 
+// Hashes std::string and std::string_view alike (lookups by view without a copy).
+struct key_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 struct node {
   enum class kind { null, scalar, sequence, mapping };
 
   kind type = kind::null;
   std::string text;            // scalar only
   std::vector<node> items;     // sequence only
-  std::vector<entry> entries;  // mapping only; document order, keys unique
+  std::vector<entry> entries;  // mapping only; document order, keys unique; append with add()
   origin where;
 
   // A null value reads as an empty mapping, so "metrics:" with nothing under it is a present section.
   bool is_section() const noexcept { return type == kind::mapping || type == kind::null; }
 
+  // Constant time once the mapping is larger than a handful of keys (see index), so that building a
+  // mapping of n keys (each checked for a duplicate) and reading it stay linear in n.
   const entry* find(std::string_view key) const;
   entry* find(std::string_view key);
+  // Appends an entry whose key is not present yet (find() first); returns it.
+  entry& add(entry e);
+
+  // Key -> position in `entries`, kept from `indexed_from` entries on (small mappings, the common
+  // case, are scanned). Copies and moves of the node carry it along: positions do not change.
+  static constexpr std::size_t indexed_from = 16;
+  std::unordered_map<std::string, std::size_t, key_hash, std::equal_to<>> index;
 };
 
 struct entry {

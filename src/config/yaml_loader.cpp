@@ -1,8 +1,11 @@
 // From yaml-cpp's nodes to the configuration tree. This is the only place that parses YAML text,
 // and every yaml-cpp exception stops here: callers see errors in an error_list, never a throw.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <exception>
+#include <sstream>
+#include <utility>
 
 #include "tree.hpp"
 
@@ -79,11 +82,11 @@ class converter {
     node converted = convert(value, key_where, depth + 1);
     if (entry* earlier = map.find(name)) {
       // Later wins, as with overrides, but a duplicate is almost always a mistake.
-      report(key_where, "duplicate key '" + name + "'",
+      report(key_where, "duplicate key " + quote(name),
              "it is also written at line " + std::to_string(earlier->key_where.line) + "; keep one");
       earlier->value = std::move(converted);
     } else {
-      map.entries.push_back(entry{name, key_where, std::move(converted)});
+      map.add(entry{name, key_where, std::move(converted)});
     }
     path_.pop_back();
   }
@@ -96,6 +99,43 @@ class converter {
   error_list& errors_;
   std::vector<std::string> path_;
   std::size_t nodes_ = 0;
+};
+
+// Counts the values (not the keys) as the parser reports them, before any tree is built, so that a
+// document past max_nodes is refused after one streaming pass rather than after yaml-cpp built a
+// tree of millions of nodes (the converter below counts again, with aliases expanded).
+class census final : public YAML::EventHandler {
+ public:
+  struct over {
+    YAML::Mark mark;
+  };
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { value(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { value(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { value(mark); }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    value(mark);
+    open_.push_back({false, false});
+  }
+  void OnSequenceEnd() override { open_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    value(mark);
+    open_.push_back({true, true});
+  }
+  void OnMapEnd() override { open_.pop_back(); }
+
+ private:
+  struct collection {
+    bool mapping;
+    bool at_key;  // a mapping's events alternate key, value
+  };
+  void value(const YAML::Mark& mark) {
+    if (!open_.empty() && open_.back().mapping && std::exchange(open_.back().at_key, !open_.back().at_key)) return;
+    if (++values_ > max_nodes) throw over{mark};
+  }
+  std::vector<collection> open_;
+  std::size_t values_ = 0;
 };
 
 bool is_null_spelling(std::string_view text) {
@@ -114,8 +154,27 @@ std::string_view trim(std::string_view text) {
 std::optional<node> load_yaml(std::string_view text, const std::string& source, error_list& errors) {
   const origin whole{source, 0, 0};
   std::vector<YAML::Node> documents;
+  const std::string copy(text);
   try {
-    documents = YAML::LoadAll(std::string(text));
+    std::istringstream stream(copy);
+    YAML::Parser parser(stream);
+    census counter;
+    while (parser.HandleNextDocument(counter)) {
+    }
+  } catch (const census::over& o) {
+    errors.push_back(error{"", origin_of(o.mark, source, whole),
+                           "the document has more than " + std::to_string(max_nodes) + " values",
+                           "a configuration is far smaller; check that this is the right file"});
+    return std::nullopt;
+  } catch (const YAML::Exception& e) {
+    errors.push_back(error{"", origin_of(e.mark, source, whole), "invalid YAML: " + e.msg, {}});
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    errors.push_back(error{"", whole, std::string("invalid YAML: ") + e.what(), {}});
+    return std::nullopt;
+  }
+  try {
+    documents = YAML::LoadAll(copy);
   } catch (const YAML::Exception& e) {
     errors.push_back(error{"", origin_of(e.mark, source, whole), "invalid YAML: " + e.msg, {}});
     return std::nullopt;
@@ -171,7 +230,7 @@ std::optional<node> parse_override_value(std::string_view text, const origin& wh
     y = YAML::Load(literal.text);
   } catch (const YAML::Exception& e) {
     if (!flow) return literal;
-    problem = "expected a value or a list such as [a, b], got '" + literal.text + "': " + e.msg;
+    problem = "expected a value or a list such as [a, b], got " + quote(literal.text) + ": " + e.msg;
     return std::nullopt;
   }
 
@@ -191,7 +250,7 @@ std::optional<node> parse_override_value(std::string_view text, const origin& wh
     list.where = where;
     for (const auto& item : y) {
       if (!item.IsScalar()) {
-        problem = "expected a list of plain values such as [a, b], got '" + literal.text + "'";
+        problem = "expected a list of plain values such as [a, b], got " + quote(literal.text);
         return std::nullopt;
       }
       node value = literal;
@@ -201,7 +260,7 @@ std::optional<node> parse_override_value(std::string_view text, const origin& wh
     return list;
   }
   if (flow) {
-    problem = "expected a value or a list such as [a, b], got a mapping '" + literal.text + "'";
+    problem = "expected a value or a list such as [a, b], got a mapping " + quote(literal.text);
     return std::nullopt;
   }
   return literal;

@@ -37,11 +37,21 @@ struct error {
   std::string message;  // what is wrong: "expected a duration such as 250ms or 5s, got '5 seconds'"
   std::string hint;     // how to fix it, may be empty: "did you mean 'pool_size'?"
 
-  // "config.yaml:12:3: db.pool_size: expected ... (hint)"
+  // "config.yaml:12:3: db.pool_size: expected ... (hint)". Each part is cut at a few hundred bytes
+  // (a key or a quoted value may be as long as the file).
   std::string to_string() const;
 };
 
 using error_list = std::vector<error>;
+
+// The largest configuration file read by default (a service's --config-max-bytes changes it): far
+// beyond any real configuration, small enough that a hostile or mistaken file (a log, a dump) costs
+// bounded time and memory.
+inline constexpr std::size_t default_max_file_bytes = std::size_t{16} << 20;
+
+// `value` quoted for an error message: "'text'", cut after `max` bytes as "'text...' (N bytes)", so
+// that a hostile value is never echoed whole.
+std::string quote(std::string_view value, std::size_t max = 60);
 
 class document;
 
@@ -91,7 +101,11 @@ class document {
   document& operator=(document&&) noexcept;
 
   // A missing file or malformed YAML is reported in `errors` with its line; the result is then empty.
-  static document from_file(const std::filesystem::path& path, error_list& errors);
+  // Only a regular file is read (opened without blocking: a FIFO, a socket or a device at the path is
+  // an error naming its type, never a reader waiting forever), and only up to `max_bytes`: a larger
+  // file is an error naming its size and the limit. Parsing is linear in the file's size.
+  static document from_file(const std::filesystem::path& path, error_list& errors,
+                            std::size_t max_bytes = default_max_file_bytes);
   static document from_string(std::string_view yaml, std::string source_name, error_list& errors);
 
   // APP__SECTION__KEY=value (and APP__SECTION__CHILD__KEY=value) from `environ`-style entries.
