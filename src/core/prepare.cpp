@@ -13,7 +13,7 @@ namespace lifespan::detail {
 
 std::shared_ptr<config::document> load_document(const config_source& source, config::error_list& errors) {
   auto doc = std::make_shared<config::document>();
-  if (!source.file.empty()) *doc = config::document::from_file(source.file, errors);
+  if (!source.file.empty()) *doc = config::document::from_file(source.file, errors, source.max_file_bytes);
   if (source.read_environment) doc->apply_environment(source.app, environ, errors);
   for (const auto& assignment : source.overrides) doc->apply_set(assignment, errors);
   for (const auto& assignment : source.defaults) {  // validated by config_default(): "section.key=value"
@@ -24,6 +24,14 @@ std::shared_ptr<config::document> load_document(const config_source& source, con
       doc->apply_set(assignment, errors);
   }
   return doc;
+}
+
+std::vector<std::string> listed(const std::vector<std::string>& problems) {
+  constexpr std::size_t shown = 100;
+  if (problems.size() <= shown) return problems;
+  std::vector<std::string> out(problems.begin(), problems.begin() + shown);
+  out.push_back("... and " + std::to_string(problems.size() - shown) + " more");
+  return out;
 }
 
 std::vector<graph::declaration> declarations_of(const std::deque<registration>& registrations) {
@@ -76,8 +84,8 @@ std::vector<component_settings> read_sections(const std::deque<registration>& re
         for (const auto& r : registrations) known_names.push_back(r.decl.name);
       }
       auto hint = nearest_name(name, known_names);
-      errors.push_back({name, doc.get(name, errors).where(), "section '" + name + "' names no component",
-                        hint ? "did you mean '" + *hint + "'?" : "remove it, or register a component named '" + name + "'"});
+      errors.push_back({name, doc.get(name, errors).where(), "section " + config::quote(name) + " names no component",
+                        hint ? "did you mean '" + *hint + "'?" : "remove it, or register a component named " + config::quote(name)});
     }
   }
   for (const auto& e : errors) problems.push_back(e.to_string());

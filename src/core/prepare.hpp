@@ -20,6 +20,7 @@ struct config_source {
   std::vector<std::string> overrides;   // --set section.key=value
   bool read_environment = true;
   std::vector<std::string> defaults;    // section.key=value, applied only where nothing above set the key
+  std::size_t max_file_bytes = config::default_max_file_bytes;
 };
 
 struct prepared {
@@ -39,6 +40,10 @@ std::optional<prepared> prepare(const std::deque<registration>& registrations, c
 // Re-reads the component sections of `doc` (used on reload); problems as above.
 std::vector<component_settings> read_sections(const std::deque<registration>& registrations,
                                               const config::document& doc, std::vector<std::string>& problems);
+
+// The problems to print: the first hundred, then one line saying how many more there are (a file
+// of a hundred thousand unknown keys is reported in a screenful).
+std::vector<std::string> listed(const std::vector<std::string>& problems);
 
 std::vector<graph::declaration> declarations_of(const std::deque<registration>& registrations);
 

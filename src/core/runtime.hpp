@@ -41,6 +41,7 @@ class runtime {
   // Any thread.
   void request_shutdown(int exit_code);
   void post(std::function<void()> task) { loop_->post(std::move(task)); }
+  const std::shared_ptr<loop>& supervisor_loop() const noexcept { return loop_; }
   void* use(node& n, std::chrono::milliseconds wait);
   node* find(const void* type, std::string_view name);
   service_state state() const noexcept { return state_.load(std::memory_order_acquire); }

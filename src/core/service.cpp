@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstring>
 #include <cstdlib>
 #include <deque>
 #include <iostream>
@@ -16,12 +17,19 @@
 
 #include "lifespan/core/file_errors.hpp"
 #include "lifespan/util/nearest_name.hpp"
+#include "config_reader.hpp"
 #include "logging.hpp"
 #include "prepare.hpp"
 #include "runtime.hpp"
 #include "signals.hpp"
 
 namespace lifespan {
+namespace {
+
+// How long a reload may take to read the configuration before it is abandoned (config_reader.hpp).
+constexpr auto reload_read_deadline = std::chrono::seconds(5);
+
+}  // namespace
 
 struct service::impl {
   // First, so destroyed last: attachments (a metrics registry, say) may be read until the runtime is gone.
@@ -43,11 +51,18 @@ struct service::impl {
 
   std::vector<std::string> config_defaults;
   std::shared_ptr<const config::document> started_with;  // set by run() before signals can reload
+  // Reads the configuration for reloads off the supervisor (config_reader.hpp). After `runtime`, so
+  // destroyed before it.
+  std::unique_ptr<detail::config_reader> reader;
+  // Last: destroyed first, as its thread calls on_signal().
+  std::unique_ptr<detail::signal_thread> signals;
 
   detail::config_source source() const {
-    return {name, options.config_file, options.config_overrides, options.read_environment, config_defaults};
+    return {name, options.config_file, options.config_overrides, options.read_environment, config_defaults,
+            options.max_config_bytes};
   }
   void reload();
+  void apply_reload(detail::config_reader::outcome read);
   void on_signal(int signo);
 };
 
@@ -119,8 +134,14 @@ std::vector<std::string> service::check() {
   return problems;
 }
 
+void service::own_signals_now() {
+  if (impl_->options.own_signals && !impl_->signals)
+    impl_->signals = std::make_unique<detail::signal_thread>([this](int signo) { impl_->on_signal(signo); });
+}
+
 int service::run() {
   if (impl_->started.exchange(true)) throw std::logic_error("service::run() called twice");
+  own_signals_now();  // before the configuration is read: a signal must end a read that blocks
   std::vector<std::string> problems = impl_->override_problems;
   auto prepared = detail::prepare(impl_->registrations, impl_->source(), problems);
   const auto& s = prepared ? prepared->settings : detail::runtime_settings{};
@@ -133,7 +154,8 @@ int service::run() {
   if (!problems.empty()) {
     impl_->logger->error("configuration or component graph invalid ({} problem{}); nothing was started:", problems.size(),
                          problems.size() == 1 ? "" : "s");
-    for (const auto& p : problems) impl_->logger->error("  {}", p);
+    for (const auto& p : detail::listed(problems)) impl_->logger->error("  {}", p);
+    impl_->signals.reset();
     return exit_invalid;
   }
 
@@ -152,13 +174,15 @@ int service::run() {
     impl_->started_with = prepared->document;
     impl_->runtime = std::make_unique<detail::runtime>(impl_->registrations, std::move(prepared->components),
                                                        prepared->graph, s, impl_->options.clock, std::move(listeners));
+    const auto& file = impl_->options.config_file;
+    impl_->reader = std::make_unique<detail::config_reader>(
+        impl_->runtime->supervisor_loop(), reload_read_deadline,
+        file.empty() ? std::string("the configuration") : "the configuration file " + file.string());
     impl_->live.store(impl_->runtime.get(), std::memory_order_release);
   }
-  std::unique_ptr<detail::signal_thread> signals;
-  if (impl_->options.own_signals) signals = std::make_unique<detail::signal_thread>([this](int signo) { impl_->on_signal(signo); });
   if (const int code = impl_->early_shutdown.load(); code >= 0) impl_->runtime->request_shutdown(code);
   const int code = impl_->runtime->run();
-  signals.reset();
+  impl_->signals.reset();
   impl_->logger->flush();
   if (previous_default && spdlog::default_logger() == impl_->logger) spdlog::set_default_logger(previous_default);
   return code;
@@ -167,13 +191,16 @@ int service::run() {
 void service::impl::on_signal(int signo) {
   auto* rt = live.load(std::memory_order_acquire);
   if (signo == SIGHUP) {
-    if (rt) rt->post([this] { reload(); });
+    if (rt) rt->post([this] { reload(); });  // before the runtime: the configuration is being read anyway
     return;
   }
   if (signo == SIGUSR1) {
-    if (logger) detail::reopen_log_files(*logger);
+    if (rt) detail::reopen_log_files(*logger);  // the logger is set before `live`
     return;
   }
+  if (rt == nullptr)  // the configuration is being read or checked: nothing to stop
+    detail::end_by_signal(signo, fmt::format("{}: {} before anything was started (reading or checking the "
+                                             "configuration): exiting at once", name, ::strsignal(signo)));
   const int count = ++signals_seen;
   if (count >= 3) {
     // Third signal: the operator means it. No destructors, no flushing beyond what is written.
@@ -184,16 +211,26 @@ void service::impl::on_signal(int signo) {
   if (rt) rt->request_shutdown(exit_ok);
 }
 
+// Supervisor. The file is read on the config_reader's thread, with a deadline: a FIFO or a hung mount
+// at the path never blocks the supervisor (and with it, shutdown).
 void service::impl::reload() {
-  runtime->emit(event_kind::reload_started, nullptr);
+  reader->submit({[this] { runtime->emit(event_kind::reload_started, nullptr); },
+                  [from = source()](config::error_list& errors) { return detail::load_document(from, errors); },
+                  [this](detail::config_reader::outcome read) { apply_reload(std::move(read)); }});
+}
+
+// Supervisor: validates what was read, exactly as at startup, and hands it to the components.
+void service::impl::apply_reload(detail::config_reader::outcome read) {
   std::vector<std::string> problems;
-  config::error_list errors;
-  auto doc = detail::load_document(source(), errors);
-  for (const auto& e : errors) problems.push_back(e.to_string());
-  (void)detail::read_runtime_settings(*doc, errors);
-  if (problems.empty()) (void)detail::read_sections(registrations, *doc, problems);
-  if (!problems.empty()) doc = nullptr;  // sequenced before the move below
-  runtime->reload_components(std::move(doc), started_with, std::move(problems));
+  if (!read.failure.empty()) problems.push_back(std::move(read.failure));
+  auto doc = std::move(read.document);
+  if (doc) {
+    (void)detail::read_runtime_settings(*doc, read.errors);
+    for (const auto& e : read.errors) problems.push_back(e.to_string());
+    if (problems.empty()) (void)detail::read_sections(registrations, *doc, problems);
+  }
+  if (!problems.empty()) doc = nullptr;
+  runtime->reload_components(std::move(doc), started_with, detail::listed(problems));
 }
 
 void service::request_shutdown(int exit_code) {

@@ -34,11 +34,11 @@ runtime_settings read_runtime_settings(const config::document& doc, config::erro
   auto logging = doc.get("logging", errors);
   r.log_format = logging.get<std::string>("format", r.log_format);
   if (r.log_format != "text" && r.log_format != "json")
-    logging.report("format", "must be 'text' or 'json', got '" + r.log_format + "'");
+    logging.report("format", "must be 'text' or 'json', got " + config::quote(r.log_format));
   r.log_level = logging.get<std::string>("level", r.log_level);
   static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (std::find(levels.begin(), levels.end(), r.log_level) == levels.end())
-    logging.report("level", "unknown log level '" + r.log_level + "'", "one of trace, debug, info, warn, error, critical, off");
+    logging.report("level", "unknown log level " + config::quote(r.log_level), "one of trace, debug, info, warn, error, critical, off");
   r.log_file = logging.get<std::string>("file", r.log_file);
   logging.finish();
   return r;

@@ -29,6 +29,18 @@ void block_lifecycle_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+void end_by_signal(int signo, const std::string& why) {
+  const std::string line = why + "\n";
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+  ::signal(signo, SIG_DFL);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signo);
+  pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(signo);
+  ::_exit(128 + signo);  // not reached for a terminating signal
+}
+
 signal_thread::signal_thread(std::function<void(int)> on_signal) : on_signal_(std::move(on_signal)) {
   block_lifecycle_signals();
   const sigset_t set = lifecycle_set();

@@ -5,11 +5,18 @@
 // each to a callback on its own thread: no work ever runs in a signal handler.
 #include <atomic>
 #include <functional>
+#include <string>
 #include <thread>
 
 namespace lifespan::detail {
 
 void block_lifecycle_signals();
+
+// Ends the process as `signo` would have without our mask: its default action restored, unblocked in
+// this thread and raised. For a termination signal that arrives before anything was started (the
+// configuration still being read or checked): nothing needs stopping, and a supervisor sees the
+// process killed by the signal it sent. `why` goes to standard error first.
+[[noreturn]] void end_by_signal(int signo, const std::string& why);
 
 class signal_thread {
  public:

@@ -22,7 +22,7 @@ namespace lifespan::test {
 namespace {
 
 // Connects like libpq to a host that never answers: ignores its stop token entirely.
-class hanging_start final : public component {
+class hanging_start : public component {
  public:
   void start(context&) override {
     report_step("starting");
@@ -79,12 +79,54 @@ int file_size_limit() {
   return svc.run();
 }
 
+// A section reader that never returns (as if validating meant reading a hung mount).
+class stuck_in_validation final : public component {
+ public:
+  struct options {};
+  static options read_options(config::section&) {
+    report_step("reading options");
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  }
+  explicit stuck_in_validation(options) {}
+  void start(context&) override {}
+};
+
+// SIGTERM while --check-config (or run(), before anything started) is validating the configuration.
+int stuck_check(bool check_only) {
+  service svc{"child", owning_options()};
+  svc.add<stuck_in_validation>("validator");
+  std::string program = "child", flag = "--check-config";
+  std::vector<char*> argv{program.data()};
+  if (check_only) argv.push_back(flag.data());
+  return svc.main(static_cast<int>(argv.size()), argv.data());
+}
+
+// Reports every reload's outcome; the parent replaces the configuration file with a FIFO.
+int reload_reporter() {
+  service svc{"child", owning_options()};
+  svc.add<hanging_start>("db");  // never used: replaced below by a component that starts at once
+  svc.replace<hanging_start>([] {
+    struct quick final : hanging_start {
+      void start(context&) override {}
+    };
+    return std::make_unique<quick>();
+  });
+  svc.on_event([](const lifecycle_event& e) {
+    if (e.kind == event_kind::service_state_changed) report_step(std::string("state ") + std::string(to_string(e.state)));
+    if (e.kind == event_kind::reload_finished) report_step("reloaded: " + e.detail);
+  });
+  return svc.run();
+}
+
 }  // namespace
 
 TEST(core_child, DISABLED_main) {
   const std::map<std::string, std::function<int()>> modes = {
       {"hanging_critical_start", hanging_critical_start},
       {"file_size_limit", file_size_limit},
+      {"stuck_check", [] { return stuck_check(true); }},
+      {"stuck_startup", [] { return stuck_check(false); }},
+      {"reload_reporter", reload_reporter},
   };
   const auto mode = modes.find(child_env("LIFESPAN_CORE_CHILD"));
   ASSERT_NE(mode, modes.end()) << "LIFESPAN_CORE_CHILD names no mode";

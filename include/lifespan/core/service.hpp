@@ -43,6 +43,9 @@ struct service_options {
   bool own_signals = true;
   std::shared_ptr<lifespan::clock> clock;  // default: the steady clock
   std::filesystem::path config_file;       // empty: built-in defaults only
+  // A larger configuration file is refused (--config-max-bytes): bounds the time and memory a wrong
+  // or hostile file can cost.
+  std::size_t max_config_bytes = config::default_max_file_bytes;
   std::vector<std::string> config_overrides; // "section.key=value", applied after the environment
   bool read_environment = true;             // <NAME>__SECTION__KEY=value overrides
   bool install_logger = true;               // log lifecycle events through spdlog
@@ -103,8 +106,10 @@ class service {
   // Returns an exit_code (or the code given to request_shutdown).
   int run();
 
-  // Command-line entry: --config FILE, --set k=v (repeatable), --check-config, --print-graph dot|json,
-  // then run(). Returns the process exit code.
+  // Command-line entry: --config FILE, --set k=v (repeatable), --config-max-bytes N, --check-config,
+  // --print-graph dot|json, then run(). Returns the process exit code. With own_signals, a
+  // termination signal before anything was started (the configuration being read or checked) ends
+  // the process at once, killed by that signal.
   int main(int argc, char** argv);
   int main(const command_line& options);
 
@@ -154,6 +159,7 @@ class service {
   void replace_factory(const void* type, std::string type_name, detail::factory make);
   void* use_component(const void* type, std::string_view name, std::chrono::milliseconds wait);
   service_options& impl_options();
+  void own_signals_now();  // with own_signals: the signal thread, from now until run() or main() returns
 
   struct impl;
   std::unique_ptr<impl> impl_;
