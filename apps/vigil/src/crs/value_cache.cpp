@@ -33,12 +33,12 @@ std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
     std::memcpy(&word, bytes.data() + i, bytes.size() - i);
     h = std::rotl((h ^ word) * multiplier, 29);
   }
-  h = mix(h);
-  return h ? h : 1;
+  return mix(h);
 }
 
 value_cache::value_cache(std::size_t budget_bytes, std::size_t max_key, std::size_t slots)
-    : slots_(std::bit_ceil(std::max<std::size_t>(slots, probe_length))),
+    : fingerprints_(std::bit_ceil(std::max<std::size_t>(slots, probe_length)), 0),
+      slots_(fingerprints_.size()),
       mask_(slots_.size() - 1),
       budget_(budget_bytes),
       max_key_(max_key) {}
@@ -51,8 +51,11 @@ value_cache::lookup value_cache::prepare(std::uint64_t tag, std::string_view val
 
 const value_cache::slot* value_cache::locate(const lookup& l) const {
   if (!l.storable || size_ == 0) return nullptr;
+  const std::uint16_t f = fingerprint(l.hash);
   for (std::size_t k = 0; k < probe_length; ++k) {
-    const slot& s = slots_[(l.hash + k) & mask_];
+    const std::size_t at = (l.hash + k) & mask_;
+    if (fingerprints_[at] != f) continue;
+    const slot& s = slots_[at];
     if (s.hash == l.hash && s.tag == l.tag && s.key_size == l.value.size() &&
         std::memcmp(keys_.data() + s.key_offset, l.value.data(), l.value.size()) == 0)
       return &s;
@@ -71,16 +74,23 @@ void value_cache::insert(const lookup& l, std::span<const std::uint32_t> answer)
   if (!l.storable || locate(l)) return;
   if (keys_.size() + l.value.size() > budget_ || (answers_.size() + answer.size()) * 4 > budget_) clear();
   // The first empty slot of the probe, else the oldest entry in it.
+  std::size_t victim_at = 0;
   slot* victim = nullptr;
   for (std::size_t k = 0; k < probe_length; ++k) {
-    slot& s = slots_[(l.hash + k) & mask_];
-    if (s.hash == 0) {
+    const std::size_t at = (l.hash + k) & mask_;
+    slot& s = slots_[at];
+    if (fingerprints_[at] == 0) {
       victim = &s;
+      victim_at = at;
       ++size_;
       break;
     }
-    if (!victim || s.stamp < victim->stamp) victim = &s;
+    if (!victim || s.stamp < victim->stamp) {
+      victim = &s;
+      victim_at = at;
+    }
   }
+  fingerprints_[victim_at] = fingerprint(l.hash);
   victim->hash = l.hash;
   victim->tag = l.tag;
   victim->key_offset = static_cast<std::uint32_t>(keys_.size());
@@ -93,6 +103,7 @@ void value_cache::insert(const lookup& l, std::span<const std::uint32_t> answer)
 }
 
 void value_cache::clear() {
+  std::fill(fingerprints_.begin(), fingerprints_.end(), std::uint16_t{0});
   std::fill(slots_.begin(), slots_.end(), slot{});
   keys_.clear();
   answers_.clear();
