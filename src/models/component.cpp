@@ -67,6 +67,7 @@ models_component::options models_component::read_options(config::section& sectio
   m.watch = section.get<bool>("watch", m.watch);
   m.rescan_interval = section.get<duration>("rescan_interval", m.rescan_interval);
   m.serve_unlisted = section.get<bool>("serve_unlisted", m.serve_unlisted);
+  m.follow_symlinks = section.get<bool>("follow_symlinks", m.follow_symlinks);
   if (section.has("defaults")) m.defaults = read_model(section.child("defaults"), m.defaults);
   if (section.has("models")) {
     auto models = section.child("models");

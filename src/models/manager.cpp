@@ -34,7 +34,7 @@ manager::impl::impl(manager_options o, loader_registry l)
     : opts(std::move(o)),
       loaders(std::move(l)),
       clk(opts.clock ? opts.clock : steady()),
-      repo(opts.root),
+      repo(opts.root, opts.follow_symlinks),
       log(opts.transition_log) {}
 
 model_entry* manager::impl::find(std::string_view name) const {

@@ -88,7 +88,12 @@ nlohmann::json manager::list() const {
     j["versions"] = states;
     models.push_back(std::move(j));
   }
+  auto [skipped, skipped_count] = impl_->repo.skipped();  // its own lock; set by the last scan
+  nlohmann::json skipped_json = nlohmann::json::array();
+  for (const auto& s : skipped) skipped_json.push_back({{"path", s.path}, {"reason", s.reason}});
   return {{"models", models},
+          {"skipped", skipped_json},
+          {"skipped_count", skipped_count},
           {"ready", ready()},
           {"memory", {{"budget_bytes", impl_->opts.memory_budget},
                       {"used_bytes", impl_->used_bytes},

@@ -3,6 +3,8 @@
 #include <fstream>
 
 #include "fixtures.hpp"
+#include "lifespan/models/component.hpp"
+#include "lifespan/models/manager.hpp"
 #include "lifespan/models/repository.hpp"
 
 namespace lifespan::models {
@@ -96,6 +98,98 @@ TEST(ModelsRepository, RescanPicksUpReplacedFilesAndForgetsDeletedVersions) {
 TEST(ModelsRepository, MissingRootIsAnEmptyListing) {
   repository repo("/nonexistent/lifespan-models-root");
   EXPECT_TRUE(repo.scan().empty());
+}
+
+std::string reason_for(const repository& repo, const std::string& path) {
+  for (const auto& s : repo.skipped().first)
+    if (s.path == path) return s.reason;
+  return "(not skipped)";
+}
+
+// Version directories that are not canonical numbers used to be ignored silently ("007" even read as
+// version 7 under another name); each is now listed with the reason.
+TEST(ModelsRepository, NonCanonicalVersionDirectoriesAreSkippedWithTheReasonListed) {
+  temp_dir root;
+  publish_xgboost(root.path, "fraud", 7);
+  for (const char* name : {"007", "99999999999999999999", "7.tmp", "18446744073709551615"})
+    fs::create_directories(root.path / "fraud" / name);
+  fs::create_directories(root.path / "bad name!");
+  repository repo(root.path);
+  auto listing = repo.scan();
+  ASSERT_EQ(listing["fraud"].size(), 2u);  // 7 and the largest version number (no manifest yet)
+  EXPECT_EQ(listing["fraud"][0].version, 7u);
+  EXPECT_EQ(listing["fraud"][1].version, 18446744073709551615u);
+  EXPECT_EQ(reason_for(repo, "fraud/007"), "'007' is not a canonical version number (it would alias version 7): rename it to '7'");
+  EXPECT_EQ(reason_for(repo, "fraud/99999999999999999999"),
+            "'99999999999999999999' is larger than the largest version number, 18446744073709551615");
+  EXPECT_NE(reason_for(repo, "fraud/7.tmp").find("'7.tmp' is not a version number"), std::string::npos);
+  EXPECT_NE(reason_for(repo, "bad name!").find("'bad name!' is not a model name"), std::string::npos);
+  EXPECT_EQ(repo.skipped().second, 4u);
+}
+
+// Links out of the root (a version directory, a file in a version, a model directory) are refused
+// unless follow_symlinks is set; links that stay inside the root are followed.
+TEST(ModelsRepository, SymlinksOutOfTheRootAreRefusedUnlessFollowSymlinks) {
+  temp_dir root, outside;
+  const auto elsewhere = publish_xgboost(outside.path, "fraud", 3);
+  publish_xgboost(outside.path, "stolen", 1);
+  publish_xgboost(root.path, "fraud", 1);
+  fs::create_directory_symlink(elsewhere, root.path / "fraud" / "3");
+  const auto file_link = publish_xgboost(root.path, "fraud", 4);
+  fs::remove(file_link / "model.ubj");
+  fs::create_symlink(elsewhere / "model.ubj", file_link / "model.ubj");
+  fs::create_directory_symlink(outside.path / "stolen", root.path / "stolen");
+  publish_xgboost(root.path, "inner", 1);
+  fs::create_directory_symlink(root.path / "inner" / "1", root.path / "inner" / "2");  // inside: fine
+
+  repository repo(root.path);
+  auto listing = repo.scan();
+  ASSERT_EQ(listing["fraud"].size(), 3u);
+  EXPECT_EQ(listing["fraud"][0].state, disk_state::complete);
+  EXPECT_EQ(listing["fraud"][1].state, disk_state::invalid);
+  EXPECT_NE(listing["fraud"][1].problem.find("refused: 'fraud/3' is a symbolic link to " + fs::canonical(elsewhere).string() +
+                                             ", outside models.root"),
+            std::string::npos)
+      << listing["fraud"][1].problem;
+  EXPECT_NE(listing["fraud"][1].problem.find("models.follow_symlinks: true"), std::string::npos);
+  EXPECT_EQ(listing["fraud"][2].state, disk_state::invalid);
+  EXPECT_NE(listing["fraud"][2].problem.find("'fraud/4/model.ubj' is a symbolic link to"), std::string::npos)
+      << listing["fraud"][2].problem;
+  EXPECT_EQ(listing.count("stolen"), 0u);
+  EXPECT_NE(reason_for(repo, "stolen").find("refused: 'stolen' is a symbolic link to"), std::string::npos);
+  ASSERT_EQ(listing["inner"].size(), 2u);
+  EXPECT_EQ(listing["inner"][1].state, disk_state::complete) << listing["inner"][1].problem;
+
+  repository following(root.path, true);
+  listing = following.scan();
+  for (const auto& v : listing["fraud"]) EXPECT_EQ(v.state, disk_state::complete) << v.problem;
+  EXPECT_EQ(listing["stolen"].size(), 1u);
+  EXPECT_EQ(following.skipped().second, 0u);
+}
+
+// GET /models lists what the last scan skipped (manager::list() is its body), and
+// models.follow_symlinks is a configuration key of the models component.
+TEST(ModelsRepository, TheModelsListingShowsSkippedDirectoriesAndFollowSymlinksIsConfigurable) {
+  temp_dir root;
+  fs::create_directories(root.path / "fraud" / "007");
+  manager_options o;
+  o.root = root.path;
+  o.watch = false;
+  manager m(o, loader_registry{});
+  m.rescan();
+  const auto listing = m.list();
+  ASSERT_EQ(listing["skipped"].size(), 1u) << listing.dump();
+  EXPECT_EQ(listing["skipped"][0]["path"], "fraud/007");
+  EXPECT_EQ(listing["skipped"][0]["reason"], "'007' is not a canonical version number (it would alias version 7): rename it to '7'");
+  EXPECT_EQ(listing["skipped_count"], 1);
+
+  config::error_list errors;
+  auto doc = config::document::from_string("models: {root: /srv/models, follow_symlinks: true}\n", "t.yaml", errors);
+  auto section = doc.get("models", errors);
+  const auto options = models_component::read_options(section);
+  section.finish();
+  EXPECT_TRUE(errors.empty()) << errors[0].to_string();
+  EXPECT_TRUE(options.manager.follow_symlinks);
 }
 
 }  // namespace

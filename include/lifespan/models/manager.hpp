@@ -91,6 +91,7 @@ struct manager_options {
   std::map<std::string, model_options> models;  // models named here; others found on disk use `defaults`
   model_options defaults;                        // for unlisted models (optional unless said otherwise)
   bool serve_unlisted = true;                    // false: models on disk but not in `models` are ignored
+  bool follow_symlinks = false;                  // serve links out of `root` (repository.hpp)
   std::uint64_t memory_budget = 0;               // bytes; 0: unlimited
   int load_threads = 2;
   // Added to the load threads' nice value (Linux: per thread), 0..19: parsing and warming a new version
