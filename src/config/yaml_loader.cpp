@@ -161,20 +161,12 @@ std::optional<node> load_yaml(std::string_view text, const std::string& source, 
     census counter;
     while (parser.HandleNextDocument(counter)) {
     }
+    documents = YAML::LoadAll(copy);  // within the limits: now the tree
   } catch (const census::over& o) {
     errors.push_back(error{"", origin_of(o.mark, source, whole),
                            "the document has more than " + std::to_string(max_nodes) + " values",
                            "a configuration is far smaller; check that this is the right file"});
     return std::nullopt;
-  } catch (const YAML::Exception& e) {
-    errors.push_back(error{"", origin_of(e.mark, source, whole), "invalid YAML: " + e.msg, {}});
-    return std::nullopt;
-  } catch (const std::exception& e) {
-    errors.push_back(error{"", whole, std::string("invalid YAML: ") + e.what(), {}});
-    return std::nullopt;
-  }
-  try {
-    documents = YAML::LoadAll(copy);
   } catch (const YAML::Exception& e) {
     errors.push_back(error{"", origin_of(e.mark, source, whole), "invalid YAML: " + e.msg, {}});
     return std::nullopt;

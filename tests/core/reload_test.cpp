@@ -17,6 +17,22 @@
 namespace lifespan::test {
 namespace {
 
+// Asks for one more reload and returns its reload_finished event, once it came.
+lifecycle_event reload_and_wait(service& svc, testing::harness& h) {
+  const auto finished = [](const std::vector<lifecycle_event>& events) {
+    return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [](const auto& e) {
+      return e.kind == event_kind::reload_finished;
+    }));
+  };
+  const std::size_t before = finished(h.events());
+  svc.request_reload();
+  EXPECT_TRUE(h.wait_for([&](const std::vector<lifecycle_event>& events) { return finished(events) > before; }));
+  lifecycle_event last{};
+  for (const auto& e : h.events())
+    if (e.kind == event_kind::reload_finished) last = e;
+  return last;
+}
+
 TEST(Reload, AComponentThatCannotReloadIsReportedOnlyWhileItsSectionDiffersFromTheOneItStartedOn) {
   const std::string path = ::testing::TempDir() + "/lifespan-reload.yaml";
   std::ofstream(path) << "db:\n  start_timeout: 5s\ncache: {stop_timeout: 2s}\n";
@@ -30,20 +46,7 @@ TEST(Reload, AComponentThatCannotReloadIsReportedOnlyWhileItsSectionDiffersFromT
   h.start();
   ASSERT_TRUE(h.wait_for_state(service_state::running));
 
-  std::size_t reloads = 0;
-  const auto reload = [&] {
-    svc.request_reload();
-    ++reloads;
-    EXPECT_TRUE(h.wait_for([&](const std::vector<lifecycle_event>& events) {
-      return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [](const auto& e) {
-               return e.kind == event_kind::reload_finished;
-             })) >= reloads;
-    }));
-    std::string detail;
-    for (const auto& e : h.events())
-      if (e.kind == event_kind::reload_finished) detail = e.detail;
-    return detail;
-  };
+  const auto reload = [&] { return reload_and_wait(svc, h).detail; };
   // Same content, written differently (flow style, other spacing): nothing to report.
   std::ofstream(path) << "db: {start_timeout: 5s}\ncache:\n  stop_timeout: 2s\n";
   EXPECT_EQ(reload(), "");
@@ -106,20 +109,7 @@ TEST(Reload, ARestartOnlyChangeBesideAReloadableOneIsReportedAsAppliedAndNotAppl
   h.start();
   ASSERT_TRUE(h.wait_for_state(service_state::running));
 
-  std::size_t reloads = 0;
-  const auto reload = [&] {
-    svc.request_reload();
-    ++reloads;
-    EXPECT_TRUE(h.wait_for([&](const std::vector<lifecycle_event>& events) {
-      return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [](const auto& e) {
-               return e.kind == event_kind::reload_finished;
-             })) >= reloads;
-    }));
-    lifecycle_event last{};
-    for (const auto& e : h.events())
-      if (e.kind == event_kind::reload_finished) last = e;
-    return last;
-  };
+  const auto reload = [&] { return reload_and_wait(svc, h); };
 
   std::ofstream(path) << "rules: {version: '2'}\nhttp: {port: 9090}\n";
   auto e = reload();
