@@ -188,9 +188,12 @@ TEST(Startup, QueuedStartsRunLongestChainFirst) {
   h.start();
   ASSERT_TRUE(h.wait_for_state(service_state::running));
   EXPECT_EQ(h.stop(), exit_ok);
+  // Both are queued at time zero with one hook thread: the longer chain goes first. (Whether b then
+  // overtakes leaf depends on whether b is queued before the freed thread takes its next hook, which
+  // is timing: under load it failed 2 runs in 5, so it is not asserted.)
   EXPECT_LT(j->index_of("start:a"), j->index_of("start:leaf"));
-  EXPECT_LT(j->index_of("start:b"), j->index_of("start:leaf"));  // ready after leaf was queued
-  EXPECT_LT(j->index_of("start:c"), j->index_of("start:leaf"));
+  EXPECT_LT(j->index_of("start:a"), j->index_of("start:b"));
+  EXPECT_LT(j->index_of("start:b"), j->index_of("start:c"));
 }
 
 // Attempt 1 hangs past its start timeout, ignoring cancellation; attempt 2 (the retry) defers and

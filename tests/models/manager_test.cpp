@@ -151,18 +151,23 @@ TEST_F(ModelsManager, LoadThreadsAreNamedAndYieldTheCpuByLoadNice) {
   errno = 0;
   int process_nice = getpriority(PRIO_PROCESS, 0);
   ASSERT_EQ(errno, 0);
-  for (auto name : {"models-load-0", "models-load-1"}) {
-    auto deadline = std::chrono::steady_clock::now() + wait;  // a thread names itself when it first runs
+  // A thread names itself when it first runs: wait for the name (and the niceness) to show.
+  auto nice_becomes = [&](const char* name, int expected) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
     auto nice = nice_of_thread(name);
-    while ((!nice || *nice != std::min(19, process_nice + 7)) && std::chrono::steady_clock::now() < deadline) {
+    while ((!nice || *nice != expected) && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(5ms);
       nice = nice_of_thread(name);
     }
+    return nice;
+  };
+  for (auto name : {"models-load-0", "models-load-1"}) {
+    const auto nice = nice_becomes(name, std::min(19, process_nice + 7));
     ASSERT_TRUE(nice) << name << " not found";
     EXPECT_EQ(*nice, std::min(19, process_nice + 7)) << name;
   }
-  auto reaper = nice_of_thread("models-reaper");
-  ASSERT_TRUE(reaper);
+  const auto reaper = nice_becomes("models-reaper", process_nice);
+  ASSERT_TRUE(reaper) << "models-reaper not found";
   EXPECT_EQ(*reaper, process_nice);  // malloc_trim holds arena locks: no priority inversion
 
   opts.load_nice = 20;
