@@ -17,11 +17,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -123,11 +125,39 @@ served& server() {
 std::string exchange(std::uint16_t port, std::string_view bytes) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) std::abort();
+  // From a different loopback address each time (127.0.0.2 to 127.0.255.255): we shut our side first,
+  // so each input leaves one connection in TIME_WAIT for a minute, and from one address they would use
+  // up the ephemeral ports (connect: EADDRNOTAVAIL) within a few minutes.
+  static std::uint32_t next_source = 0;
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  source.sin_addr.s_addr = htonl(0x7f000002u + (next_source++ % 0xfffd));
+  const int no_port = 1;
+  ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &no_port, sizeof no_port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+    std::perror("http_fuzz: bind");
+    std::abort();
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();
+  // libFuzzer's SIGALRM (the -timeout check) can interrupt connect(); the connection then completes
+  // on its own, and poll() says when.
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int error = errno;
+    if (error == EINTR) {
+      pollfd p{fd, POLLOUT, 0};
+      while (::poll(&p, 1, 5000) < 0 && errno == EINTR) {
+      }
+      socklen_t length = sizeof error;
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+    }
+    if (error != 0) {
+      std::fprintf(stderr, "http_fuzz: connect: %s\n", std::strerror(error));
+      std::abort();
+    }
+  }
   std::string received;
   std::size_t sent = 0;
   bool writing = !bytes.empty();

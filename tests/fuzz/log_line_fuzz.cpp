@@ -35,7 +35,7 @@ void parse_lines(vigil::line_parser& parser, std::string_view log) {
   if (parser.parsed() + parser.malformed().count() != lines) std::abort();
   // Samples are bounded and printable (malformed_log.hpp): safe to log or put in JSON.
   for (const auto& sample : parser.malformed().samples()) {
-    if (sample.text.size() > 4 * vigil::malformed_log::max_sample_bytes) std::abort();
+    if (sample.text.size() > 4 * vigil::malformed_log::max_sample_bytes + 3) std::abort();  // \xHH each, "..."
     for (const char c : sample.text)
       if (c < 0x20 || c > 0x7e) std::abort();
   }
