@@ -141,7 +141,10 @@ lifespan::http::response status(lifespan::http::request& req, const std::vector<
 lifespan::config::document read_configuration(const lifespan::command_line& options, bool read_environment) {
   lifespan::config::error_list errors;
   auto doc = options.config.empty() ? lifespan::config::document::from_string("{}", "defaults", errors)
-                                    : lifespan::config::document::from_file(options.config, errors);
+                                    : lifespan::config::document::from_file(
+                                          options.config, errors,
+                                          options.config_max_bytes ? options.config_max_bytes
+                                                                   : lifespan::config::default_max_file_bytes);
   if (read_environment) doc.apply_environment("vigil", environ, errors);
   for (const auto& s : options.set) doc.apply_set(s, errors);
   return doc;
