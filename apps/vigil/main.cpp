@@ -46,9 +46,7 @@ int run_scan(const std::vector<std::string>& files, const vigil::rule_sources& r
     fmt::print(stderr, "vigil scan: --trusted-proxy: {}\n", e.what());
     return 2;
   }
-  vigil::crs::crs_options crs_for_format = crs;
-  crs_for_format.load.logged_headers = vigil::crs::headers_logged_by(format);
-  options.crs = vigil::crs::load_for_tool(crs_for_format, "scan");
+  options.crs = vigil::crs::load_for_tool(vigil::crs::for_format(crs, format), "scan");
   std::unique_ptr<vigil::scanner> scanner;
   try {
     scanner = std::make_unique<vigil::scanner>(*engine, options);
@@ -137,10 +135,9 @@ int run_gen(const vigil::gen_options& options, const std::string& output, const 
   return 0;
 }
 
-int run_check_rules(const vigil::rule_sources& sources, vigil::crs::crs_options crs, const std::string& format) {
+int run_check_rules(const vigil::rule_sources& sources, const vigil::crs::crs_options& crs, const std::string& format) {
   try {
-    crs.load.logged_headers = vigil::crs::headers_logged_by(format);
-    if (crs.enabled) vigil::crs::print_load_report(*vigil::crs::crs_rules::load(crs));
+    if (crs.enabled) vigil::crs::print_load_report(*vigil::crs::crs_rules::load(vigil::crs::for_format(crs, format)));
     const auto rules = vigil::rule_set::load(sources);
     std::map<std::string, int> per_category;
     std::map<std::string, int> per_field;

@@ -122,9 +122,7 @@ int run_explain(const std::vector<std::string>& lines, const crs_options& option
   std::shared_ptr<const rule_set> rules;
   std::unique_ptr<line_parser> parser;
   try {
-    load_options load = options.load;
-    load.logged_headers = headers_logged_by(format);
-    rules = rule_set::load(load);
+    rules = rule_set::load(for_format(options, format).load);
     parser_options po;
     po.format = format;
     parser = std::make_unique<line_parser>(po);

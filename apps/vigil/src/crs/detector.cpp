@@ -64,6 +64,11 @@ std::vector<std::string> headers_logged_by(const std::string& format) {
   return out;
 }
 
+crs_options for_format(crs_options options, const std::string& format) {
+  options.load.logged_headers = headers_logged_by(format);
+  return options;
+}
+
 severity severity_for_score(int score, int threshold) {
   if (threshold <= 0) threshold = 1;
   if (score >= 4 * threshold) return severity::critical;

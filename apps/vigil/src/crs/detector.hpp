@@ -81,6 +81,9 @@ struct crs_result {
 // User-Agent and Referer, "json" (vigil's JSON shape) all three, an nginx log_format string those of
 // $http_user_agent, $http_referer and $host it names.
 std::vector<std::string> headers_logged_by(const std::string& format);
+// `options` for reading logs in `format`: load.logged_headers set by headers_logged_by, so the rules
+// about headers that format does not record are skipped.
+crs_options for_format(crs_options options, const std::string& format);
 
 // medium at the threshold, high at twice, critical at four times (two critical rules are 10 points
 // at CRS's defaults, four are 20).

@@ -128,9 +128,7 @@ int run_hybrid_eval(const std::string& path, const std::string& rules_path, cons
                     const std::string& model, const crs::crs_options& crs, const scorer_options& options) {
   try {
     const auto rules = rule_set::load(rules_path);
-    auto crs_options = crs;
-    crs_options.load.logged_headers = crs::headers_logged_by("combined");  // what the lines record
-    const auto crs_rules = crs.enabled ? crs::crs_rules::load(crs_options) : nullptr;
+    const auto crs_rules = crs.enabled ? crs::crs_rules::load(crs::for_format(crs, "combined")) : nullptr;
     lifespan::models::manager_options o;
     o.root = root;
     o.watch = false;

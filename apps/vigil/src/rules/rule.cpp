@@ -48,6 +48,12 @@ std::string_view severity_name(severity s) {
   return "none";
 }
 
+std::optional<severity> severity_named(std::string_view name) {
+  for (const auto s : {severity::low, severity::medium, severity::high, severity::critical})
+    if (severity_name(s) == name) return s;
+  return std::nullopt;
+}
+
 rules_document parse_rules_document(std::string_view yaml_text, std::string_view origin) {
   YAML::Node root;
   try {
@@ -79,11 +85,9 @@ rules_document parse_rules_document(std::string_view yaml_text, std::string_view
       if (r.pattern.empty()) throw rule_error(ctx + ": empty pattern");
       r.description = scalar(node, "description", ctx, false);
       const auto level = scalar(node, "severity", ctx, true);
-      if (level == "low") r.level = severity::low;
-      else if (level == "medium") r.level = severity::medium;
-      else if (level == "high") r.level = severity::high;
-      else if (level == "critical") r.level = severity::critical;
-      else throw rule_error(ctx + ": severity '" + level + "' is not one of low, medium, high, critical");
+      const auto named = severity_named(level);
+      if (!named) throw rule_error(ctx + ": severity '" + level + "' is not one of low, medium, high, critical");
+      r.level = *named;
       const auto field = scalar(node, "field", ctx, true);
       bool known = false;
       for (std::size_t f = 0; f < rule_field_count; ++f) {

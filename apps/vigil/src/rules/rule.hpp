@@ -16,6 +16,7 @@
 // A top-level `enabled: false` turns the whole file off (rule_sources.hpp: rules.d files).
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,6 +31,8 @@ inline constexpr std::array<std::string_view, rule_field_count> rule_field_names
 
 enum class severity : std::uint8_t { none = 0, low = 1, medium = 2, high = 3, critical = 4 };
 std::string_view severity_name(severity s);
+// The severity a rule or a setting names: low, medium, high or critical; nullopt for anything else.
+std::optional<severity> severity_named(std::string_view name);
 
 struct rule {
   std::string id;
@@ -47,7 +50,13 @@ struct rule {
 // cause, e.g. "rules file x.yaml: rule 'sqli-1' (field target): Hyperscan: Missing close paren".
 class rule_error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit rule_error(const std::string& what, std::string file = {})
+      : std::runtime_error(what), file_(std::move(file)) {}
+  // The file (or rules.d directory) at fault, when the loader knows it; empty otherwise.
+  const std::string& file() const noexcept { return file_; }
+
+ private:
+  std::string file_;
 };
 
 // A parsed rules file. The form of every rule (id, field, severity) is checked also in a file or

@@ -28,7 +28,13 @@ int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned i
 }  // namespace
 
 std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::string_view origin) {
+  return build(std::move(rules), origin, {});
+}
+
+std::shared_ptr<rule_set> rule_set::build(std::vector<rule> rules, std::string_view origin,
+                                          std::vector<rule_file_summary> files) {
   std::shared_ptr<rule_set> set(new rule_set());
+  set->files_ = std::move(files);
   set->rules_ = std::move(rules);
   for (const auto& r : set->rules_) {
     std::size_t index = 0;
@@ -97,9 +103,8 @@ std::shared_ptr<const rule_set> rule_set::compile(std::vector<rule> rules, std::
 
 std::shared_ptr<const rule_set> rule_set::load(const rule_sources& sources) {
   auto loaded = load_rules(sources);
-  auto set = compile(std::move(loaded.rules), sources.dir.empty() ? sources.file : sources.file + " + " + sources.dir);
-  std::const_pointer_cast<rule_set>(set)->files_ = std::move(loaded.files);  // not yet shared
-  return set;
+  return build(std::move(loaded.rules), sources.dir.empty() ? sources.file : sources.file + " + " + sources.dir,
+               std::move(loaded.files));
 }
 
 void rule_set::check(const rule_sources& sources) {
@@ -109,7 +114,7 @@ void rule_set::check(const rule_sources& sources) {
     if (hs_expression_info(r.pattern.c_str(), hyperscan_flags(r), &info, &error) != HS_SUCCESS) {
       std::string message = rejected(sources.file, r, error ? error->message : "invalid pattern");
       hs_free_compile_error(error);
-      throw rule_error(message);
+      throw rule_error(message, r.file);
     }
     std::free(info);  // allocated with Hyperscan's misc allocator, malloc by default
   }

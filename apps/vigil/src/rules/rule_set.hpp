@@ -46,6 +46,8 @@ class rule_set {
 
  private:
   rule_set() = default;
+  static std::shared_ptr<rule_set> build(std::vector<rule> rules, std::string_view origin,
+                                         std::vector<rule_file_summary> files);
   std::vector<rule> rules_;
   std::vector<rule_file_summary> files_;
   std::array<hs_database_t*, rule_field_count> databases_{};

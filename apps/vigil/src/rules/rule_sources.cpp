@@ -20,12 +20,14 @@ std::vector<std::string> rules_d_files(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw rule_error("rules directory " + dir + ": " + (fs::exists(dir, ec) ? "not a directory" : "does not exist") +
-                     "; create it, or remove rules.dir from the configuration");
+                         "; create it, or remove rules.dir from the configuration",
+                     dir);
   std::vector<std::string> files;
   fs::directory_iterator it(dir, ec), end;
-  if (ec) throw rule_error("rules directory " + dir + ": cannot be read (" + ec.message() + "); check its permissions");
+  if (ec)
+    throw rule_error("rules directory " + dir + ": cannot be read (" + ec.message() + "); check its permissions", dir);
   for (; it != end; it.increment(ec)) {
-    if (ec) throw rule_error("rules directory " + dir + ": " + ec.message());
+    if (ec) throw rule_error("rules directory " + dir + ": " + ec.message(), dir);
     if (is_rules_file(*it)) files.push_back(it->path().string());
   }
   std::sort(files.begin(), files.end());
@@ -43,14 +45,20 @@ loaded_rules load_rules(const rule_sources& sources) {
   loaded_rules out;
   std::unordered_map<std::string, std::string> origin_of;  // rule id -> file, across files
   for (const auto& path : files) {
-    auto document = parse_rules_document(read_rules_file(path), path);
+    rules_document document;
+    try {
+      document = parse_rules_document(read_rules_file(path), path);
+    } catch (const rule_error& e) {
+      throw rule_error(e.what(), path);
+    }
     rule_file_summary summary{path, document.enabled, 0};
     if (document.enabled) {
       for (auto& r : document.rules) {
         const auto [it, fresh] = origin_of.emplace(r.id, path);
         if (!fresh)
           throw rule_error("rules file " + path + ": rule '" + r.id + "' is already defined in " + it->second +
-                           "; rule ids must be unique across the rules file and rules.d");
+                               "; rule ids must be unique across the rules file and rules.d",
+                           path);
         r.file = path;
         out.rules.push_back(std::move(r));
         ++summary.rules;

@@ -64,11 +64,13 @@ rules_component::options rules_component::read_options(lifespan::config::section
   read_tuning(section, o);
   try {
     rule_set::check(o.sources);  // cheap: the databases are built once, in start()
-  } catch (const std::exception& e) {
-    const bool in_dir = !o.sources.dir.empty() && std::string_view(e.what()).find(o.sources.dir) != std::string_view::npos;
-    section.report(in_dir ? "dir" : "path", e.what(),
-                   in_dir ? "fix or turn off (enabled: false) the file named above"
-                          : "fix the rule named above, or point rules.path at a valid rules file");
+  } catch (const rule_error& e) {
+    if (!o.sources.dir.empty() && e.file() == o.sources.dir)
+      section.report("dir", e.what(), "point rules.dir at an existing directory, e.g. /etc/vigil/rules.d");
+    else if (!e.file().empty() && e.file() != o.sources.file)  // a file in rules.d
+      section.report("dir", e.what(), "fix or turn off (enabled: false) the file named above");
+    else
+      section.report("path", e.what(), "fix the rule named above, or point rules.path at a valid rules file");
   }
   return o;
 }

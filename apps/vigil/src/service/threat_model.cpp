@@ -69,10 +69,7 @@ threat_model::options threat_model::read_options(lifespan::config::section& sect
   d.model_weight = section.get<double>("model_weight", d.model_weight);
   d.alert_threshold = section.get<double>("alert_threshold", d.alert_threshold);
   const auto always = section.get<std::string>("always_alert", std::string(severity_name(d.always_alert)));
-  if (always == "low") d.always_alert = severity::low;
-  else if (always == "medium") d.always_alert = severity::medium;
-  else if (always == "high") d.always_alert = severity::high;
-  else if (always == "critical") d.always_alert = severity::critical;
+  if (const auto named = severity_named(always)) d.always_alert = *named;
   else section.report("always_alert", "must be one of low, medium, high, critical",
                       "high: high and critical rule hits alert whatever the model says");
   try {

@@ -40,9 +40,7 @@ int train_command::run() const {
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   try {
     const auto rule_set = rule_set::load(rules);
-    auto crs_options = crs;
-    crs_options.load.logged_headers = crs::headers_logged_by("combined");  // what the lines record
-    const auto crs_rules = crs.enabled ? crs::crs_rules::load(crs_options) : nullptr;
+    const auto crs_rules = crs.enabled ? crs::crs_rules::load(crs::for_format(crs, "combined")) : nullptr;
     std::ifstream file;
     if (input != "-") {
       file.open(input, std::ios::binary);
