@@ -1,6 +1,7 @@
 """The comparison peer for bench/run-http: the same seed design in FastAPI + uvicorn (Debian's
 python3-fastapi, python3-uvicorn): /livez answers at once, /readyz only once a 'critical component'
-(a startup task taking STARTUP_SECONDS) is up, and the listener opens before it is.
+(a startup task taking STARTUP_SECONDS) is up, and the listener opens before it is. /work?ms=N is the
+slow handler of issue 18's load: it waits N ms without holding a thread, as an outbound call would.
 
     /usr/bin/python3 -m uvicorn --app-dir bench/peers fastapi_app:app --port 18082 --log-level warning
 """
@@ -33,3 +34,9 @@ async def readyz():
     if state["ready"]:
         return {"ready": True}
     return JSONResponse({"ready": False, "error": "not ready"}, status_code=503)
+
+
+@app.get("/work")
+async def work(ms: int = 0):
+    await asyncio.sleep(ms / 1000)
+    return {"worked_ms": ms}
