@@ -72,6 +72,7 @@ void connection::close_if_idle() {
     return pump_stream();
   }
   if (phase_ != phase::idle) return;
+  if (request_waiting()) return;  // a request has arrived: the pending read takes it, and it is answered
   error_code ignored;
   socket_.cancel(ignored);
 }
@@ -86,6 +87,7 @@ void connection::close() {
   if (phase_ == phase::closed) return;
   phase_ = phase::closed;
   if (stream_) stream_->end();
+  if (call_) std::exchange(call_, nullptr)->stop.request_stop();  // nobody is left to answer
   ++timer_generation_;
   waiting_ = false;
   timer_.cancel();
@@ -119,6 +121,7 @@ void connection::on_timer(error_code ec, std::uint64_t generation) {
   waiting_ = false;
   if (ec || phase_ == phase::closed || deadline_ == clock::time_point::max()) return;
   if (clock::now() < deadline_) return wait_until(deadline_);  // the deadline moved later meanwhile
+  if (phase_ == phase::handling) return on_deadline();  // no socket operation to cancel: answer 503
   timed_out_ = true;
   error_code ignored;
   socket_.cancel(ignored);
@@ -142,6 +145,9 @@ void connection::read_request() {
 }
 
 void connection::on_first_bytes(error_code ec, std::size_t n) {
+  // close_if_idle() cancelled the read, yet a request's bytes arrived meanwhile: they are answered.
+  if (ec == boost::asio::error::operation_aborted && !timed_out_ && phase_ != phase::closed && request_waiting())
+    return read_request();
   if (ec) return close();  // idle timeout, the client closed, or the server is closing it
   buffer_.commit(n);
   read_header(first_ ? accepted_ : clock::now());
@@ -212,25 +218,7 @@ void connection::refuse(http::response r, std::size_t slot) {
   respond(std::move(r), version, false, false);
 }
 
-// --- answering ---
-
-void connection::handle() {
-  phase_ = phase::handling;
-  disarm();
-  handled_at_ = clock::now();
-  const auto& req = parser_->get();
-  std::size_t slot = 0;
-  begin_request(s_.metrics->unmatched_slot(), 0);  // in flight while its handler runs
-  auto r = dispatch(s_, req, slot, screened_);
-  metric_slot_ = slot;
-  metric_status_ = static_cast<unsigned>(r.status);
-  const bool keep_alive = req.keep_alive() && !s_.draining.load();
-  const auto version = req.version();
-  const bool head = req.method() == bhttp::verb::head;
-  parser_.reset();  // the request (and its body) is not needed any more
-  if (r.stream) return start_stream(std::move(r), version, head);
-  respond(std::move(r), version, keep_alive, head);
-}
+// --- answering (handle() and what follows it until respond(): connection_handling.cpp) ---
 
 void connection::respond(http::response r, unsigned version, bool keep_alive, bool head) {
   if (!in_flight_) begin_request(s_.metrics->unmatched_slot(), static_cast<unsigned>(r.status));  // a read error's answer
@@ -285,8 +273,8 @@ void connection::on_write(error_code ec, bool keep_alive) {
   if (ec) return close();  // the client went away, or did not read within write_timeout
   res_ = {};               // an idle connection keeps no response body
   first_ = false;
-  if (!keep_alive || s_.draining.load()) return linger();
-  read_request();
+  if (!keep_alive) return linger();
+  read_request();  // while draining: the next request if its bytes are here (answer() kept it alive), else close
 }
 
 void connection::write_raw(const std::string& bytes, bool then_read_body) {

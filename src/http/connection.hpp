@@ -2,10 +2,17 @@
 // One HTTP/1.1 connection: read a request (header, then body) under the configured limits and timeouts,
 // dispatch it, write the response, and either wait for the next request (keep-alive) or close.
 //
-//   idle ──first byte──► reading header ──► reading body ──► dispatch ──► writing ──► idle
-//     │ idle_timeout        │ header_timeout    │ body_timeout                │ write_timeout
-//     ▼                     ▼ (408)             ▼ (408)                     ▼ Connection: close
+//   idle ──first byte──► reading header ──► reading body ──► handling ──► writing ──► idle
+//     │ idle_timeout        │ header_timeout    │ body_timeout   │ request_timeout │ write_timeout
+//     ▼                     ▼ (408)             ▼ (408)          ▼ (503 timeout)   ▼ Connection: close
 //   closed          431 / 413 / 400 / 501 ────────────────────────────────► lingering close
+//
+// Handling (connection_handling.cpp): dispatch.hpp routes the request on this strand; built-ins and
+// refusals are answered at once, a route's handler is started by execute.hpp (inline, or on the handler
+// pool, whose completion is posted back here). A full handler queue is answered 503 at once. The
+// request's deadline is this connection's timer: when it fires first, the request's stop token is
+// signalled and 503 is sent, and the handler's late response is discarded (the `call` it holds keeps
+// what it reads alive). Requests are answered in order: the next one is read only after the response.
 //
 // Once the header is in and before any body byte is read, the framing is checked (request_limits.hpp:
 // 400 or 501) and the route's guards run (dispatch.hpp's screen()); a refusal is answered at once and
@@ -17,11 +24,15 @@
 // while a read watches for the client going away; when the stream ends, a lingering close.
 //
 // Every deadline is one timer per connection, re-armed per phase; when it fires the socket's operations
-// are cancelled and the connection answers 408 (if a request had begun) or just closes. A connection
-// with nothing to say (no unread byte, here or in the kernel) is closed at once when the server drains;
-// one with a request in progress or already sent finishes it, answers with `Connection: close` and
-// closes. A lingering close (shut down our side, discard what
-// the client still sends for a moment) makes sure the client reads the last response instead of a reset.
+// are cancelled and the connection answers 408 (if a request had begun) or just closes.
+//
+// Drain: a connection with nothing to say (no unread byte, here or in the kernel) is closed at once;
+// one with a request in progress, queued, already sent or pipelined behind another answers each of
+// them, the last with `Connection: close` (a response says keep-alive while more request bytes wait),
+// and closes. At the drain deadline (give_up()) the request being handled gets its stop token and a
+// 503 with `Connection: close`; a request still being read is cut off. A lingering close (shut down
+// our side, discard what the client still sends for a moment) makes sure the client reads the last
+// response instead of a reset.
 //
 // Deadlines cost one timer wait per connection, not one per phase: a phase whose deadline lies beyond
 // the pending wait's only records it, and the wait re-arms itself when it wakes early (arm()).
@@ -41,6 +52,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "dispatch.hpp"
 #include "io_pool.hpp"
 #include "lifespan/http/event_stream.hpp"
 #include "request_limits.hpp"
@@ -55,6 +67,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void serve();
   void turn_away();  // over max_connections: 503 at once, then close
   void close_if_idle();
+  void give_up();  // the drain deadline: 503 for the request being handled, close the rest
   void close();
   // The connection's strand: everything above is called on it.
   strand executor() { return socket_.get_executor(); }
@@ -74,6 +87,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_read_error(error_code ec);
   void refuse(http::response r, std::size_t slot);
   void handle();
+  void on_handled(const std::shared_ptr<call>& c, http::response r);
+  void on_deadline();
+  void answer(http::response r);  // the response to the request being handled
   void respond(http::response r, unsigned version, bool keep_alive, bool head);
   void on_write(error_code ec, bool keep_alive);
   void start_stream(http::response r, unsigned version, bool head);
@@ -98,6 +114,10 @@ class connection : public std::enable_shared_from_this<connection> {
   // The parser's chunk-header callback, spending budget_; the parser holds it by reference.
   std::function<void(std::uint64_t, boost::beast::string_view, error_code&)> chunk_header_;
   bool screened_ = false;  // the request's guards already ran, before its body was read
+  std::shared_ptr<call> call_;  // the request whose handler is under way (phase handling); null once answered
+  unsigned version_ = 11;       // of the request being handled
+  bool wants_keep_alive_ = false;
+  bool head_ = false;
   beast_response res_;
   std::string header_out_;  // res_'s header, serialised, while it is written
   std::shared_ptr<event_stream> stream_;  // while streaming

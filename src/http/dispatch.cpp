@@ -39,7 +39,7 @@ http::response not_allowed(const beast_request& req, std::string_view path, cons
   return r;
 }
 
-http::response call(server_state& s, const http::handler& handler, exchange& x) {
+http::response call_handler(server_state& s, const http::handler& handler, exchange& x) {
   request r(x);
   try {
     auto res = handler(r);
@@ -140,20 +140,34 @@ std::optional<http::response> locate(server_state& s, const beast_request& req, 
 
 }  // namespace
 
-http::response dispatch(server_state& s, const beast_request& req, std::size_t& slot, bool screened) noexcept {
+routed dispatch(server_state& s, beast_request message, std::size_t& slot, bool screened) noexcept {
   slot = s.metrics->unmatched_slot();
   try {
-    exchange x;
+    auto c = std::make_shared<call>(std::move(message));
+    exchange& x = c->x;
     destination to;
-    if (auto answer = locate(s, req, slot, x, to)) return std::move(*answer);
+    if (auto answer = locate(s, c->message, slot, x, to)) return {std::move(*answer), nullptr};
     if (!screened)
-      if (auto refusal = refused(s, to.guards(s), x)) return std::move(*refusal);
-    if (to.builtin) return answer_builtin(s, *to.builtin, x.url);
+      if (auto refusal = refused(s, to.guards(s), x)) return {std::move(*refusal), nullptr};
+    if (to.builtin) return {answer_builtin(s, *to.builtin, x.url), nullptr};
     for (const auto& d : x.route->dependencies)
-      if (d.required && !d.watch.usable()) return unavailable(s, d);
-    x.stop = s.cancel.get_token();
-    return call(s, to.route->handler(), x);
+      if (d.required && !d.watch.usable()) return {unavailable(s, d), nullptr};
+    c->route = to.route;
+    c->timeout = to.route->timeout().value_or(s.options.request_timeout);
+    x.stop = c->stop.get_token();
+    c->forward.emplace(s.cancel.get_token(), call::forward_stop{c->stop});
+    return {std::nullopt, std::move(c)};
   } catch (...) {  // allocation failure, most likely: answer without allocating much more
+    return {http::response{status::internal_server_error, "application/json",
+                           R"({"error":"internal error","reason":"out of resources"})", {}},
+            nullptr};
+  }
+}
+
+http::response run_handler(server_state& s, call& c) noexcept {
+  try {
+    return call_handler(s, c.route->handler(), c.x);
+  } catch (...) {
     return {status::internal_server_error, "application/json", R"({"error":"internal error","reason":"out of resources"})", {}};
   }
 }

@@ -88,10 +88,10 @@ void io_pool::close_idle() {
   });
 }
 
-void io_pool::close_all() {
+void io_pool::give_up_all() {
   for_each_connection([](std::shared_ptr<connection> c) {
     auto executor = c->executor();
-    asio::post(executor, [c = std::move(c)] { c->close(); });
+    asio::post(executor, [c = std::move(c)] { c->give_up(); });
   });
 }
 

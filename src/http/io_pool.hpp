@@ -11,7 +11,7 @@
 // process is starved), which is when no connection is being served any more. One slow handler, or one
 // stuck thread, stalls nothing but its own connection and does not fail /livez.
 //
-// Thread-safety: adopt(), close_idle(), close_all() and halt() may be called from any thread. The set
+// Thread-safety: adopt(), close_idle(), give_up_all() and halt() may be called from any thread. The set
 // of open connections is guarded by a mutex; a connection is reached from outside its strand only
 // through a shared_ptr locked from its weak_ptr, and only to post to its strand.
 #include <cstddef>
@@ -51,7 +51,7 @@ class io_pool {
   // A socket accepted on a strand from make_strand(): served, or (over the limit) answered 503 and closed.
   void adopt(strand_socket socket, connection_slot slot, bool turn_away);
   void close_idle();  // drain: connections waiting for a request are closed; the others finish theirs
-  void close_all();   // drain deadline
+  void give_up_all(); // drain deadline: 503 for requests being handled, close what is being read
   void halt();        // stop(): end the threads' loop; what is still open closes when the pool is destroyed
   void join();
 

@@ -33,6 +33,10 @@ server::options server::read_options(config::section& s) {
   o.address_file = s.get<std::string>("address_file", o.address_file);
   o.threads = s.get<int>("threads", o.threads);
   in_range(s, "threads", o.threads, 0, 1024, "0 means one per core");
+  o.handler_threads = s.get<int>("handler_threads", o.handler_threads);
+  in_range(s, "handler_threads", o.handler_threads, 1, 4096, "route handlers that block need one thread each while they wait");
+  o.handler_queue = s.get<int>("handler_queue", o.handler_queue);
+  in_range(s, "handler_queue", o.handler_queue, 0, 1 << 20, "0 refuses a request at once when every handler thread is busy");
   o.max_connections = s.get<int>("max_connections", o.max_connections);
   in_range(s, "max_connections", o.max_connections, 1, std::numeric_limits<int>::max());
   o.max_header_bytes = s.get<std::int64_t>("max_header_bytes", o.max_header_bytes);
@@ -45,6 +49,7 @@ server::options server::read_options(config::section& s) {
                             {"body_timeout", &o.body_timeout},
                             {"idle_timeout", &o.idle_timeout},
                             {"write_timeout", &o.write_timeout},
+                            {"request_timeout", &o.request_timeout},
                             {"heartbeat_interval", &o.heartbeat_interval},
                             {"stall_threshold", &o.stall_threshold}}) {
     *value = s.get<config::duration>(key, *value);

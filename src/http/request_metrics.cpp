@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
+
+#include "handler_pool.hpp"
 
 namespace lifespan::http::detail {
 namespace {
@@ -68,12 +71,29 @@ std::vector<prometheus::MetricFamily> request_metrics::Collect() const {
       total.metric.push_back(std::move(c));
     }
   }
-  ClientMetric flight, open;
+  ClientMetric flight, open, busy, depth;
   flight.gauge.value = in_flight.load(std::memory_order_relaxed);
   open.gauge.value = connections.load(std::memory_order_relaxed);
-  return {std::move(total), std::move(latency),
+  // Every reason is shown, 0 included: an alert on a rate needs the series to exist before it moves.
+  prometheus::MetricFamily rejected{"lifespan_http_requests_rejected_total",
+                                    "Requests answered 503/504 by the server instead of their handler, by reason",
+                                    prometheus::MetricType::Counter, {}};
+  for (auto [why, name] : {std::pair{rejection::queue_full, "queue_full"}, {rejection::timeout, "timeout"},
+                           {rejection::shutdown, "shutdown"}}) {
+    ClientMetric c;
+    c.label = {{"reason", name}};
+    c.counter.value = static_cast<double>(this->rejected(why));
+    rejected.metric.push_back(std::move(c));
+  }
+  if (const auto* pool = handlers.load()) {
+    busy.gauge.value = static_cast<double>(pool->busy());
+    depth.gauge.value = static_cast<double>(pool->queued());
+  }
+  return {std::move(total), std::move(latency), std::move(rejected),
           {"lifespan_http_requests_in_flight", "Requests read and not yet answered", prometheus::MetricType::Gauge, {flight}},
-          {"lifespan_http_connections_open", "Open client connections", prometheus::MetricType::Gauge, {open}}};
+          {"lifespan_http_connections_open", "Open client connections", prometheus::MetricType::Gauge, {open}},
+          {"lifespan_http_handler_threads_busy", "Handler threads running a route handler", prometheus::MetricType::Gauge, {busy}},
+          {"lifespan_http_handler_queue_depth", "Requests waiting for a handler thread", prometheus::MetricType::Gauge, {depth}}};
 }
 
 }  // namespace lifespan::http::detail

@@ -10,6 +10,11 @@
 //                                                                header to the response written
 //   lifespan_http_requests_in_flight                             gauge: read, not yet answered
 //   lifespan_http_connections_open                               gauge
+//   lifespan_http_requests_rejected_total{reason}                counter: answered 503/504 without (or
+//       instead of) the handler's response: queue_full (every handler thread busy and the queue full),
+//       timeout (the request's deadline passed, or the handler reported an upstream timeout: 504),
+//       shutdown (still unanswered at the drain deadline)
+//   lifespan_http_handler_threads_busy, lifespan_http_handler_queue_depth    gauges (handler_pool.hpp)
 //
 // Threading: record() and the gauges from any I/O thread (relaxed atomics: a scrape sees each counter
 // exact, and the set of them nearly simultaneous); Collect() from the scraping thread.
@@ -30,9 +35,19 @@
 
 namespace lifespan::http::detail {
 
+class handler_pool;
+
+enum class rejection : std::uint8_t { queue_full, timeout, shutdown };
+
 class request_metrics final : public prometheus::Collectable {
  public:
   request_metrics(const router& routes, const std::vector<std::string_view>& builtin_paths);
+
+  // The handler pool whose gauges /metrics shows; set once, before any scrape. It must outlive every
+  // scrape: the server detaches it (nullptr) before destroying the pool.
+  std::atomic<const handler_pool*> handlers{nullptr};
+  void reject(rejection why) noexcept { rejected_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t rejected(rejection why) const noexcept { return rejected_[static_cast<std::size_t>(why)].load(std::memory_order_relaxed); }
 
   std::size_t route_slot(std::size_t route_index) const noexcept { return route_index; }
   std::size_t builtin_slot(std::size_t builtin_index) const noexcept { return routes_ + builtin_index; }
@@ -59,6 +74,7 @@ class request_metrics final : public prometheus::Collectable {
   };
   std::size_t routes_;
   std::vector<std::unique_ptr<slot>> slots_;
+  std::array<std::atomic<std::uint64_t>, 3> rejected_{};
 };
 
 }  // namespace lifespan::http::detail

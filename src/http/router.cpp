@@ -53,6 +53,13 @@ route& route::guarded(http::guard g) {
   return *this;
 }
 
+route& route::timeout(duration d) {
+  if (d <= duration::zero())
+    throw std::invalid_argument(fmt::format("route {} {}: timeout() must be positive", to_string(method_), pattern_));
+  timeout_ = d;
+  return *this;
+}
+
 struct router::impl {
   struct node {
     std::map<std::string, std::unique_ptr<node>, std::less<>> literal;

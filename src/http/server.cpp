@@ -16,6 +16,7 @@
 
 #include "lifespan/metrics/registry.hpp"
 #include "lifespan/systemd/notify.hpp"
+#include "handler_pool.hpp"
 #include "listener.hpp"
 #include "probes.hpp"
 
@@ -42,6 +43,10 @@ void write_address_file(const std::string& path, const std::string& text) {
   if (ec) throw std::runtime_error(fmt::format("address_file: cannot rename '{}' to '{}': {}", temporary, path, ec.message()));
 }
 
+// After the drain deadline, how long drain() waits for the 503s it sent to be written before stop()
+// closes every socket: a loopback or LAN write takes microseconds; a client too slow for this is cut.
+constexpr auto give_up_grace = std::chrono::milliseconds(500);
+
 std::string turn_away_response(const detail::server_state& s) {
   const std::string body = fmt::format(
       R"({{"error":"overloaded","reason":"the server already has max_connections ({}) open connections"}})",
@@ -61,6 +66,7 @@ struct server::impl {
   // Declaration order is destruction order reversed: the listener refers to the pool, both to state.
   detail::server_state state;
   std::unique_ptr<detail::io_pool> pool;
+  std::unique_ptr<detail::handler_pool> handlers;  // its queued jobs hold connections: destroyed before the pool
   std::unique_ptr<detail::listener> listener;
 
   std::mutex lifecycle;  // start() and stop() (which may overlap when a start overruns its budget)
@@ -96,9 +102,13 @@ void server::impl::shut_down() {
   state.cancel.request_stop();
   if (listener) listener->close();
   if (pool) pool->halt();
+  if (handlers) handlers->halt();  // queued handlers never run; their connections are released here
   if (listener) listener->join();
+  if (handlers) handlers->join();  // running handlers were signalled (cancel) and are waited for
   if (pool) pool->join();
+  if (state.metrics) state.metrics->handlers.store(nullptr);
   listener.reset();
+  handlers.reset();
   pool.reset();  // destroys what the pool still held: connections, queued sockets
   if (wrote_address_file) {
     std::error_code ignored;
@@ -135,6 +145,10 @@ void server::start(context& ctx) {
   s.retry_after = std::to_string(static_cast<long long>(std::ceil(seconds)));
   s.turn_away_response = turn_away_response(s);
 
+  impl_->handlers = std::make_unique<detail::handler_pool>(static_cast<std::size_t>(s.options.handler_threads),
+                                                           static_cast<std::size_t>(s.options.handler_queue), s.name, s.log);
+  s.handlers = impl_->handlers.get();
+  s.metrics->handlers.store(impl_->handlers.get());
   impl_->pool = std::make_unique<detail::io_pool>(s, static_cast<std::size_t>(threads));
   impl_->listener = std::make_unique<detail::listener>(s, *impl_->pool);
   const auto bound = impl_->listener->open(s.options.address, s.options.port);
@@ -149,7 +163,9 @@ void server::start(context& ctx) {
   }
   impl_->pool->start();
   impl_->listener->start();
-  s.log->info("{}: listening on {} ({} I/O thread{})", s.name, impl_->address, threads, threads == 1 ? "" : "s");
+  s.log->info("{}: listening on {} ({} I/O thread{}, up to {} handler thread{}, handler queue {})", s.name,
+              impl_->address, threads, threads == 1 ? "" : "s", s.options.handler_threads,
+              s.options.handler_threads == 1 ? "" : "s", s.options.handler_queue);
 }
 
 void server::drain(time_point deadline) {
@@ -164,17 +180,29 @@ void server::drain(time_point deadline) {
   }
   std::unique_lock wait_lock(s.closed_mutex);
   if (s.closed.wait_until(wait_lock, deadline, [&] { return s.open.load() == 0; })) return;
+  wait_lock.unlock();
+  // The deadline: every handler's stop token, then 503 for each request still unanswered (written by
+  // the I/O threads, which handlers never occupy), and a short wait for those writes before stop().
+  s.cancel.request_stop();
+  {
+    std::lock_guard lock(impl_->lifecycle);
+    if (impl_->stopped) return;
+    if (impl_->pool) impl_->pool->give_up_all();
+  }
+  wait_lock.lock();
+  s.closed.wait_for(wait_lock, give_up_grace, [&] { return s.open.load() == 0; });
   const int left = s.open.load();
   wait_lock.unlock();
-  s.log->warn("{}: drain deadline reached with {} connection{} open; closing them", s.name, left, left == 1 ? "" : "s");
-  s.cancel.request_stop();
-  std::lock_guard lock(impl_->lifecycle);
-  if (impl_->stopped) return;
-  if (impl_->pool) impl_->pool->close_all();
+  const auto answered = s.metrics->rejected(detail::rejection::shutdown);
+  s.log->warn("{}: drain deadline reached: {} unanswered request{} got {} stop token and a 503 (Connection: close); "
+              "{} connection{} still open, closed by stop()",
+              s.name, answered, answered == 1 ? "" : "s", answered == 1 ? "its" : "their", left, left == 1 ? "" : "s");
 }
 
 void server::stop(time_point deadline) {
-  (void)deadline;  // joining the I/O threads waits for handlers that are running; they should be short
+  // Joining the handler threads waits for handlers still running: their stop tokens are signalled, and
+  // one that ignores its token holds stop() up until it returns (the runtime's stop timeout reports it).
+  (void)deadline;
   std::lock_guard lock(impl_->lifecycle);
   impl_->shut_down();
   if (impl_->state.log) impl_->state.log->info("{}: stopped", impl_->state.name);

@@ -23,6 +23,8 @@
 
 namespace lifespan::http::detail {
 
+class handler_pool;
+
 struct server_state {
   server_state(server::options o, service& s, std::shared_ptr<const router> r)
       : options(std::move(o)), svc(s), routes(std::move(r)) {}
@@ -35,6 +37,7 @@ struct server_state {
   std::size_t io_threads = 0;           // set by start()
   std::shared_ptr<heartbeat> beats;     // the I/O pool's; set by start()
   std::shared_ptr<request_metrics> metrics;  // set by start(); the service's registry holds it weakly
+  handler_pool* handlers = nullptr;     // set by start(); outlives the I/O threads (server.cpp's stop order)
   std::shared_ptr<spdlog::logger> log;
   std::string retry_after;              // the Retry-After value, in whole seconds
   std::string turn_away_response;       // the complete 503 sent beyond max_connections

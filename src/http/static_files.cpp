@@ -63,9 +63,10 @@ std::size_t add_static_files(router& routes, const std::string& prefix, const st
   }
   const std::string base = prefix.empty() || prefix.back() != '/' ? prefix + "/" : prefix;
   if (base == "/") throw std::invalid_argument("static files: the prefix must not be \"/\" (it would shadow /livez and the other built-in endpoints); use \"/ui\", say");
-  routes.get(base.substr(0, base.size() - 1),
-             [files](request& req) { return answer(*files, "index.html", req); });
-  routes.get(base + "{file}", [files](request& req) { return answer(*files, req.param("file"), req); });
+  // From memory, never blocking: answered on the I/O thread.
+  routes.get(base.substr(0, base.size() - 1), [files](request& req) { return answer(*files, "index.html", req); })
+      .run_inline();
+  routes.get(base + "{file}", [files](request& req) { return answer(*files, req.param("file"), req); }).run_inline();
   return files->size();
 }
 

@@ -17,7 +17,7 @@ TEST(Liveness, ABlockedHandlerStallsNeitherLivezNorAnyOtherConnection) {
     entered->add();
     release->wait(req.stop_token(), 20s);  // bounded: a broken test must not block forever
     return http::response::text("unblocked");
-  });
+  }).run_inline();  // blocks an I/O thread itself (an ordinary route would block a handler thread)
   routes.get("/hello", [](http::request&) { return http::response::text("hello"); });
   served s;
   auto o = local_options();  // 2 I/O threads

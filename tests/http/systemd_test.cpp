@@ -36,7 +36,7 @@ TEST(Systemd, WatchdogKeepAliveStopsWhileEveryIoThreadIsBlocked) {
     entered->add();
     release->wait(req.stop_token(), 20s);
     return http::response::text("released");
-  });
+  }).run_inline();  // on the I/O threads, which is what the watchdog watches
   auto o = local_options();  // 2 I/O threads: both must be blocked
   o.heartbeat_interval = 20ms;
   o.stall_threshold = 150ms;

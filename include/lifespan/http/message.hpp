@@ -1,9 +1,11 @@
 #pragma once
 // Requests and responses as route handlers see them.
 //
-// Threading and lifetimes: a handler runs on one of the server's I/O threads. The `request` it gets
-// is a view of that connection's current exchange: valid only during the handler call, and not to be
-// shared with other threads. The `response` it returns is a plain value the server then writes.
+// Threading and lifetimes: a handler runs on one of the server's handler threads (or, for a route
+// marked run_inline(), on an I/O thread: router.hpp). The `request` it gets is a view of the request
+// being handled, which the server keeps alive until the handler returns, even past the request's
+// deadline: valid only during the handler call, and not to be shared with other threads. The `response`
+// it returns is a plain value the server then writes on the connection's own I/O strand.
 //
 // Boost.Beast stays behind this header: applications include no Boost to write handlers.
 #include <cstdint>
@@ -31,7 +33,7 @@ enum class status : std::uint16_t {
   bad_request = 400, unauthorized = 401, forbidden = 403, not_found = 404, method_not_allowed = 405,
   request_timeout = 408, conflict = 409, payload_too_large = 413, unprocessable_entity = 422,
   too_many_requests = 429, request_header_fields_too_large = 431,
-  internal_server_error = 500, not_implemented = 501, service_unavailable = 503,
+  internal_server_error = 500, not_implemented = 501, service_unavailable = 503, gateway_timeout = 504,
 };
 
 class event_stream;  // event_stream.hpp
@@ -81,6 +83,12 @@ class error : public std::runtime_error {
   std::string error_;
 };
 
+// Thrown by a handler whose upstream (a database, another service) did not answer in time: 504 with
+// {"error": "upstream timeout", "reason": ...}, counted in lifespan_http_requests_rejected_total{reason="timeout"}.
+inline error upstream_timeout(std::string reason) {
+  return error(status::gateway_timeout, "upstream timeout", std::move(reason));
+}
+
 namespace detail {
 struct exchange;  // the connection's state for the request being handled (src/http)
 }
@@ -107,8 +115,11 @@ class request {
   // not JSON, holds a number out of range (1e999), or nests deeper than the server's max_json_depth.
   nlohmann::json json() const;
 
-  // Signalled when the server gives up on in-flight work: at the drain deadline and at stop().
-  // Long handlers should poll it.
+  // Signalled when the server gives up on this request: at its deadline (the route's timeout(), else
+  // the server's request_timeout), at the drain deadline, and at stop(). The client has then been (or
+  // is being) answered 503; what the handler returns afterwards is discarded. A handler that waits
+  // should wait on it (std::condition_variable_any takes it), or poll it. A handler whose own outbound
+  // call timed out throws upstream_timeout (below): 504, counted like a deadline.
   std::stop_token stop_token() const noexcept;
 
   // A component the route declared with needs<T>(name): the route's check already found it usable, so

@@ -15,6 +15,7 @@
 // Threading: build the router on one thread before service::run(); the server then owns it and reads it
 // from its I/O threads without locks, so it must not change any more (add_server takes it by value).
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,10 +29,21 @@
 
 namespace lifespan::http {
 
-// Runs on an I/O thread: keep it short. A handler that blocks takes one of the server's `threads` away
-// from every connection; once all of them are blocked past `stall_threshold`, /livez fails (which is
-// the point of /livez).
+// Runs on one of the server's handler threads (`handler_threads`), so it may block: on a database
+// query, a lock, an outbound call. The request's stop_token() fires at the route's deadline
+// (`request_timeout`, or timeout() below) and at the drain deadline; a handler that waits should wait
+// on it. When the deadline passes the client is answered 503 at once and whatever the handler returns
+// later is discarded; its thread is free again when it returns.
+// A route marked run_inline() runs on an I/O thread instead, and must then never block: it holds up
+// every connection that thread would serve, has no deadline (nothing can interrupt it), and once all
+// I/O threads are blocked past `stall_threshold`, /livez fails (which is the point of /livez).
 using handler = std::function<response(request&)>;
+
+// Where a route's handler runs; the response is written back on the connection's own strand either way.
+enum class execution : std::uint8_t {
+  pool,     // a handler thread (the default): may block
+  inline_,  // the I/O thread that read the request: only for handlers that never block
+};
 
 // A check the server runs before anything else for a request it routed (before the component check,
 // so a refused client learns nothing about the service's state): nullopt lets the request go on, a
@@ -63,9 +75,22 @@ class route {
   // Runs `g` before this route's component check and handler, after the guards added before it.
   route& guarded(http::guard g);
 
+  // The handler runs on the I/O thread that read the request, not on a handler thread: cheaper by a
+  // thread hop, for handlers that only read memory (probes, static files, event-stream openers).
+  // (`inline` is a keyword, hence the name.)
+  route& run_inline() noexcept {
+    execution_ = http::execution::inline_;
+    return *this;
+  }
+  // This route's deadline instead of the server's `request_timeout`: from the complete request to the
+  // response, queueing included. Must be positive; does not apply to run_inline() routes.
+  route& timeout(duration d);
+
   http::method method() const noexcept { return method_; }
   const std::string& pattern() const noexcept { return pattern_; }
   const http::handler& handler() const noexcept { return handler_; }
+  http::execution execution() const noexcept { return execution_; }
+  const std::optional<duration>& timeout() const noexcept { return timeout_; }
 
   struct dependency {
     std::string component;
@@ -98,6 +123,8 @@ class route {
   std::string pattern_;
   http::handler handler_;
   std::size_t index_;
+  http::execution execution_ = http::execution::pool;
+  std::optional<duration> timeout_;  // nullopt: the server's request_timeout
   std::vector<dependency> dependencies_;
   std::vector<std::pair<std::string, std::size_t>> parameters_;
   std::vector<http::guard> guards_;

@@ -74,6 +74,10 @@ class server final : public component {
     int port = 8080;                    // 0: any free port (see address_file)
     std::string address_file;           // when set: "HOST:PORT\n" written there once listening, removed by stop()
     int threads = 0;                    // I/O threads, sharing all connections; 0: one per core
+    // Handler threads: at most this many route handlers run at once (see Threading above for why 64).
+    int handler_threads = 64;
+    int handler_queue = 256;            // requests waiting for a handler thread; beyond: 503 queue_full
+    duration request_timeout = std::chrono::seconds(30);  // complete request to response; route's timeout() wins
     int max_connections = 10000;
     std::int64_t max_header_bytes = 16 * 1024;
     std::int64_t max_body_bytes = 1024 * 1024;
