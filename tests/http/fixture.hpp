@@ -5,8 +5,10 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client.hpp"
@@ -81,6 +83,60 @@ class counter {
   std::condition_variable changed_;
   int count_ = 0;
 };
+
+// The routes the pool, deadline and drain tests share. GET /slow waits (bounded) for the gate on its
+// stop token, counting entries and cancellations; GET /stubborn waits for the gate ignoring its stop
+// token (as a handler stuck in a call that cannot be interrupted), with the route timeout given; GET
+// /fast answers at once on a handler thread, GET /inline on the I/O thread.
+struct slow_routes {
+  std::shared_ptr<gate> release = std::make_shared<gate>();
+  std::shared_ptr<counter> entered = std::make_shared<counter>();
+  std::shared_ptr<counter> cancelled = std::make_shared<counter>();
+  std::shared_ptr<counter> stubborn_entered = std::make_shared<counter>();
+
+  http::router make(std::optional<duration> stubborn_timeout = std::nullopt) const {
+    http::router routes;
+    routes.get("/slow", [release = release, entered = entered, cancelled = cancelled](http::request& req) {
+      entered->add();
+      if (!release->wait(req.stop_token(), 20s)) {
+        cancelled->add();
+        return http::response::error(http::status::service_unavailable, "cancelled", "the server is shutting down");
+      }
+      return http::response::text("done");
+    });
+    auto& stubborn = routes.get("/stubborn", [release = release, entered = stubborn_entered](http::request&) {
+      entered->add();
+      release->wait(std::stop_token{}, 20s);
+      return http::response::text("late");
+    });
+    if (stubborn_timeout) stubborn.timeout(*stubborn_timeout);
+    routes.get("/fast", [](http::request&) { return http::response::text("fast"); });
+    routes.get("/inline", [](http::request&) { return http::response::text("inline"); }).run_inline();
+    return routes;
+  }
+};
+
+// The value of the first sample line of a /metrics text that starts with `series` and a space.
+inline std::optional<double> metric_sample(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+inline double rejected_total(std::uint16_t port, const std::string& reason) {
+  const auto text = fetch(port, "/metrics").body;
+  return metric_sample(text, "lifespan_http_requests_rejected_total{reason=\"" + reason + "\"}").value_or(-1);
+}
+
+// Polls until nothing listens on the port any more (the drain closed the listener).
+inline bool eventually_refused(std::uint16_t port) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (refused(port)) return true;
+    std::this_thread::sleep_for(1ms);  // a polling interval; the condition itself is what we wait for
+  }
+  return false;
+}
 
 // A component whose start blocks until its gate opens; `value` lets typed routes see which instance
 // they got.

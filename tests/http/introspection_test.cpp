@@ -12,12 +12,7 @@ namespace {
 
 bool has_line(const std::string& text, const std::string& line) { return text.find("\n" + line + "\n") != std::string::npos; }
 
-// The value of the first sample line that starts with `series` followed by a space.
-std::optional<double> sample(const std::string& text, const std::string& series) {
-  const auto at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return std::nullopt;
-  return std::stod(text.substr(at + series.size() + 2));
-}
+std::optional<double> sample(const std::string& text, const std::string& series) { return metric_sample(text, series); }
 
 http::router fast_routes() {
   http::router routes;

@@ -10,36 +10,6 @@
 namespace lifespan::test {
 namespace {
 
-// GET /slow waits (bounded) for the gate, counting entries; GET /fast answers at once.
-struct slow_routes {
-  std::shared_ptr<gate> release = std::make_shared<gate>();
-  std::shared_ptr<counter> entered = std::make_shared<counter>();
-  std::shared_ptr<counter> cancelled = std::make_shared<counter>();
-
-  http::router make() const {
-    http::router routes;
-    routes.get("/slow", [release = release, entered = entered, cancelled = cancelled](http::request& req) {
-      entered->add();
-      if (!release->wait(req.stop_token(), 20s)) {
-        cancelled->add();
-        return http::response::error(http::status::service_unavailable, "cancelled", "the server is shutting down");
-      }
-      return http::response::text("done");
-    });
-    routes.get("/fast", [](http::request&) { return http::response::text("fast"); });
-    return routes;
-  }
-};
-
-bool eventually_refused(std::uint16_t port) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (refused(port)) return true;
-    std::this_thread::sleep_for(1ms);  // a polling interval; the condition itself is what we wait for
-  }
-  return false;
-}
-
 TEST(KeepAlive, ServesSeveralRequestsOnOneConnection) {
   slow_routes r;
   served s;
