@@ -14,7 +14,8 @@ http::response unknown(std::string_view component) {
                                fmt::format("no synthetic component is named '{}'; the graph's YAML declares them", component));
 }
 
-// Sleeps `ms`, or until the server gives up on in-flight work; false when cut short.
+// Sleeps `ms`, or until the server gives up on the request (its deadline, http.request_timeout, or the
+// drain deadline: the request's stop token); false when cut short. The server has answered 503 then.
 bool sleep_for(std::chrono::milliseconds ms, std::stop_token cancel) {
   std::mutex m;
   std::condition_variable_any cv;
@@ -47,7 +48,8 @@ http::router serving_routes(service& svc, faults& f) {
       }
     }
     if (ms > 0 && !sleep_for(std::chrono::milliseconds(ms), req.stop_token()))
-      return http::response::error(http::status::service_unavailable, "cancelled", "the server gave up on in-flight work (drain deadline)");
+      return http::response::error(http::status::service_unavailable, "cancelled",
+                                   "the server gave up on this request (its deadline or the drain deadline)");
     return http::response::json({{"worked_ms", ms}, {"needs", needs ? nlohmann::json(*needs) : nlohmann::json()}});
   });
   const auto toggle = [&f](bool failed) {

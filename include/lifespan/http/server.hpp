@@ -33,10 +33,12 @@
 // 503 until what they need is up. On shutdown it keeps serving normally through the readiness delay
 // (only /readyz turns 503). drain(deadline) closes the listener (after taking the connections the
 // kernel had already completed; /livez stops answering from here), closes keep-alive connections that
-// have no request under way, answers every request already sent or in progress with
-// `Connection: close`, waits for them until the deadline, then signals handlers' stop tokens and
-// closes whatever is left. stop() closes everything and joins the I/O threads. (Deadlines are taken
-// on the steady clock, the runtime's own unless a test injects a manual clock.)
+// hold no request bytes, answers every request being handled, queued, already sent or pipelined (the
+// last on each connection with `Connection: close`), waits for them until the deadline, then signals
+// every handler's stop token, answers what is still unanswered 503 with `Connection: close` (counted
+// in a log line) and closes what is left. stop() closes everything and joins the I/O and handler
+// threads. (Deadlines are taken on the steady clock, the runtime's own unless a test injects a manual
+// clock.)
 //
 // Limits (all in the component's configuration section, see `options`; docs/security.md has the table):
 // a header larger than `max_header_bytes` gets 431, and so does a request whose header, chunk
@@ -51,10 +53,18 @@
 // anything; an idle keep-alive connection is closed after `idle_timeout`. Beyond `max_connections` open connections, a new
 // connection is accepted, answered at once with 503 (Retry-After, `Connection: close`) and closed.
 //
-// Threading: `threads` I/O threads sharing one event loop; a connection's handlers run one at a time,
-// each on whichever thread is free, so a preempted or blocked thread holds up only the connection it is
-// serving. A separate thread accepts connections, so the listener can be closed even while every I/O
-// thread is busy.
+// Threading (docs/http.md has the whole model): `threads` I/O threads sharing one event loop only
+// parse, dispatch and write; a connection's events run one at a time, each on whichever I/O thread is
+// free. Route handlers run on up to `handler_threads` handler threads, started on demand, behind a
+// queue of `handler_queue` requests: a full queue is answered 503 (Retry-After) at once, and counted
+// in lifespan_http_requests_rejected_total{reason="queue_full"}. Built-ins, static files, event-stream
+// writers and routes marked run_inline() are answered on the I/O threads, so probes are never starved
+// by handlers. A pool route's request is bounded by `request_timeout` (or its route's timeout()): at
+// the deadline its stop token fires and it is answered 503 ({reason="timeout"}). The default of 64
+// handler threads: blocking handlers need one thread each while they wait (threads = requests/s x
+// handler time), and 50 clients on a 200 ms handler need 50 for 250 req/s; an idle thread costs a
+// parked stack. A separate thread accepts connections, so the listener can be closed even while every
+// I/O thread is busy.
 #include <chrono>
 #include <cstdint>
 #include <memory>
