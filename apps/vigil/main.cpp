@@ -1,7 +1,10 @@
-// vigil: the reference service's command line: `serve` (the default: the service), `check-config`,
+// vigil: the reference service's command line: `serve` (the service), `check-config`,
 // and the batch tools `scan` (CRS, signatures and behaviour windows over log files), `explain` (which
 // CRS rules a line matches, step by step), `gen` (labelled
 // synthetic traffic), `eval` (detection quality), `train` (the threat model) and `check-rules`.
+// Exit codes: 0 success, 2 a usage error (whatever CLI11's own code), then each command's own (scan:
+// 1 when something was found). No command prints the help and exits 2; --version prints the version and
+// the git revision, --bundled-files where the bundled files were found (paths/bundled_files.hpp).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,10 +16,12 @@
 #include <map>
 #include <thread>
 
+#include "build_info.hpp"
 #include "crs/commands.hpp"
 #include "eval/quality.hpp"
 #include "gen/traffic_gen.hpp"
 #include "parse/client_address.hpp"
+#include "paths/bundled_files.hpp"
 #include "model/hybrid_eval.hpp"
 #include "rules/rule_engine.hpp"
 #include "scan/scanner.hpp"
@@ -192,11 +197,15 @@ int run_eval(const std::string& path, const std::string& rules_path) {
 
 int main(int argc, char** argv) {
   CLI::App app{"vigil: detects attacks in nginx access logs"};
-  app.require_subcommand(0, 1);  // no subcommand: serve
+  app.require_subcommand(0, 1);  // no subcommand: the help (below)
+  const auto& bundled = vigil::paths::bundled();
+  app.set_version_flag("--version", [] { return lifespan::build_info::version_line("vigil"); });
+  bool print_bundled = false;
+  app.add_flag("--bundled-files", print_bundled, "print where the bundled rules, dashboard, config and model were found");
 
   auto* scan = app.add_subcommand("scan", "scan log files (or - for standard input); exit 1 when something was found");
   std::vector<std::string> files;
-  std::string rules_path = VIGIL_DEFAULT_RULES;
+  std::string rules_path = bundled.rules().string();
   std::string rules_dir;  // a rules.d directory of extra rule files (rules/rule_sources.hpp)
   std::string format = "combined";
   unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
@@ -255,9 +264,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   vigil::train_command train;
-  vigil::add_train_command(app, train, VIGIL_DEFAULT_RULES);
+  vigil::add_train_command(app, train, rules_path);
 
-  auto* serve = app.add_subcommand("serve", "run the service: tail the logs, detect, store alerts (the default)");
+  auto* serve = app.add_subcommand("serve", "run the service: tail the logs, detect, store alerts");
   lifespan::command_line serve_options;
   lifespan::add_command_line(*serve, serve_options);
   auto* check = app.add_subcommand("check-config", "validate configuration, rules and graph; exit 0 or 2");
@@ -265,7 +274,19 @@ int main(int argc, char** argv) {
   check->add_option("--config", check_options.config, "configuration file (default: the bundled vigil.yaml)");
   check->add_option("--set", check_options.set, "section.key=value override (repeatable)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version: 0; every usage error: 2
+  }
+  if (print_bundled) {
+    fmt::print("{} (found by {})\n", bundled.root.string(), bundled.found_by);
+    return 0;
+  }
+  if (app.get_subcommands().empty()) {
+    std::cerr << app.help() << "vigil: a command is required; `vigil serve` runs the service\n";
+    return 2;
+  }
   if (*scan) return run_scan(files, {rules_path, rules_dir}, format, threads, summary_only, no_behaviour, crs, trusted_proxies);
   if (*explain) return vigil::crs::run_explain(explain_lines, crs, format);
   if (*gen) return run_gen(gen_options, output, labels_path, labelled);
@@ -277,5 +298,5 @@ int main(int argc, char** argv) {
     check_options.check_config = true;
     return vigil::service::serve(check_options);
   }
-  return vigil::service::serve(serve_options);
+  return vigil::service::serve(serve_options);  // `serve` is the only command left
 }

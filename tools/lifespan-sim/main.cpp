@@ -5,6 +5,8 @@
 //   lifespan-sim --config graph.yaml --check-config    validate only
 //   lifespan-sim --config graph.yaml --print-graph dot
 //   lifespan-sim --config graph.yaml --serve            also serve HTTP (section "http:"; see serve.hpp)
+//   lifespan-sim --version                              the version and the git revision
+// Usage errors (and a missing --config) exit 2.
 //
 // Sections named database, telemetry and models register the real components (batteries.hpp).
 #include <iostream>
@@ -17,6 +19,7 @@
 #include "lifespan/http/server.hpp"
 #include "lifespan/sim/synthetic.hpp"
 #include "batteries.hpp"
+#include "build_info.hpp"
 #include "serve.hpp"
 
 namespace {
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
   CLI::App app{"lifespan-sim: run a synthetic component graph through the lifespan runtime"};
   lifespan::command_line options;
   lifespan::add_command_line(app, options);
+  app.set_version_flag("--version", [] { return lifespan::build_info::version_line("lifespan-sim"); });
   bool once = false, json = false, serve = false;
   app.add_flag("--once", once, "start the graph, print the timeline, shut down and exit with the runtime's exit code");
   app.add_flag("--json", json, "with --once: print the timeline and component states as JSON");

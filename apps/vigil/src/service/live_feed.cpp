@@ -24,6 +24,9 @@ live_feed::options live_feed::read_options(lifespan::config::section& section) {
   const auto backlog = section.get<std::int64_t>("backlog", static_cast<std::int64_t>(o.backlog));
   if (backlog < 0) section.report("backlog", "must not be negative", "for example 1000");
   o.backlog = static_cast<std::size_t>(std::max<std::int64_t>(backlog, 0));
+  // The dashboard's directory: read when the service is assembled (service_main.cpp, read_layout), named
+  // here so the configuration check knows the key.
+  section.get<std::string>("web_dir", "");
   return o;
 }
 

@@ -3,7 +3,9 @@
 // alert, its id the alert's key). Every alert the pipeline commits is pushed to each open stream.
 // The last `backlog` alerts are kept, so a client that reconnects with Last-Event-ID receives what
 // it missed while that alert is still in the backlog (older gaps: the dashboard reloads the page of
-// alerts through /api/alerts anyway).
+// alerts through /api/alerts anyway). Its section also names the dashboard's files, `live.web_dir`
+// (default: the bundled web/, paths/bundled_files.hpp), read when the service is assembled: a change
+// takes a restart.
 //
 // Lifetime: subscribe() from HTTP handlers while the component is up; stop() detaches from the
 // pipeline and ends every open stream. Thread-safety: subscribe() and the pipeline's commit callback

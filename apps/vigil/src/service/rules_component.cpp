@@ -33,7 +33,7 @@ crs::crs_options read_crs(lifespan::config::section section) {
 
 // A key removed before a SIGHUP returns to its default, as at startup.
 rule_sources read_sources(lifespan::config::section& section) {
-  return {section.get<std::string>("path", VIGIL_DEFAULT_RULES), section.get<std::string>("dir", "")};
+  return {section.get<std::string>("path", paths::bundled().rules().string()), section.get<std::string>("dir", "")};
 }
 
 // rules.exclusions become SecLang that both vigil and a replay through ModSecurity apply.

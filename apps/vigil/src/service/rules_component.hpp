@@ -12,7 +12,7 @@
 // SIGHUP loads it. A reload rebuilds CRS too; a broken new set keeps the old one.
 //
 //   rules:
-//     path: rules/default.yaml           # vigil's own signatures
+//     path: rules/default.yaml           # vigil's own signatures (default: the bundled set, paths/bundled_files.hpp)
 //     dir: /etc/vigil/rules.d            # extra YAML rule files, each one can be turned off (rules/rule_sources.hpp)
 //     exclusions: ["rule=942100 path=/search arg=q", "tag=attack-xss path=/cms/"]   (crs/exclusions.hpp)
 //     allow_clients: [10.0.0.0/8]        # never alerted on
@@ -28,6 +28,7 @@
 #include "lifespan/core/component.hpp"
 #include "crs/detector.hpp"
 #include "parse/client_address.hpp"
+#include "paths/bundled_files.hpp"
 #include "rules/rule_engine.hpp"
 
 namespace vigil::service {
@@ -35,7 +36,7 @@ namespace vigil::service {
 class rules_component : public lifespan::component {
  public:
   struct options {
-    rule_sources sources{VIGIL_DEFAULT_RULES};
+    rule_sources sources{paths::bundled().rules().string()};
     crs::crs_options crs;  // with the exclusions compiled into load.extra_directives
     std::vector<std::string> allow_clients;
   };

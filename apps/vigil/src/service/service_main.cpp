@@ -17,6 +17,7 @@
 #include "lifespan/models/component.hpp"
 #include "lifespan/http/static_files.hpp"
 #include "lifespan/http_client/client.hpp"
+#include "paths/bundled_files.hpp"
 #include "service/access.hpp"
 #include "service/alert_store.hpp"
 #include "service/api_stats.hpp"
@@ -172,7 +173,7 @@ void prepare_sqlite_directory(const lifespan::command_line& options) {
 layout read_layout(const lifespan::command_line& options, bool read_environment) {
   lifespan::config::error_list errors;
   const auto doc = read_configuration(options, read_environment);
-  return {delivery::configured_endpoints(doc.get("webhooks", errors))};
+  return {delivery::configured_endpoints(doc.get("webhooks", errors)), doc.get("live", errors).get<std::string>("web_dir", "")};
 }
 
 void assemble(lifespan::service& svc, const layout& l) {
@@ -216,7 +217,7 @@ void assemble(lifespan::service& svc, const layout& l) {
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
   routes.get("/api/alerts/stream", alert_stream).needs<live_feed>("live");
   routes.get("/api/alerts/{id}", one_alert).needs<alert_store>("alerts");
-  lifespan::http::add_static_files(routes, "/ui", VIGIL_WEB_DIR);  // the dashboard
+  lifespan::http::add_static_files(routes, "/ui", l.web_dir.empty() ? paths::bundled().web() : std::filesystem::path(l.web_dir));
   routes.get("/", [](lifespan::http::request&) {
     return lifespan::http::response::text("the dashboard is at /ui\n", static_cast<lifespan::http::status>(302)).set("Location", "/ui");
   });
@@ -236,7 +237,8 @@ void assemble(lifespan::service& svc, const layout& l) {
 }
 
 int serve(lifespan::command_line options) {
-  if (options.config.empty() && std::filesystem::exists(VIGIL_DEFAULT_CONFIG)) options.config = VIGIL_DEFAULT_CONFIG;
+  if (options.config.empty() && std::filesystem::exists(paths::bundled().config()))
+    options.config = paths::bundled().config().string();
   if (!options.check_config && options.print_graph.empty()) prepare_sqlite_directory(options);
   lifespan::service svc("vigil");
   assemble(svc, read_layout(options));

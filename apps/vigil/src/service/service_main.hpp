@@ -11,7 +11,8 @@
 //   webhooks (background) ──► alerts: validates the endpoint names, drops removed endpoints' backlogs
 //   http (critical, starts at once): probes, /metrics, /api/status, /api/alerts
 //
-// Configuration: one YAML file (apps/vigil/config/vigil.yaml is the bundled default), one section per
+// Configuration: one YAML file (config/vigil.yaml of the bundled files, paths/bundled_files.hpp, is the
+// default), one section per
 // component, overridable with VIGIL__SECTION__KEY=value and --set section.key=value.
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ namespace vigil::service {
 // (delivery/webhook_endpoints.hpp), each one a component named webhooks.<name>.
 struct layout {
   std::vector<std::string> webhook_endpoints;  // valid names, in document order
+  std::string web_dir;                         // live.web_dir: the dashboard's files; empty: the bundled web/
 };
 // Reads it from the sources the service reads (the --config file, VIGIL__... when `read_environment`,
 // --set), silently: the service's own validation reports any problem in them.
