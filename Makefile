@@ -2,8 +2,11 @@
 PRESET ?= release
 JOBS   ?= $(shell nproc)
 BUILD   = build/$(PRESET)
+# scripts/setup.sh's package profile: run (build vigil and run it), test (+ servers, browsers, tools),
+# bench (+ the peers). Each target below asks for the smallest that serves it.
+SETUP_PROFILE ?= test
 
-.PHONY: setup configure build run test asan tsan bench clean vigil-model fuzz fuzz-build
+.PHONY: setup configure build run test asan tsan bench clean vigil-model fuzz fuzz-build package
 
 # The libFuzzer targets (tests/fuzz): their own clang build with ASan and UBSan. `make fuzz` runs each
 # for FUZZ_SECONDS; `make test` runs each for FUZZ_TEST_SECONDS (0 skips them), so a crash fails CI.
@@ -12,7 +15,7 @@ FUZZ_SECONDS      ?= 600
 FUZZ_TEST_SECONDS ?= 15
 
 setup:
-	@bash scripts/setup.sh
+	@bash scripts/setup.sh $(SETUP_PROFILE)
 
 configure: setup
 	@cmake --preset $(PRESET) >/dev/null
@@ -21,8 +24,13 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: vigil on its bundled configuration (SQLite under ./var/), with demo traffic appended to
-# the log it tails; the dashboard is at http://127.0.0.1:8080/ui. Ctrl-C stops it gracefully.
-run: build
+# the log it tails; the dashboard is at http://127.0.0.1:8080/ui. Ctrl-C stops it gracefully. Its own
+# light build (preset `run`: -O2, no debug info, no tests or benchmarks) of vigil and what it links only,
+# on the `run` package profile; `make test` builds everything in build/release.
+run: SETUP_PROFILE = run
+run: PRESET = run
+run: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target vigil
 	$(BUILD)/apps/vigil/vigil serve --set demo.enabled=true --set models.root=apps/vigil/models
 
 test: build $(if $(filter-out 0,$(FUZZ_TEST_SECONDS)),fuzz-build)
@@ -47,12 +55,18 @@ tsan:
 	@$(MAKE) --no-print-directory test PRESET=tsan FUZZ_TEST_SECONDS=0
 
 bench: PRESET = release
+bench: SETUP_PROFILE = bench
 bench: build
 	@bash bench/run-core
 
 # The bundled threat model (apps/vigil/models/threat/1), regenerated reproducibly from fixed seeds.
 vigil-model: configure
 	@BUILD=$(CURDIR)/$(BUILD) bash apps/vigil/models/regenerate
+
+# The Debian packages vigil, liblifespan-dev and lifespan-sim (cmake/packaging.cmake) from the release
+# build, into build/release/packages/.
+package: build
+	@cpack -G DEB --config $(BUILD)/CPackConfig.cmake -B $(BUILD)/packages
 
 clean:
 	rm -rf build
