@@ -143,5 +143,33 @@ TEST(vigil_serve_crs, a_reload_with_a_broken_crs_file_keeps_the_old_set_and_a_go
   EXPECT_EQ(s.h->stop(), 0);
 }
 
+// CRS skips the rules about headers the log does not record: which ones follows pipeline.format,
+// at startup and after a SIGHUP, unless rules.crs.logged_headers names them.
+TEST(vigil_serve_crs, the_logged_headers_follow_the_log_format_unless_configured) {
+  temp_dir dir;
+  const auto log = dir / "access.log";
+  const auto config = dir / "vigil.yaml";
+  std::ofstream(config) << "pipeline:\n  format: '$remote_addr - $remote_user [$time_local] \"$request\" $status "
+                           "$body_bytes_sent \"$http_user_agent\" $host'\n";
+  service_under_test s(dir, {log.string()}, {"rules.crs.enabled=true"}, {}, config);
+  ASSERT_TRUE(s.up);
+  ASSERT_NE(s.rules().crs(), nullptr);
+  using headers = std::vector<std::string>;
+  EXPECT_EQ(s.rules().crs()->rules()->options().logged_headers, (headers{"Host", "User-Agent"}))
+      << "the format records no Referer";
+  const auto& skipped = s.rules().crs()->rules()->unlogged_header_rules();
+  EXPECT_FALSE(skipped.empty()) << "rules reading Referer or Accept are skipped";
+
+  s.svc.request_reload();  // the format still decides after a reload
+  ASSERT_TRUE(reloaded(s, 1));
+  EXPECT_EQ(s.rules().crs()->rules()->options().logged_headers, (headers{"Host", "User-Agent"}));
+
+  std::ofstream(config, std::ios::app) << "rules:\n  crs: {logged_headers: [User-Agent]}\n";
+  s.svc.request_reload();
+  ASSERT_TRUE(reloaded(s, 2));
+  EXPECT_EQ(s.rules().crs()->rules()->options().logged_headers, (headers{"User-Agent"})) << last_reload_detail(s);
+  EXPECT_EQ(s.h->stop(), 0);
+}
+
 }  // namespace
 }  // namespace vigil::test

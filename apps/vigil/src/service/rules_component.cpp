@@ -15,7 +15,6 @@ namespace {
 crs::crs_options read_crs(lifespan::config::section section) {
   crs::crs_options o;
   o.service = true;  // the compiled prefilter is cached under ./var/cache/crs unless cache_dir says otherwise
-  o.load.logged_headers = crs::headers_logged_by("combined");
   if (!section.exists()) return o;
   o.load.cache_dir = section.get<std::string>("cache_dir", o.load.cache_dir);
   o.enabled = section.get<bool>("enabled", o.enabled);
@@ -27,8 +26,14 @@ crs::crs_options read_crs(lifespan::config::section section) {
   o.load.anomaly_threshold = section.get<int>("anomaly_threshold", o.load.anomaly_threshold);
   if (o.load.anomaly_threshold < 1)
     section.report("anomaly_threshold", "must be at least 1", "5, CRS's default: one critical rule");
-  o.load.logged_headers = section.get<std::vector<std::string>>("logged_headers", o.load.logged_headers);
   return o;
+}
+
+// rules.crs.logged_headers when the key is there.
+std::optional<std::vector<std::string>> read_logged_headers(lifespan::config::section& section) {
+  auto crs = section.child("crs");
+  if (!crs.exists()) return std::nullopt;
+  return crs.find<std::vector<std::string>>("logged_headers");
 }
 
 // A key removed before a SIGHUP returns to its default, as at startup.
@@ -61,6 +66,7 @@ rules_component::options rules_component::read_options(lifespan::config::section
   options o;
   o.sources = read_sources(section);
   o.crs = read_crs(section.child("crs"));
+  o.logged_headers = read_logged_headers(section);
   read_tuning(section, o);
   try {
     rule_set::check(o.sources);  // cheap: the databases are built once, in start()
@@ -72,6 +78,14 @@ rules_component::options rules_component::read_options(lifespan::config::section
     else
       section.report("path", e.what(), "fix the rule named above, or point rules.path at a valid rules file");
   }
+  return o;
+}
+
+rules_component::rules_component(options o, std::string log_format)
+    : log_format_(std::move(log_format)), options_(resolved(std::move(o))) {}
+
+rules_component::options rules_component::resolved(options o) const {
+  o.crs.load.logged_headers = o.logged_headers ? *o.logged_headers : crs::headers_logged_by(log_format_);
   return o;
 }
 
@@ -121,7 +135,9 @@ bool rules_component::reload(lifespan::config::section& section) {
   options next;
   next.sources = read_sources(section);
   next.crs = read_crs(section.child("crs"));
+  next.logged_headers = read_logged_headers(section);
   read_tuning(section, next);  // validated by the runtime before reload() is called
+  next = resolved(std::move(next));
   const auto& crs_options = next.crs;
   auto allowed = std::make_shared<const address_set>(next.allow_clients);
   std::shared_ptr<const crs::crs_rules> crs;

@@ -19,9 +19,14 @@
 //     crs: {enabled: true, path: /usr/share/modsecurity-crs/rules, setup: /etc/modsecurity/crs/crs-setup.conf,
 //           paranoia_level: 1, anomaly_threshold: 5, logged_headers: [User-Agent, Referer]}
 //
+// crs.logged_headers defaults to the headers pipeline.format records (crs::headers_logged_by): CRS
+// rules about a header the log does not record are skipped, so a format without $http_referer does
+// not make "Referer missing" fire on every line.
+//
 // Thread-safety: engine(), crs() and last_reload() from any thread between start() and stop().
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "lifespan/config/config.hpp"
@@ -39,11 +44,13 @@ class rules_component : public lifespan::component {
     rule_sources sources{paths::bundled().rules().string()};
     crs::crs_options crs;  // with the exclusions compiled into load.extra_directives
     std::vector<std::string> allow_clients;
+    std::optional<std::vector<std::string>> logged_headers;  // crs.logged_headers; unset: the log format's
   };
   // Compiles the file once, so that a bad rule is a configuration error found before anything starts.
   static options read_options(lifespan::config::section& section);
 
-  explicit rules_component(options o) : options_(std::move(o)) {}
+  // `log_format` is pipeline.format, read before the service is assembled (service::read_layout).
+  explicit rules_component(options o, std::string log_format = "combined");
 
   void start(lifespan::context& ctx) override;
   bool reload(lifespan::config::section& section) override;
@@ -58,6 +65,10 @@ class rules_component : public lifespan::component {
   reload_result last_reload() const;
 
  private:
+  // Sets options_.crs.load.logged_headers from the configured list or else from the log format.
+  options resolved(options o) const;
+
+  std::string log_format_;
   options options_;
   std::unique_ptr<rule_engine> engine_;
   mutable std::mutex mutex_;

@@ -173,13 +173,16 @@ void prepare_sqlite_directory(const lifespan::command_line& options) {
 layout read_layout(const lifespan::command_line& options, bool read_environment) {
   lifespan::config::error_list errors;
   const auto doc = read_configuration(options, read_environment);
-  return {delivery::configured_endpoints(doc.get("webhooks", errors)), doc.get("live", errors).get<std::string>("web_dir", "")};
+  auto pipeline_section = doc.get("pipeline", errors);
+  return {delivery::configured_endpoints(doc.get("webhooks", errors)),
+          pipeline_section.get<std::string>("format", pipeline::options{}.parser.format),
+          doc.get("live", errors).get<std::string>("web_dir", "")};
 }
 
 void assemble(lifespan::service& svc, const layout& l) {
   auto schema = std::make_shared<lifespan::data::schema>();
   svc.add<lifespan::data::database>("db", schema);
-  svc.add<rules_component>("rules");
+  svc.add<rules_component>("rules", l.log_format);
   svc.add<alert_store>("alerts").depends_on<lifespan::data::database>();
   svc.add<pipeline>("pipeline", &svc)
       .ready_gating()

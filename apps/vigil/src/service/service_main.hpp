@@ -27,6 +27,7 @@ namespace vigil::service {
 // (delivery/webhook_endpoints.hpp), each one a component named webhooks.<name>.
 struct layout {
   std::vector<std::string> webhook_endpoints;  // valid names, in document order
+  std::string log_format = "combined";         // pipeline.format: which request headers the log records
   std::string web_dir;                         // live.web_dir: the dashboard's files; empty: the bundled web/
 };
 // Reads it from the sources the service reads (the --config file, VIGIL__... when `read_environment`,
