@@ -7,9 +7,11 @@
 //
 //   build/release/bench/vigil_serve_latency --benchmark_counters_tabular=true
 //   VIGIL_BENCH_CORPUS=crs-held.log build/release/bench/vigil_serve_latency ...
+//   VIGIL_BENCH_DETECT_THREADS=1 build/release/bench/vigil_serve_latency ...
 //
 // With VIGIL_BENCH_CORPUS the lines come from that file (cycled; bench/vigil/crs_corpus.py writes
 // Debian-derived attacks among varied benign traffic), and every alert's latency counts.
+// VIGIL_BENCH_DETECT_THREADS sets pipeline.detect_threads (default: the pipeline's, one per core).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -80,6 +82,8 @@ void BM_line_to_alert_latency(benchmark::State& state) {
     o.config_overrides = {"db.url=sqlite://" + (dir / "vigil.db").string(), "tailer.paths=[" + log.string() + "]",
                           "http.port=0", "http.address=127.0.0.1", "http.threads=1", "shutdown.readiness_delay=0s",
                           "models.root=" + (dir / "models").string()};
+    if (const char* threads = std::getenv("VIGIL_BENCH_DETECT_THREADS"))
+      o.config_overrides.push_back(std::string("pipeline.detect_threads=") + threads);
     lifespan::service svc("vigil", o);
     vigil::service::assemble(svc);
     std::atomic<vigil::service::pipeline*> pipeline{nullptr};
@@ -133,6 +137,7 @@ void BM_line_to_alert_latency(benchmark::State& state) {
         [&](const vigil::service::pipeline_stats& s) { return s.lines_stored >= static_cast<std::uint64_t>(total); },
         std::chrono::seconds(120));
     const double all_seconds = std::chrono::duration<double>(clock_type::now() - begin).count();
+    const double detect_threads = pipeline.load()->stats().detect_threads;
     pipeline.load()->on_commit({});
     h.stop();
     std::filesystem::remove_all(dir);
@@ -147,6 +152,7 @@ void BM_line_to_alert_latency(benchmark::State& state) {
     state.counters["max_ms"] = latencies_ms.empty() ? 0.0 : latencies_ms.back();
     state.counters["written_lines_per_s"] = total / write_seconds;
     state.counters["stored_lines_per_s"] = total / all_seconds;
+    state.counters["detect_threads"] = detect_threads;
   }
 }
 BENCHMARK(BM_line_to_alert_latency)->Arg(20000)->Iterations(1)->Unit(benchmark::kMillisecond);
