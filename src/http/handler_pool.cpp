@@ -1,5 +1,6 @@
 #include "handler_pool.hpp"
 
+#include <system_error>
 #include <utility>
 
 namespace lifespan::http::detail {
@@ -22,12 +23,22 @@ bool handler_pool::submit(job& j) {
   const std::size_t takers = idle_ + (grow ? 1 : 0);
   if (jobs_.size() >= takers + max_queue_) return false;
   jobs_.push_back(std::move(j));
-  queued_.store(jobs_.size() > takers ? jobs_.size() - takers : 0, std::memory_order_relaxed);
+  queued_.store(jobs_.size() > takers ? jobs_.size() - takers : 0, std::memory_order_relaxed);  // a snapshot
   if (grow) {
     ++idle_;
     const auto index = threads_.size();
-    threads_.emplace_back([this, index] { work(index); });
-    return true;
+    try {
+      threads_.emplace_back([this, index] { work(index); });
+      return true;
+    } catch (const std::system_error& e) {  // out of threads (ulimit -u, memory): run on those there are
+      --idle_;
+      log_->warn("{}: cannot start handler thread {} ({}); running on {}", name_, index + 1, e.what(), threads_.size());
+      if (threads_.empty() || jobs_.size() > idle_ + max_queue_) {
+        j = std::move(jobs_.back());
+        jobs_.pop_back();
+        return false;
+      }
+    }
   }
   lock.unlock();
   wake_.notify_one();

@@ -116,6 +116,14 @@ struct slow_routes {
   }
 };
 
+// Issue 18's bar for probes while the handlers are saturated: p99 within 10 ms (the sanitizers slow
+// every step down several times, so their builds get five times that).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr auto probe_p99_bound = 50ms;
+#else
+inline constexpr auto probe_p99_bound = 10ms;
+#endif
+
 // The value of the first sample line of a /metrics text that starts with `series` and a space.
 inline std::optional<double> metric_sample(const std::string& text, const std::string& series) {
   const auto at = text.find("\n" + series + " ");

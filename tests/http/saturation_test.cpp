@@ -14,12 +14,6 @@
 namespace lifespan::test {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr auto probe_p99_bound = 50ms;  // the sanitizers slow every step down several times
-#else
-constexpr auto probe_p99_bound = 10ms;  // issue 18's bar
-#endif
-
 http::server::options pool_options(int handler_threads, int handler_queue) {
   auto o = local_options();  // 2 I/O threads
   o.handler_threads = handler_threads;

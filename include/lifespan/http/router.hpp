@@ -13,7 +13,8 @@
 // std::invalid_argument from add(): these are programming errors, found before anything runs.
 //
 // Threading: build the router on one thread before service::run(); the server then owns it and reads it
-// from its I/O threads without locks, so it must not change any more (add_server takes it by value).
+// from its I/O and handler threads without locks, so it must not change any more (add_server takes it
+// by value). Where each handler runs: see `handler` and run_inline() below, and docs/http.md.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
