@@ -69,6 +69,7 @@ class with_argument : public operator_base {
  protected:
   explicit with_argument(const std::string& arg) : macro_(macro_text::parse(arg)), literal_(!has_macro(arg)) {}
   std::string param(operator_context& ctx) const { return literal_ ? argument : ctx.expand(macro_); }
+  bool value_only() const override { return literal_; }
 
  private:
   macro_text macro_;

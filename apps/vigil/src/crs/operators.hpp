@@ -58,6 +58,9 @@ class operator_base {
   // match the operator either.
   virtual const regex* as_regex() const { return nullptr; }
   virtual const std::vector<std::string>* phrases() const { return nullptr; }
+  // True when the outcome is a function of the input alone (no macro in the argument): the
+  // prefilter may then run it once per distinct value and remember the answer.
+  virtual bool value_only() const { return true; }
 };
 
 // Builds an operator. `rules_dir` resolves @pmFromFile's relative paths. Returns null with

@@ -67,20 +67,19 @@ bool prefilter::classify(expression& e, bool& approximate) {
 
 prefilter::prefilter(std::shared_ptr<const rule_set> rules) : rules_(std::move(rules)) {
   nodes_.push_back({});
-  pipelines_for_variable_.assign(variable_count, 0);
   covered_rule_.assign(rules_->evaluable_count(), false);
   std::map<std::pair<std::vector<transform>, bool>, std::uint32_t> pipeline_ids;
   std::map<std::pair<std::uint32_t, transform>, std::uint32_t> node_ids;
   std::vector<proposal> proposals;
+  std::vector<check> eligible;  // every rule the prefilter can cover, by the database or a check
 
   for (int phase : {1, 2}) {
     for (const rule* r : rules_->phase(phase)) {
-      if (r->is_marker() || !r->skipped_reason.empty() || !r->op || r->negated) continue;
+      if (r->is_marker() || !r->skipped_reason.empty() || !r->op || !r->op->value_only()) continue;
       // Above the configured paranoia level CRS's own gating skips the rule before it is reached.
       if (r->paranoia_level > rules_->options().paranoia_level) continue;
       const regex* re = r->op->as_regex();
       const auto* phrases = r->op->phrases();
-      if (!re && !phrases) continue;
       std::uint32_t variables = 0;
       bool request_only = !r->targets.empty();
       for (const auto& t : r->targets) {
@@ -107,6 +106,8 @@ prefilter::prefilter(std::shared_ptr<const rule_set> rules) : rules_(std::move(r
       }
       std::uint32_t pipeline_id = it->second;
       if (pipeline_id >= 64) continue;
+      eligible.push_back({r->index, pipeline_id, variables, r->op.get(), r->negated});
+      if (r->negated || (!re && !phrases)) continue;
 
       proposal p{r->index, std::uint64_t{1} << pipeline_id, variables, {}};
       if (re) {
@@ -119,7 +120,10 @@ prefilter::prefilter(std::shared_ptr<const rule_set> rules) : rules_(std::move(r
       proposals.push_back(std::move(p));
     }
   }
-  if (proposals.empty()) return;
+  if (proposals.empty()) {
+    finish(eligible);
+    return;
+  }
 
   // Everything the database and its tags depend on, for the on-disk cache's key.
   std::string description = std::to_string(covered_rule_.size()) + '\n';
@@ -135,7 +139,7 @@ prefilter::prefilter(std::shared_ptr<const rule_set> rules) : rules_(std::move(r
       key = prefilter_cache_key(description);
       if (auto image = read_prefilter_cache(dir, key); image && adopt(*image)) {
         from_cache_ = true;
-        finish();
+        finish(eligible);
         return;
       }
     } catch (const std::exception&) {  // the cache is only ever a shortcut
@@ -151,7 +155,7 @@ prefilter::prefilter(std::shared_ptr<const rule_set> rules) : rules_(std::move(r
     } catch (const std::exception&) {
     }
   }
-  finish();
+  finish(eligible);
 }
 
 void prefilter::compile(std::vector<proposal>& proposals) {
@@ -221,11 +225,25 @@ bool prefilter::adopt(prefilter_image& image) {
   return true;
 }
 
-// The variables each pipeline applies to, from the covered rules' tags; the scratch.
-void prefilter::finish() {
-  for (const auto& t : tags_) {
-    if (!covered_rule_[t.rule_index]) continue;
-    for (std::uint32_t v = t.variables; v; v &= v - 1) pipelines_for_variable_[static_cast<std::size_t>(__builtin_ctz(v))] |= t.pipelines;
+// The pipelines the database scans per variable, from its rules' tags; the eligible rules it did not
+// take become checks, whose pipelines are computed but not scanned; the scratch.
+void prefilter::finish(const std::vector<check>& eligible) {
+  auto add = [](std::vector<std::uint64_t>& to, std::uint32_t variables, std::uint64_t pipelines) {
+    for (std::uint32_t v = variables; v; v &= v - 1) to[static_cast<std::size_t>(__builtin_ctz(v))] |= pipelines;
+  };
+  scanned_pipelines_for_variable_.assign(variable_count, 0);
+  for (const auto& t : tags_)
+    if (covered_rule_[t.rule_index]) add(scanned_pipelines_for_variable_, t.variables, t.pipelines);
+  pipelines_for_variable_ = scanned_pipelines_for_variable_;
+  checks_for_variable_.resize(variable_count);
+  for (const auto& c : eligible) {
+    if (covered_rule_[c.rule_index]) continue;
+    for (std::uint32_t v = c.variables; v; v &= v - 1)
+      checks_for_variable_[static_cast<std::size_t>(__builtin_ctz(v))].push_back(static_cast<std::uint32_t>(checks_.size()));
+    add(pipelines_for_variable_, c.variables, std::uint64_t{1} << c.pipeline);
+    checks_.push_back(c);
+    covered_rule_[c.rule_index] = true;
+    ++covered_;
   }
   if (!db_) return;
   if (hs_alloc_scratch(db_, &scratch_) != HS_SUCCESS) throw std::bad_alloc();

@@ -12,13 +12,20 @@ using detail::canonical;
 
 prefilter_scan::prefilter_scan(std::shared_ptr<const prefilter> filter) : filter_(std::move(filter)) {
   if (filter_->scratch_ && hs_clone_scratch(filter_->scratch_, &scratch_) != HS_SUCCESS) throw std::bad_alloc();
+  if (const hs_scratch_t* p = filter_->rules_->scratch_prototype(); p && hs_clone_scratch(p, &operator_scratch_) != HS_SUCCESS) {
+    hs_free_scratch(scratch_);
+    throw std::bad_alloc();
+  }
   node_buffers_.resize(filter_->nodes_.size());
   node_values_.resize(filter_->nodes_.size());
   words_ = (filter_->covered_rule_.size() + 63) / 64;
   candidates_.assign(words_, 0);
 }
 
-prefilter_scan::~prefilter_scan() { hs_free_scratch(scratch_); }
+prefilter_scan::~prefilter_scan() {
+  hs_free_scratch(operator_scratch_);
+  hs_free_scratch(scratch_);
+}
 
 void prefilter_scan::add_value(variable v, std::string_view value) {
   const prefilter& f = *filter_;
@@ -51,24 +58,53 @@ void prefilter_scan::add_value(variable v, std::string_view value) {
     std::string_view in = node_values_[nd.parent];
     node_values_[n] = apply_if_changed(nd.t, in, node_buffers_[n]) ? std::string_view(node_buffers_[n]) : in;
   }
-  const std::size_t first_region = regions_.size();
-  std::uint32_t var_bit = bit(canonical(v));
-  for (std::uint64_t p = pipes; p; p &= p - 1) {
-    auto pid = static_cast<std::size_t>(__builtin_ctzll(p));
-    for (std::uint32_t n : f.pipelines_[pid].tested) {
+  run_checks(v, pipes, value_index);
+  // What the database scans: each distinct string once. A string already in the buffer (from another
+  // pipeline, or another variable: REQUEST_URI and REQUEST_URI_RAW are often equal) is recorded as
+  // an alias of its region, which on_match judges with its own pipelines, variable and value.
+  const std::uint32_t var_bit = bit(canonical(v));
+  for (std::uint64_t p = f.scanned_pipelines_for_variable_[static_cast<std::size_t>(canonical(v))]; p; p &= p - 1) {
+    const std::uint64_t pipe_bit = std::uint64_t{1} << __builtin_ctzll(p);
+    for (std::uint32_t n : f.pipelines_[static_cast<std::size_t>(__builtin_ctzll(p))].tested) {
       std::string_view s = node_values_[n];
-      bool merged = false;
-      for (std::size_t r = first_region; r < regions_.size() && !merged; ++r) {
-        auto& reg = regions_[r];
-        if (reg.length == s.size() && buffer_.compare(reg.offset, reg.length, s) == 0) {
-          reg.pipelines |= std::uint64_t{1} << pid;
-          merged = true;
+      auto same = std::find_if(regions_.begin(), regions_.end(), [&](const region& r) {
+        return r.length == s.size() && buffer_.compare(r.offset, r.length, s) == 0;
+      });
+      if (same == regions_.end()) {
+        regions_.push_back({buffer_.size(), s.size(), pipe_bit, var_bit, value_index, no_alias});
+        buffer_.append(s);
+        buffer_ += '\n';
+        continue;
+      }
+      for (region* at = &*same;; at = &aliases_[at->next]) {
+        if (at->value == value_index) {
+          at->pipelines |= pipe_bit;
+          break;
+        }
+        if (at->next == no_alias) {
+          at->next = static_cast<std::uint32_t>(aliases_.size());
+          aliases_.push_back({same->offset, same->length, pipe_bit, var_bit, value_index, no_alias});
+          break;
         }
       }
-      if (merged) continue;
-      regions_.push_back({buffer_.size(), s.size(), std::uint64_t{1} << pid, var_bit, value_index});
-      buffer_.append(s);
-      buffer_ += '\n';
+    }
+  }
+}
+
+// The checks that apply to this value: each rule's operator on its pipeline's outputs, exactly.
+void prefilter_scan::run_checks(variable v, std::uint64_t pipelines, std::uint32_t value_index) {
+  const prefilter& f = *filter_;
+  std::uint64_t* bits = fresh_bits_.data() + value_index * words_;
+  for (std::uint32_t c : f.checks_for_variable_[static_cast<std::size_t>(canonical(v))]) {
+    const auto& check = f.checks_[c];
+    if (!((pipelines >> check.pipeline) & 1)) continue;
+    const std::uint64_t bit = std::uint64_t{1} << (check.rule_index % 64);
+    if (bits[check.rule_index / 64] & bit) continue;
+    for (std::uint32_t n : f.pipelines_[check.pipeline].tested) {
+      if (check.op->evaluate(node_values_[n], *this) == check.negated) continue;
+      bits[check.rule_index / 64] |= bit;
+      candidates_[check.rule_index / 64] |= bit;
+      break;
     }
   }
 }
@@ -77,8 +113,9 @@ void prefilter_scan::scan(const request& req) {
   std::fill(candidates_.begin(), candidates_.end(), 0);
   buffer_.clear();
   regions_.clear();
+  aliases_.clear();
   fresh_count_ = 0;
-  if (!filter_->db_) return;
+  if (!filter_->db_ && filter_->checks_.empty()) return;
   for (const auto& a : req.args) {
     add_value(variable::args, a.value);
     add_value(variable::args_names, a.name);
@@ -98,7 +135,7 @@ void prefilter_scan::scan(const request& req) {
   add_value(variable::remote_addr, req.remote_addr);
   add_value(variable::response_status, req.status);
   add_value(variable::empty_scalar, "");
-  if (!buffer_.empty())
+  if (!buffer_.empty() && filter_->db_)
     hs_scan(filter_->db_, buffer_.data(), static_cast<unsigned>(buffer_.size()), 0, scratch_, on_match, this);
   for (std::size_t v = 0; v < fresh_count_; ++v) {
     if (!fresh_[v].storable) continue;
@@ -117,11 +154,11 @@ int prefilter_scan::on_match(unsigned id, unsigned long long, unsigned long long
   auto it = std::upper_bound(s.regions_.begin(), s.regions_.end(), to,
                              [](unsigned long long at, const region& r) { return at < r.offset; });
   if (it == s.regions_.begin()) return 0;
-  const region& r = *std::prev(it);
-  if ((r.pipelines & tag.pipelines) && (r.variables & tag.variables)) {
+  for (const region* r = &*std::prev(it); r; r = r->next == no_alias ? nullptr : &s.aliases_[r->next]) {
+    if (!(r->pipelines & tag.pipelines) || !(r->variables & tag.variables)) continue;
     const std::uint64_t bit = std::uint64_t{1} << (tag.rule_index % 64);
     s.candidates_[tag.rule_index / 64] |= bit;
-    s.fresh_bits_[r.value * s.words_ + tag.rule_index / 64] |= bit;  // memoised with the value
+    s.fresh_bits_[r->value * s.words_ + tag.rule_index / 64] |= bit;  // memoised with the value
   }
   return 0;
 }
