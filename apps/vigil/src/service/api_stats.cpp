@@ -87,7 +87,7 @@ lifespan::http::response status_stream(lifespan::http::request& req) {
 
 void add_stats_routes(lifespan::http::router& routes) {
   routes.get("/api/stats", stats).needs<alert_store>("alerts").optional<status_feed>("status_feed");
-  routes.get("/api/status/stream", status_stream).needs<status_feed>("status_feed");
+  routes.get("/api/status/stream", status_stream).needs<status_feed>("status_feed").run_inline();  // memory only
 }
 
 }  // namespace vigil::service

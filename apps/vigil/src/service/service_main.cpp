@@ -218,12 +218,14 @@ void assemble(lifespan::service& svc, const layout& l) {
 
   lifespan::http::router routes;
   routes.get("/api/alerts", list_alerts).needs<alert_store>("alerts");
-  routes.get("/api/alerts/stream", alert_stream).needs<live_feed>("live");
+  // Handlers run on the server's handler threads (SQLite queries may block), except those marked
+  // run_inline(): they only touch memory. Streams subscribe in memory; the server writes them.
+  routes.get("/api/alerts/stream", alert_stream).needs<live_feed>("live").run_inline();
   routes.get("/api/alerts/{id}", one_alert).needs<alert_store>("alerts");
   lifespan::http::add_static_files(routes, "/ui", l.web_dir.empty() ? paths::bundled().web() : std::filesystem::path(l.web_dir));
   routes.get("/", [](lifespan::http::request&) {
     return lifespan::http::response::text("the dashboard is at /ui\n", static_cast<lifespan::http::status>(302)).set("Location", "/ui");
-  });
+  }).run_inline();
   auto& status_route = routes.get("/api/status", [webhooks = l.webhook_endpoints](lifespan::http::request& req) {
                                  return status(req, webhooks);
                                })
