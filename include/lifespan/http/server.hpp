@@ -22,7 +22,9 @@
 //   /metrics           the service's Prometheus registry (lifespan/metrics/registry.hpp) in the text
 //                      format: service and component metrics, plus lifespan_http_requests_total{method,
 //                      route,status}, lifespan_http_request_duration_seconds{method,route},
-//                      lifespan_http_requests_in_flight and lifespan_http_connections_open.
+//                      lifespan_http_requests_in_flight, lifespan_http_connections_open,
+//                      lifespan_http_requests_rejected_total{reason} (queue_full, timeout, shutdown),
+//                      lifespan_http_handler_threads_busy and lifespan_http_handler_queue_depth.
 //   /debug/startup     the startup timeline as JSON, with the critical path.
 //   /debug/startup.svg the same as a Gantt chart (one bar per component, coloured by criticality, the
 //                      critical path outlined).
