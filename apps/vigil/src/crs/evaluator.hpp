@@ -73,6 +73,9 @@ class evaluator final : private operator_context {
   std::size_t resumed_runs() const { return resumed_runs_; }  // of them, from a checkpoint
   std::size_t diverged_runs() const { return diverged_runs_; }  // lines the shortcut finished past a divergence
   std::size_t quiet_probe_hits() const { return quiet_probes_.hits(); }  // probe values answered from memory
+  // The first links the baseline shortcut probes on every line (reached along the baseline, reading
+  // the request, a match not tolerated), by rule::index: where a prefilter check saves work.
+  std::vector<std::uint32_t> probed_first_links() const;
 
  private:
   struct tx_entry {

@@ -50,6 +50,13 @@ void evaluator::build_baseline() {
   baseline_tops_.shrink_to_fit();
 }
 
+std::vector<std::uint32_t> evaluator::probed_first_links() const {
+  std::vector<std::uint32_t> out;
+  for (const auto& cp : checkpoints_)
+    if (cp.first_link && !cp.tolerate_hit) out.push_back(cp.top->index);
+  return out;
+}
+
 bool evaluator::tolerable(const checkpoint& cp, const tx_readers& readers) const {
   const rule& r = *cp.link;
   if (!cp.first_link || r.chained || r.capture || !r.controls.empty() || !r.skip_after.empty() || r.skip > 0)

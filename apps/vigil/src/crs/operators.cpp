@@ -69,6 +69,10 @@ class with_argument : public operator_base {
  protected:
   explicit with_argument(const std::string& arg) : macro_(macro_text::parse(arg)), literal_(!has_macro(arg)) {}
   std::string param(operator_context& ctx) const { return literal_ ? argument : ctx.expand(macro_); }
+  // The same without a copy of a literal argument: an expansion is kept in `scratch`.
+  std::string_view param(operator_context& ctx, std::string& scratch) const {
+    return literal_ ? std::string_view(argument) : std::string_view(scratch = ctx.expand(macro_));
+  }
   bool value_only() const override { return literal_; }
 
  private:
@@ -196,7 +200,8 @@ class text_operator final : public with_argument {
  public:
   text_operator(const std::string& arg, text_test t) : with_argument(arg), test_(t) {}
   bool evaluate(std::string_view input, operator_context& ctx) const override {
-    std::string p = param(ctx);
+    std::string expanded;
+    const std::string_view p = param(ctx, expanded);
     switch (test_) {
       case text_test::begins_with: return input.substr(0, p.size()) == p && input.size() >= p.size();
       case text_test::ends_with: return input.size() >= p.size() && input.substr(input.size() - p.size()) == p;
@@ -207,7 +212,7 @@ class text_operator final : public with_argument {
       }
       case text_test::contains_word: return contains_word(input, p);
       case text_test::streq: return input == p;
-      case text_test::within: return input.empty() || std::string_view(p).find(input) != std::string_view::npos;
+      case text_test::within: return input.empty() || p.find(input) != std::string_view::npos;
     }
     return false;
   }

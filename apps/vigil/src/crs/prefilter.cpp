@@ -228,6 +228,10 @@ bool prefilter::adopt(prefilter_image& image) {
 // The pipelines the database scans per variable, from its rules' tags; the eligible rules it did not
 // take become checks, whose pipelines are computed but not scanned; the scratch.
 void prefilter::finish(const std::vector<check>& eligible) {
+  // Checks only where the baseline shortcut would probe: a rule it never reaches (CRS's application
+  // exclusions, skipped unless enabled) or whose match it tolerates is not worth running per value.
+  std::vector<bool> probed(covered_rule_.size(), false);
+  for (std::uint32_t i : evaluator(rules_).probed_first_links()) probed[i] = true;
   auto add = [](std::vector<std::uint64_t>& to, std::uint32_t variables, std::uint64_t pipelines) {
     for (std::uint32_t v = variables; v; v &= v - 1) to[static_cast<std::size_t>(__builtin_ctz(v))] |= pipelines;
   };
@@ -237,7 +241,7 @@ void prefilter::finish(const std::vector<check>& eligible) {
   pipelines_for_variable_ = scanned_pipelines_for_variable_;
   checks_for_variable_.resize(variable_count);
   for (const auto& c : eligible) {
-    if (covered_rule_[c.rule_index]) continue;
+    if (covered_rule_[c.rule_index] || !probed[c.rule_index]) continue;
     for (std::uint32_t v = c.variables; v; v &= v - 1)
       checks_for_variable_[static_cast<std::size_t>(__builtin_ctz(v))].push_back(static_cast<std::uint32_t>(checks_.size()));
     add(pipelines_for_variable_, c.variables, std::uint64_t{1} << c.pipeline);

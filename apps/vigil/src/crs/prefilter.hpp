@@ -16,7 +16,8 @@
 // operator is a function of the value alone (value_only: no macro): per new value, the operator
 // itself runs on the outputs of the rule's pipeline (the same trie nodes), and the rule becomes a
 // candidate when it holds (negated: fails) for one of them. libinjection, @validateByteRange, the
-// short regexes then run once per distinct value instead of once per line.
+// short regexes then run once per distinct value instead of once per line. Only rules the
+// evaluator's baseline shortcut probes get a check; others stay uncovered (evaluated when reached).
 //
 // Invariant: for every covered rule, "not a candidate" implies "the operator matches no value the
 // evaluator would test", so skipping it changes nothing. Joining values only adds matches (a
