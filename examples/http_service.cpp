@@ -15,7 +15,7 @@ struct alert_store : lifespan::component {
   void start(lifespan::context& ctx) override {  // opening a database, say; cancellable
     for (int i = 0; i < 20 && !ctx.stop_token().stop_requested(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  // Handlers run on several I/O threads at once: the store is shared, so it locks.
+  // Handlers run on several handler threads at once: the store is shared, so it locks.
   std::optional<std::string> find(int id) {
     std::lock_guard lock(mutex);
     auto it = alerts.find(id);

@@ -34,7 +34,7 @@ void connection::handle() {
   metric_slot_ = slot;
   if (routed.answer) return answer(std::move(*routed.answer));
   call_ = std::move(routed.pending);
-  if (call_->route->execution() == execution::pool) arm(handled_at_ + call_->timeout);
+  if (call_->route->execution() != execution::inline_) arm(handled_at_ + call_->timeout);
   const auto how = execute(s_, call_, executor(), [self = shared_from_this(), c = call_](http::response r) {
     self->on_handled(c, std::move(r));
   });

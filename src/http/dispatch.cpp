@@ -1,7 +1,9 @@
 #include "dispatch.hpp"
 
+#include <algorithm>
 #include <optional>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
@@ -39,21 +41,16 @@ http::response not_allowed(const beast_request& req, std::string_view path, cons
   return r;
 }
 
-http::response call_handler(server_state& s, const http::handler& handler, exchange& x) {
-  request r(x);
+// Inside a catch block: the answer to the exception a handler threw. http::error as itself,
+// component_unavailable 503 (up, but cannot serve now: a database outage, say), anything else 500, logged.
+http::response exception_response(server_state& s, const exchange& x) {
   try {
-    auto res = handler(r);
-    if (res.status == status::service_unavailable) res.set("Retry-After", s.retry_after);
-    return res;
+    throw;
   } catch (const http::error& e) {
-    auto res = e.to_response();
-    if (e.status() == status::service_unavailable) res.set("Retry-After", s.retry_after);
-    return res;
-  } catch (const component_unavailable& e) {  // up, but cannot serve now (a database outage, say)
-    auto res = json_response({{"error", "unavailable"}, {"reason", e.what()}, {"component", e.component()}},
-                             status::service_unavailable);
-    res.set("Retry-After", s.retry_after);
-    return res;
+    return e.to_response();
+  } catch (const component_unavailable& e) {
+    return json_response({{"error", "unavailable"}, {"reason", e.what()}, {"component", e.component()}},
+                         status::service_unavailable);
   } catch (const std::exception& e) {
     s.log->error("{}: {} {} failed: {}", s.name, to_string(x.method), x.route->decl->pattern(), e.what());
   } catch (...) {
@@ -62,6 +59,15 @@ http::response call_handler(server_state& s, const http::handler& handler, excha
   return response::error(status::internal_server_error, "internal error",
                          fmt::format("the handler of {} {} failed; the server's log has the details", to_string(x.method),
                                      x.route->decl->pattern()));
+}
+
+http::response call_handler(server_state& s, const http::handler& handler, exchange& x) {
+  request r(x);
+  try {
+    return with_retry_after(s, handler(r));
+  } catch (...) {
+    return with_retry_after(s, exception_response(s, x));
+  }
 }
 
 // The route's (or the built-ins') guards in order; the first refusal is the answer.
@@ -161,6 +167,26 @@ routed dispatch(server_state& s, beast_request message, std::size_t& slot, bool 
     return {http::response{status::internal_server_error, "application/json",
                            R"({"error":"internal error","reason":"out of resources"})", {}},
             nullptr};
+  }
+}
+
+http::response with_retry_after(const server_state& s, http::response r) {
+  if (r.status != status::service_unavailable) return r;
+  const auto named = [](const header& h) { return boost::beast::iequals(h.name, "Retry-After"); };
+  if (std::none_of(r.headers.begin(), r.headers.end(), named)) r.set("Retry-After", s.retry_after);
+  return r;
+}
+
+void start_async_handler(server_state& s, call& c, const http::responder& answer) noexcept {
+  try {
+    request r(c.x);
+    try {
+      c.route->async_handler()(r, answer);
+    } catch (...) {
+      answer.send(exception_response(s, c.x));
+    }
+  } catch (...) {
+    answer.send({status::internal_server_error, "application/json", R"({"error":"internal error","reason":"out of resources"})", {}});
   }
 }
 

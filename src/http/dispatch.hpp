@@ -8,6 +8,7 @@
 #include <stop_token>
 
 #include "exchange.hpp"
+#include "lifespan/http/responder.hpp"
 #include "state.hpp"
 
 namespace lifespan::http::detail {
@@ -44,6 +45,13 @@ routed dispatch(server_state& s, beast_request message, std::size_t& slot, bool 
 // Calls the handler of `c`; its exceptions become responses (http::error as itself, component_unavailable
 // 503, anything else 500, logged). Any thread; never throws.
 http::response run_handler(server_state& s, call& c) noexcept;
+
+// Starts the asynchronous handler of `c` (an execution::async route), which answers through `answer`;
+// an exception it throws before that is answered as run_handler() would. Any thread; never throws.
+void start_async_handler(server_state& s, call& c, const http::responder& answer) noexcept;
+
+// `r` with Retry-After (the server's retry_after) when it is a 503 that has none.
+http::response with_retry_after(const server_state& s, http::response r);
 
 // For a request whose header is in and whose body is still to come: the answer of the first guard of
 // its route (or of the built-ins) that refuses it, so that a refused client's body is never read; nullopt

@@ -3,6 +3,8 @@
 // handlers. The route chooses (router.hpp's execution):
 //   inline_  the handler runs now, on the calling I/O thread, and `done` is called before execute()
 //            returns;
+//   async    the handler starts now, on the calling I/O thread, and returns; its responder later hands
+//            the answer to `done` through the server's async_gate (async_gate.hpp), from any thread;
 //   pool     a job is queued on the handler pool (handler_pool.hpp); a handler thread runs the handler
 //            and posts `done` to the connection's strand, where the response is written. With the
 //            queue full nothing runs and `done` is never called (the caller answers 503).

@@ -87,13 +87,26 @@ router::router(router&&) noexcept = default;
 router& router::operator=(router&&) noexcept = default;
 
 route& router::add(http::method m, std::string pattern, http::handler h) {
+  if (!h) throw std::invalid_argument(fmt::format("route {} {}: the handler is empty", to_string(m), pattern));
+  return add_route(m, std::move(pattern), std::move(h), {});
+}
+
+route& router::add_async(http::method m, std::string pattern, http::async_handler h) {
+  if (!h) throw std::invalid_argument(fmt::format("route {} {}: the handler is empty", to_string(m), pattern));
+  return add_route(m, std::move(pattern), {}, std::move(h));
+}
+
+route& router::add_route(http::method m, std::string pattern, http::handler h, http::async_handler a) {
   const auto fail = [&](const std::string& why) {
     return std::invalid_argument(fmt::format("route {} {}: {}", to_string(m), pattern, why));
   };
   if (pattern.empty() || pattern.front() != '/') throw fail("a pattern starts with '/'");
-  if (!h) throw fail("the handler is empty");
   if (m == method::head) throw fail("HEAD is answered by the GET route of the same path; register GET instead");
   auto r = std::unique_ptr<route>(new route(m, pattern, std::move(h), impl_->routes.size()));
+  if (a) {
+    r->async_handler_ = std::move(a);
+    r->execution_ = execution::async;
+  }
   impl::node* n = &impl_->root;
   std::set<std::string, std::less<>> names;
   const auto segments = split_path(pattern);

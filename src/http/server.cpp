@@ -16,6 +16,7 @@
 
 #include "lifespan/metrics/registry.hpp"
 #include "lifespan/systemd/notify.hpp"
+#include "async_gate.hpp"
 #include "handler_pool.hpp"
 #include "listener.hpp"
 #include "probes.hpp"
@@ -103,6 +104,7 @@ void server::impl::shut_down() {
   if (listener) listener->close();
   if (pool) pool->halt();
   if (handlers) handlers->halt();  // queued handlers never run; their connections are released here
+  if (state.async) state.async->close();  // responders still out answer nothing; their connections go here
   if (listener) listener->join();
   if (handlers) handlers->join();  // running handlers were signalled (cancel) and are waited for
   if (pool) pool->join();
@@ -148,6 +150,7 @@ void server::start(context& ctx) {
   impl_->handlers = std::make_unique<detail::handler_pool>(static_cast<std::size_t>(s.options.handler_threads),
                                                            static_cast<std::size_t>(s.options.handler_queue), s.name, s.log);
   s.handlers = impl_->handlers.get();
+  s.async = std::make_shared<detail::async_gate>();
   s.metrics->handlers.store(impl_->handlers.get());
   impl_->pool = std::make_unique<detail::io_pool>(s, static_cast<std::size_t>(threads));
   impl_->listener = std::make_unique<detail::listener>(s, *impl_->pool);

@@ -23,6 +23,7 @@
 
 namespace lifespan::http::detail {
 
+class async_gate;
 class handler_pool;
 
 struct server_state {
@@ -38,6 +39,7 @@ struct server_state {
   std::shared_ptr<heartbeat> beats;     // the I/O pool's; set by start()
   std::shared_ptr<request_metrics> metrics;  // set by start(); the service's registry holds it weakly
   handler_pool* handlers = nullptr;     // set by start(); outlives the I/O threads (server.cpp's stop order)
+  std::shared_ptr<async_gate> async;    // set by start(); closed by stop() before the I/O threads go
   std::shared_ptr<spdlog::logger> log;
   std::string retry_after;              // the Retry-After value, in whole seconds
   std::string turn_away_response;       // the complete 503 sent beyond max_connections

@@ -27,6 +27,7 @@
 
 #include "lifespan/core/component.hpp"
 #include "lifespan/http/message.hpp"
+#include "lifespan/http/responder.hpp"
 
 namespace lifespan::http {
 
@@ -40,10 +41,16 @@ namespace lifespan::http {
 // I/O threads are blocked past `stall_threshold`, /livez fails (which is the point of /livez).
 using handler = std::function<response(request&)>;
 
+// An asynchronous handler (responder.hpp): runs on the I/O thread that read the request, starts the
+// work and returns at once; `responder` answers later, from any thread. Deadlines and drain apply as
+// for `handler`. For work that waits on I/O without holding a thread (an outbound call).
+using async_handler = std::function<void(request&, responder)>;
+
 // Where a route's handler runs; the response is written back on the connection's own strand either way.
 enum class execution : std::uint8_t {
   pool,     // a handler thread (the default): may block
   inline_,  // the I/O thread that read the request: only for handlers that never block
+  async,    // an async_handler: started on the I/O thread, answered through its responder
 };
 
 // A check the server runs before anything else for a request it routed (before the component check,
@@ -79,8 +86,9 @@ class route {
   // The handler runs on the I/O thread that read the request, not on a handler thread: cheaper by a
   // thread hop, for handlers that only read memory (probes, static files, event-stream openers).
   // (`inline` is a keyword, hence the name.)
+  // (An asynchronous route always starts on the I/O thread, and keeps its deadline: this changes nothing.)
   route& run_inline() noexcept {
-    execution_ = http::execution::inline_;
+    if (execution_ == http::execution::pool) execution_ = http::execution::inline_;
     return *this;
   }
   // This route's deadline instead of the server's `request_timeout`: from the complete request to the
@@ -89,7 +97,8 @@ class route {
 
   http::method method() const noexcept { return method_; }
   const std::string& pattern() const noexcept { return pattern_; }
-  const http::handler& handler() const noexcept { return handler_; }
+  const http::handler& handler() const noexcept { return handler_; }  // empty for an asynchronous route
+  const http::async_handler& async_handler() const noexcept { return async_handler_; }
   http::execution execution() const noexcept { return execution_; }
   const std::optional<duration>& timeout() const noexcept { return timeout_; }
 
@@ -123,6 +132,7 @@ class route {
   http::method method_;
   std::string pattern_;
   http::handler handler_;
+  http::async_handler async_handler_;
   std::size_t index_;
   http::execution execution_ = http::execution::pool;
   std::optional<duration> timeout_;  // nullopt: the server's request_timeout
@@ -145,6 +155,10 @@ class router {
   route& put(std::string pattern, http::handler h) { return add(method::put, std::move(pattern), std::move(h)); }
   route& patch(std::string pattern, http::handler h) { return add(method::patch, std::move(pattern), std::move(h)); }
   route& del(std::string pattern, http::handler h) { return add(method::delete_, std::move(pattern), std::move(h)); }
+  // The same for asynchronous handlers (async_handler above).
+  route& add_async(http::method m, std::string pattern, http::async_handler h);
+  route& get_async(std::string pattern, http::async_handler h) { return add_async(method::get, std::move(pattern), std::move(h)); }
+  route& post_async(std::string pattern, http::async_handler h) { return add_async(method::post, std::move(pattern), std::move(h)); }
 
   // Guards every route added so far for which `which` is true (a whole path prefix, say: see under());
   // returns how many. Routes added later are not affected, so call it once the routes are in.
@@ -170,6 +184,7 @@ class router {
   std::vector<std::string> dependencies() const;
 
  private:
+  route& add_route(http::method m, std::string pattern, http::handler h, http::async_handler a);
   struct impl;
   std::unique_ptr<impl> impl_;
 };
