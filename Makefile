@@ -25,7 +25,7 @@ build: configure
 
 # The main job: vigil on its bundled configuration (SQLite under ./var/), with demo traffic appended to
 # the log it tails; the dashboard is at http://127.0.0.1:8080/ui. Ctrl-C stops it gracefully. Its own
-# light build (preset `run`: -O2, no debug info, no tests or benchmarks) of vigil and what it links only,
+# light build (preset `run`: -O1, no debug info, no tests or benchmarks) of vigil and what it links only,
 # on the `run` package profile; `make test` builds everything in build/release.
 run: SETUP_PROFILE = run
 run: PRESET = run
