@@ -3,7 +3,7 @@
 GET PATH (default /work?ms=200, a handler that takes 200 ms), one more client polls a probe, and
 SIGTERM goes to PID after SIGTERM_AFTER seconds. Prints one JSON object:
 
-  rps              responses per second before SIGTERM
+  rps              2xx responses per second before SIGTERM
   p50_ms, p99_ms   latency of those responses
   in_flight        requests in flight at the instant SIGTERM was sent
   in_flight_failed of those, how many got no response (reset or EOF): the drain bar is 0
@@ -99,7 +99,7 @@ def main():
     parser.add_argument("--pid", type=int, help="process to send SIGTERM to; none: run --duration and stop")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--path", default="/work?ms=200")
-    parser.add_argument("--probe", default="/readyz")
+    parser.add_argument("--probe", default="/readyz", help="empty: no probe client")
     parser.add_argument("--sigterm-after", type=float, default=5.0)
     parser.add_argument("--drain-budget", type=float, default=15.0, help="seconds after SIGTERM before giving up")
     args = parser.parse_args()
@@ -108,7 +108,9 @@ def main():
     clients = [client(args.port, args.path) for _ in range(args.clients)]
     threads = [threading.Thread(target=c.run, args=(stop, sigterm_sent), daemon=True) for c in clients]
     probes = []
-    threads.append(threading.Thread(target=probe_loop, args=(args.port, args.probe, stop, sigterm_sent, probes), daemon=True))
+    if args.probe:
+        threads.append(threading.Thread(target=probe_loop, args=(args.port, args.probe, stop, sigterm_sent, probes),
+                                        daemon=True))
     began = time.perf_counter()
     for t in threads:
         t.start()
@@ -126,9 +128,10 @@ def main():
         t.join(1.0)
 
     latencies = [ms for c in clients for ms in c.latencies]
+    ok = sum(1 for c in clients for s in c.statuses[:len(c.latencies)] if 200 <= s < 300)
     print(json.dumps({
         "clients": args.clients,
-        "rps": round(len(latencies) / loaded_for, 1),
+        "rps": round(ok / loaded_for, 1),
         "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
         "in_flight": len(in_flight),
