@@ -100,8 +100,12 @@ void prefilter_scan::run_checks(variable v, std::uint64_t pipelines, std::uint32
     if (!((pipelines >> check.pipeline) & 1)) continue;
     const std::uint64_t bit = std::uint64_t{1} << (check.rule_index % 64);
     if (bits[check.rule_index / 64] & bit) continue;
+    const char* previous = nullptr;  // under multiMatch, a step that changed nothing hands on its input
     for (std::uint32_t n : f.pipelines_[check.pipeline].tested) {
-      if (check.op->evaluate(node_values_[n], *this) == check.negated) continue;
+      const std::string_view value = node_values_[n];
+      if (value.data() == previous) continue;  // the same view: tested already
+      previous = value.data();
+      if (check.op->evaluate(value, *this) == check.negated) continue;
       bits[check.rule_index / 64] |= bit;
       candidates_[check.rule_index / 64] |= bit;
       break;
