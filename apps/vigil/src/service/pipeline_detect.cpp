@@ -9,7 +9,9 @@ namespace vigil::service {
 
 line_detector::line_detector(const pipeline::options& options, rules_component& rules)
     : options_(options), rules_(rules), parser_(options.parser), matcher_(rules.engine()),
-      trusted_(options.trusted_proxies) {}
+      trusted_(options.trusted_proxies) {
+  refresh();  // the CRS detector now, on the worker's thread at start, rather than on its first batch
+}
 
 void line_detector::refresh() {
   matcher_.refresh();                  // between batches: a line is matched against exactly one rule set
