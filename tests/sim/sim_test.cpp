@@ -48,6 +48,17 @@ mailer: {criticality: lazy}
   EXPECT_GE(cache_started, 30.0);  // not before its dependency came up
 }
 
+// The example the README runs: every component settles as its criticality says.
+TEST(Sim, TheShopExampleStartsAndStops) {
+  process p(args({"--config", std::string(LIFESPAN_SOURCE_DIR) + "/examples/sim/shop.yaml", "--once", "--json"}));
+  ASSERT_EQ(p.wait(), 0) << p.err();
+  const auto out = nlohmann::json::parse(p.out());
+  EXPECT_EQ(out["settled"]["state"], "RUNNING");
+  EXPECT_EQ(out["settled"]["components"]["api"]["state"], "up");
+  EXPECT_EQ(out["settled"]["components"]["mailer"]["state"], "registered");
+  EXPECT_EQ(out["final_state"], "STOPPED");
+}
+
 TEST(Sim, CriticalFailureExitsNonZeroNamingTheComponentAndCause) {
   const auto config = write_temp_file("critical.yaml", R"(
 db: {start: 5ms}
