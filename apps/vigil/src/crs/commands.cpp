@@ -148,8 +148,9 @@ void print_load_report(const crs_rules& rules) {
   const auto& o = rules.options().load;
   fmt::print("CRS {} (setup {}): {} rules at paranoia level {}, anomaly threshold {}\n", o.rules_dir,
              o.setup_file.empty() ? "none" : o.setup_file, set.evaluable_count(), o.paranoia_level, o.anomaly_threshold);
-  fmt::print("  prefilter: {} rules ruled out per line by one Hyperscan scan ({} approximated)\n",
-             rules.filter()->covered(), rules.filter()->approximated());
+  const auto& f = *rules.filter();
+  fmt::print("  prefilter: {} rules ruled out per line: {} by one Hyperscan scan ({} approximated), {} by exact checks\n",
+             f.covered(), f.covered() - f.checked(), f.approximated(), f.checked());
   if (set.skipped().empty()) return;
   fmt::print("  skipped (what an access log does not carry):\n");
   for (const auto& [file, reasons] : set.skipped())
