@@ -2,8 +2,8 @@
 // The fast path: one Hyperscan scan per line that rules out most @rx and @pm rules before the
 // evaluator runs them with PCRE2.
 //
-// Every rule whose first link reads only request variables with a non-negated @rx or @pm is
-// "covered". Its pattern joins one database (exactly where Hyperscan supports it, else compiled with
+// A rule whose first link reads only request variables with a non-negated @rx or @pm is "covered"
+// by the database: its pattern joins it (exactly where Hyperscan supports it, else compiled with
 // HS_FLAG_PREFILTER, a superset), tagged with the rule's transformation pipeline and variables. Per
 // line, each request value is run through every pipeline that covered rules apply to it (a trie,
 // so shared prefixes are computed once; with multiMatch the intermediate values too), the distinct
