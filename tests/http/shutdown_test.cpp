@@ -54,10 +54,18 @@ TEST(Shutdown, DrainFinishesInFlightRequestsWithConnectionCloseAndClosesIdleOnes
 
 TEST(Shutdown, ARequestAlreadySentWhenTheDrainBeginsIsAnswered) {
   slow_routes r;
+  http::router routes;
+  // Inline, so it holds the only I/O thread (a pool route would leave it free to answer /fast early).
+  routes.get("/slow", [r](http::request& req) {
+    r.entered->add();
+    r.release->wait(req.stop_token(), 20s);
+    return http::response::text("done");
+  }).run_inline();
+  routes.get("/fast", [](http::request&) { return http::response::text("fast"); });
   served s;
   auto o = local_options();
   o.threads = 1;
-  s.add_server(r.make(), o);
+  s.add_server(std::move(routes), o);
   s.start();
   client busy(s.port);
   busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
