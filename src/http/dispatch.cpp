@@ -28,6 +28,11 @@ std::optional<http::method> method_of(bhttp::verb v) noexcept {
 
 std::string_view std_view(boost::core::string_view s) noexcept { return {s.data(), s.size()}; }
 
+// The answer when answering costs what is not there (an allocation failed): a literal, nothing built.
+http::response out_of_resources() {
+  return {status::internal_server_error, "application/json", R"({"error":"internal error","reason":"out of resources"})", {}};
+}
+
 http::response not_found(const beast_request& req, std::string_view path) {
   return response::error(status::not_found, "not found", fmt::format("no route for {} {}", std_view(req.method_string()), path));
 }
@@ -164,9 +169,7 @@ routed dispatch(server_state& s, beast_request message, std::size_t& slot, bool 
     c->forward.emplace(s.cancel.get_token(), call::forward_stop{c->stop});
     return {std::nullopt, std::move(c)};
   } catch (...) {  // allocation failure, most likely: answer without allocating much more
-    return {http::response{status::internal_server_error, "application/json",
-                           R"({"error":"internal error","reason":"out of resources"})", {}},
-            nullptr};
+    return {out_of_resources(), nullptr};
   }
 }
 
@@ -186,7 +189,7 @@ void start_async_handler(server_state& s, call& c, const http::responder& answer
       answer.send(exception_response(s, c.x));
     }
   } catch (...) {
-    answer.send({status::internal_server_error, "application/json", R"({"error":"internal error","reason":"out of resources"})", {}});
+    answer.send(out_of_resources());
   }
 }
 
@@ -194,7 +197,7 @@ http::response run_handler(server_state& s, call& c) noexcept {
   try {
     return call_handler(s, c.route->handler(), c.x);
   } catch (...) {
-    return {status::internal_server_error, "application/json", R"({"error":"internal error","reason":"out of resources"})", {}};
+    return out_of_resources();
   }
 }
 
@@ -206,8 +209,7 @@ std::optional<http::response> screen(server_state& s, const beast_request& req, 
     if (locate(s, req, slot, x, to)) return std::nullopt;  // unroutable: dispatch answers, once the body is in
     return refused(s, to.guards(s), x);
   } catch (...) {
-    return http::response{status::internal_server_error, "application/json",
-                          R"({"error":"internal error","reason":"out of resources"})", {}};
+    return out_of_resources();
   }
 }
 
